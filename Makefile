@@ -1,0 +1,42 @@
+# Waypoint: `make demo` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint fmt clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/waypoint demo
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+fmt: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+# The suite runs on the embedded SQLite database, and again on PostgreSQL when
+# DATABASE_URL points at one. Checks run against a throwaway data directory.
+test: lint
+	@export WAYPOINT_DATA_DIR=$$(mktemp -d) && \
+	env -u DATABASE_URL $(BIN)/waypoint manage check --fail-level WARNING && \
+	env -u DATABASE_URL $(BIN)/waypoint manage makemigrations --check --dry-run && \
+	echo "== pytest on SQLite" && \
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) && \
+	if [ -n "$$DATABASE_URL" ]; then \
+		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
+		$(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,233 @@
+"""The ``waypoint`` command: demo, serve, worker, import, export and Django's own commands.
+
+Every command brings the database in the data directory (or at DATABASE_URL) up to date
+before it runs, so it works on an empty directory and after an upgrade alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _setup(migrate: bool = True) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waypoint.settings")
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_import(args) -> int:
+    _setup()
+    from waypoint.okrs import okrfile
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: cannot read: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        docs = okrfile.load(text, filename=args.file)
+        result = okrfile.import_documents(docs, workspace_slug=args.workspace, filename=args.file)
+    except okrfile.OkrFileError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(f"{args.file}: nothing was imported.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cycles = ", ".join(c.name for c in result.cycles)
+    if result.audit_rows:
+        print(
+            f"Imported {args.file} into workspace {result.workspace.slug} (cycle {cycles}): "
+            f"{result.audit_rows} change(s)."
+        )
+    else:
+        print(
+            f"{args.file}: workspace {result.workspace.slug} already up to date (cycle {cycles})."
+        )
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    _setup()
+    from waypoint.okrs import okrfile
+    from waypoint.workspaces.models import Workspace
+
+    ws = Workspace.objects.filter(slug=args.workspace).first()
+    if ws is None:
+        print(f"No workspace {args.workspace!r}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        text = okrfile.export_workspace(ws, args.format, cycle_name=args.cycle)
+    except okrfile.OkrFileError as exc:
+        print("\n".join(exc.errors), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _collectstatic() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _gunicorn_argv(host: str, port: int, production: bool) -> list[str]:
+    workers = os.environ.get("WAYPOINT_WEB_WORKERS", "2")
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "waypoint.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        workers,
+        "--threads",
+        "4",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+    ]
+    if not production:
+        argv += ["--access-logfile", "-"]
+    return argv
+
+
+def cmd_serve(args) -> int:
+    if args.production:
+        os.environ["WAYPOINT_PRODUCTION"] = "1"
+    _setup()
+    _collectstatic()
+    if args.production:
+        from django.core.management import call_command
+
+        call_command("check", deploy=True, fail_level="WARNING")
+    argv = _gunicorn_argv(args.host, args.port, args.production)
+    os.execv(sys.executable, argv)  # noqa: S606 - replace this process with gunicorn
+    return EXIT_OK  # pragma: no cover - execv does not return
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("run_huey")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    _setup()
+    from django.conf import settings
+
+    from waypoint import demo
+
+    ws = demo.ensure_demo(progress=print)
+    _collectstatic()
+    url = f"http://{args.host}:{args.port}/"
+    env = dict(os.environ)
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "waypoint.cli", "worker"], env=env),
+        subprocess.Popen(_gunicorn_argv(args.host, args.port, production=False), env=env),
+    ]
+    print()
+    print(f"  Waypoint is running at {url}")
+    print(f"  Workspace: {ws.name}   data: {settings.DATA_DIR}")
+    print(f"  Log in as {demo.DEMO_LOGIN} with the password {demo.DEMO_PASSWORD}")
+    print("  Press Ctrl+C to stop.")
+    print()
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return EXIT_OK
+
+
+def cmd_manage(args) -> int:
+    _setup(migrate=False)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["waypoint manage", *args.rest])
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="waypoint",
+        description="Waypoint: OKRs and KPIs. Data lives in WAYPOINT_DATA_DIR (or DATABASE_URL).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="load the demo workspace and serve it with the worker")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the web app (gunicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--production",
+        action="store_true",
+        help="secure cookies, HTTPS redirect and HSTS; refuses to start on a failed deploy check",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background worker (reminders, digests, pulls)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("import", help="import an OKR file (YAML or JSON)")
+    p.add_argument("file")
+    p.add_argument("--workspace", help="workspace slug (default: the file's workspace)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a workspace's OKRs")
+    p.add_argument("--workspace", required=True, help="workspace slug")
+    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    p.add_argument("--cycle", help="only this cycle (default: every cycle)")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

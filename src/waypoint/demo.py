@@ -1,0 +1,882 @@
+"""The demo workspace: Brightstone Homes, a home builder that sells its houses online.
+
+Built from the seeds' own examples: seed 001's NPS 55 -> 66 and predictive maintenance,
+seed 002's plasterers (2,000 m2 a month) and blog experts, seed 000's flawed OKRs ("Sell
+bookings for 10 million", "Boost customer retention", the seamless bank, "Develop our
+business") so the coach has something to say. Deterministic: the same date gives the same
+data (seeded randomness); check-ins run up to the given day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.db import transaction
+
+from waypoint.lib import scoring
+from waypoint.okrs import okrfile, services
+from waypoint.okrs.models import Cycle
+from waypoint.workspaces.models import User, Workspace
+
+DEMO_SLUG = "brightstone"
+DEMO_LOGIN = "anna@brightstone.test"
+DEMO_PASSWORD = "waypoint-demo"  # noqa: S105 - a published demo login, not a secret
+
+PEOPLE = [
+    ("anna@brightstone.test", "Anna Kowalska", "owner"),
+    ("ivan@brightstone.test", "Ivan Petrov", "admin"),
+    ("maria@brightstone.test", "Maria Nowak", "editor"),
+    ("oleg@brightstone.test", "Oleg Smirnov", "editor"),
+    ("li@brightstone.test", "Li Wei", "editor"),
+    ("chen@brightstone.test", "Chen Jing", "member"),
+    ("piotr@brightstone.test", "Piotr Zieliński", "member"),
+    ("olga@brightstone.test", "Olga Ivanova", "member"),
+    ("tomasz@brightstone.test", "Tomasz Wiśniewski", "member"),
+    ("zhang@brightstone.test", "Zhang Min", "member"),
+    ("ewa@brightstone.test", "Ewa Lewandowska", "member"),
+    ("dmitry@brightstone.test", "Dmitry Volkov", "viewer"),
+]
+
+TEAMS = [
+    {"name": "Commercial", "lead": "ivan@brightstone.test", "members": ["ivan@brightstone.test"]},
+    {
+        "name": "Sales",
+        "parent": "Commercial",
+        "lead": "ivan@brightstone.test",
+        "members": ["ivan@brightstone.test", "piotr@brightstone.test"],
+    },
+    {
+        "name": "Marketing",
+        "parent": "Commercial",
+        "lead": "maria@brightstone.test",
+        "members": ["maria@brightstone.test", "olga@brightstone.test"],
+    },
+    {
+        "name": "Construction",
+        "lead": "oleg@brightstone.test",
+        "members": ["oleg@brightstone.test", "tomasz@brightstone.test"],
+    },
+    {
+        "name": "Customer Experience",
+        "lead": "li@brightstone.test",
+        "members": [
+            "li@brightstone.test",
+            "chen@brightstone.test",
+            "zhang@brightstone.test",
+            "ewa@brightstone.test",
+        ],
+    },
+]
+
+COMMENTS = {
+    "on_track": [
+        "Steady week, on plan.",
+        "The new landing page is pulling its weight.",
+        "Good week: two crews finished ahead of schedule.",
+        "Numbers confirmed with finance.",
+        "Momentum holds; nothing blocking us.",
+        "Customer survey wave came back better than expected.",
+    ],
+    "at_risk": [
+        "Two plasterers off sick; catching up next week.",
+        "Lead volume dipped after the campaign ended.",
+        "Waiting on the CRM integration before this can move.",
+        "Slower than planned; we moved one person to help.",
+        "Holiday week, fewer visits to the show homes.",
+    ],
+    "off_track": [
+        "Gypsum supplier delayed deliveries again; escalated to procurement.",
+        "Rain stopped two sites for most of the week.",
+        "We lost the main contact at the bank partner; rebuilding the pipeline.",
+        "This is not moving; we need to rethink the approach at the retro.",
+    ],
+}
+
+
+def _kr(title, type_, start, target, owner, *, unit="", team=None, end=None, **extra):
+    """A key result and the fraction of its range it will have covered by the cycle's end."""
+    kr = {"title": title, "type": type_, "owner": owner}
+    if type_ != "milestone":
+        kr["start"], kr["target"] = start, target
+    if unit:
+        kr["unit"] = unit
+    if team:
+        kr["team"] = team
+    kr.update(extra)
+    kr["_end"] = end  # where the story ends; removed before import
+    return kr
+
+
+def _objectives_current(prev_ref: str | None) -> list[dict]:
+    a, i, m, o, li = (
+        "anna@brightstone.test",
+        "ivan@brightstone.test",
+        "maria@brightstone.test",
+        "oleg@brightstone.test",
+        "li@brightstone.test",
+    )
+    return [
+        {
+            "id": "online-to-keys",
+            "level": "company",
+            "owner": a,
+            "kind": "aspirational",
+            "title": "Turn online visitors into families holding our keys",
+            "why": "Nine in ten buyers now start online, yet we still sell as if they walked in.",
+            "teams": ["Sales", "Marketing"],
+            "aligns_to": "YEAR/recommended-first",
+            "key_results": [
+                _kr(
+                    "Raise visitor-to-signup conversion from 1.2% to 2%",
+                    "increase",
+                    1.2,
+                    2.0,
+                    m,
+                    unit="%",
+                    end=0.75,
+                ),
+                _kr(
+                    "Grow online bookings from 18 to 40 a quarter",
+                    "increase",
+                    18,
+                    40,
+                    i,
+                    unit="bookings",
+                    end=0.6,
+                ),
+                _kr(
+                    "Raise NPS of new customers from 55 to 66",
+                    "increase",
+                    55,
+                    66,
+                    li,
+                    unit="points",
+                    end=0.45,
+                ),
+            ],
+        },
+        {
+            "id": "bookings-10m",
+            "level": "company",
+            "owner": i,
+            "kind": "committed",
+            "title": "Sell bookings for 10 million",
+            "teams": ["Sales"],
+            "key_results": [
+                _kr("Win 1000 deals", "increase", 0, 1000, i, unit="deals", end=0.55),
+                _kr("Generate 50,000 leads", "increase", 0, 50000, m, unit="leads", end=0.7),
+            ],
+        },
+        {
+            "id": "on-schedule",
+            "level": "company",
+            "owner": o,
+            "kind": "committed",
+            "title": "Deliver every home on schedule, without rework",
+            "why": "Late handovers are the first reason families give when they do not "
+            "recommend us.",
+            "teams": ["Construction"],
+            "aligns_to": "YEAR/on-time",
+            "key_results": [
+                _kr("Hand over 30 homes this quarter", "increase", 0, 30, o, unit="homes", end=0.9),
+                _kr(
+                    "Cut equipment downtime from 40 to 32 hours a month through predictive "
+                    "maintenance",
+                    "decrease",
+                    40,
+                    32,
+                    "tomasz@brightstone.test",
+                    unit="h",
+                    end=0.8,
+                ),
+                _kr(
+                    "Keep safety incidents at zero",
+                    "maintain",
+                    None,
+                    0,
+                    o,
+                    direction="lower_is_better",
+                    unit="incidents",
+                    end=1.0,
+                ),
+            ],
+        },
+        {
+            "id": "blog-trust",
+            "level": "team",
+            "owner": m,
+            "kind": "aspirational",
+            "title": "Make our blog the place buyers learn to choose a home",
+            "why": "Buyers who read three articles book a visit twice as often.",
+            "teams": ["Marketing"],
+            "aligns_to": "online-to-keys",
+            "key_results": [
+                _kr(
+                    "Grow organic blog visitors from 8,000 to 15,000 a month",
+                    "increase",
+                    8000,
+                    15000,
+                    m,
+                    unit="visitors",
+                    end=0.7,
+                ),
+                _kr(
+                    "Grow leads from the blog from 40 to 120 a month",
+                    "increase",
+                    40,
+                    120,
+                    "olga@brightstone.test",
+                    unit="leads",
+                    end=0.55,
+                ),
+                _kr(
+                    "Publish 24 expert articles",
+                    "increase",
+                    0,
+                    24,
+                    "olga@brightstone.test",
+                    unit="articles",
+                    end=0.8,
+                ),
+            ],
+            "initiatives": {
+                2: [
+                    {
+                        "title": "Expert article rotation: each of our 2 experts writes every "
+                        "other week",
+                        "status": "in_progress",
+                        "owner": "olga@brightstone.test",
+                    }
+                ],
+            },
+        },
+        {
+            "id": "win-trusting-families",
+            "level": "team",
+            "owner": i,
+            "kind": "aspirational",
+            "title": "Win the families who already trust us",
+            "why": "Warm leads close at 3x the rate of cold ones, and we lose half of them "
+            "to slow follow-up.",
+            "teams": ["Sales"],
+            "aligns_to": "online-to-keys",
+            "key_results": [
+                _kr(
+                    "Raise lead-to-booking conversion from 8% to 14%",
+                    "increase",
+                    8,
+                    14,
+                    i,
+                    unit="%",
+                    end=0.5,
+                ),
+                _kr(
+                    "Cut average response time to a new lead from 24 to 2 hours",
+                    "decrease",
+                    24,
+                    2,
+                    "piotr@brightstone.test",
+                    unit="h",
+                    end=0.85,
+                ),
+                _kr("Train 15 new sales people", "increase", 0, 15, i, unit="people", end=0.6),
+            ],
+            "initiatives": {
+                1: [
+                    {
+                        "title": "Lead alert bot in the CRM",
+                        "status": "done",
+                        "owner": "zhang@brightstone.test",
+                    }
+                ],
+            },
+        },
+        {
+            "id": "effortless-move-in",
+            "level": "team",
+            "owner": li,
+            "kind": "aspirational",
+            "title": "Make moving in effortless",
+            "why": "Handover is the moment families decide whether to recommend us; today it "
+            "is a pile of paper and a list of snags.",
+            "teams": ["Construction", "Customer Experience"],
+            "aligns_to": "on-schedule",
+            "key_results": [
+                _kr(
+                    "Cut snag items reported at handover from 14 to 5 per home",
+                    "decrease",
+                    14,
+                    5,
+                    o,
+                    unit="items",
+                    team="Construction",
+                    end=0.55,
+                ),
+                _kr(
+                    "Raise handover satisfaction from 7.2 to 8.5",
+                    "increase",
+                    7.2,
+                    8.5,
+                    "chen@brightstone.test",
+                    unit="/10",
+                    team="Customer Experience",
+                    end=0.6,
+                ),
+                _kr(
+                    "Raise handover documents signed online from 30% to 80%",
+                    "increase",
+                    30,
+                    80,
+                    "zhang@brightstone.test",
+                    unit="%",
+                    team="Customer Experience",
+                    end=0.8,
+                ),
+            ],
+            "initiatives": {
+                2: [
+                    {
+                        "title": "Online signing of handover documents",
+                        "status": "in_progress",
+                        "owner": "zhang@brightstone.test",
+                    }
+                ],
+            },
+        },
+        {
+            "id": "build-faster",
+            "level": "team",
+            "owner": o,
+            "kind": "aspirational",
+            "title": "Build faster without cutting corners",
+            "why": "Every week saved on a build frees a crew for the next family on the "
+            "waiting list.",
+            "teams": ["Construction"],
+            "aligns_to": "on-schedule",
+            "key_results": [
+                _kr(
+                    "Raise plastering output from 1,600 to 2,000 m² a month",
+                    "increase",
+                    1600,
+                    2000,
+                    o,
+                    unit="m²",
+                    end=0.7,
+                ),
+                _kr(
+                    "Cut average build time from 150 to 120 days",
+                    "decrease",
+                    150,
+                    120,
+                    "tomasz@brightstone.test",
+                    unit="days",
+                    end=0.45,
+                ),
+            ],
+            "initiatives": {
+                0: [
+                    {
+                        "title": "Laser levelling for every plastering crew",
+                        "status": "planned",
+                        "owner": "tomasz@brightstone.test",
+                    }
+                ],
+            },
+        },
+        {
+            "id": "boost-retention",
+            "level": "team",
+            "owner": "chen@brightstone.test",
+            "kind": "aspirational",
+            "title": "Boost customer retention",
+            "teams": ["Customer Experience", "Marketing"],
+            "key_results": [
+                _kr(
+                    "Improve onboarding in the product by 7%",
+                    "increase",
+                    0,
+                    7,
+                    li,
+                    unit="%",
+                    end=0.4,
+                ),
+                _kr(
+                    "Increase the share of long-term leads to 58%",
+                    "increase",
+                    41,
+                    58,
+                    m,
+                    unit="%",
+                    end=0.5,
+                ),
+                _kr(
+                    "Improve long-term relationships",
+                    "milestone",
+                    None,
+                    None,
+                    "chen@brightstone.test",
+                    end=0.0,
+                ),
+            ],
+        },
+        {
+            "id": "seamless-online",
+            "level": "team",
+            "owner": li,
+            "kind": "aspirational",
+            "title": "Create a seamless online environment for our buyers",
+            "teams": ["Customer Experience"],
+            "key_results": [
+                _kr(
+                    "100% of projects can be opened online",
+                    "increase",
+                    40,
+                    100,
+                    "zhang@brightstone.test",
+                    unit="%",
+                    end=0.6,
+                ),
+                _kr(
+                    "70% of requests are served the same online and offline",
+                    "increase",
+                    35,
+                    70,
+                    "ewa@brightstone.test",
+                    unit="%",
+                    end=0.5,
+                ),
+                _kr(
+                    "3 minutes to a result in any app",
+                    "decrease",
+                    9,
+                    3,
+                    "zhang@brightstone.test",
+                    unit="min",
+                    end=0.4,
+                ),
+                _kr(
+                    "Keep customer growth year over year",
+                    "maintain",
+                    None,
+                    10,
+                    a,
+                    unit="%",
+                    end=1.0,
+                ),
+            ],
+        },
+        {
+            "id": "olga-voice",
+            "level": "individual",
+            "owner": "olga@brightstone.test",
+            "kind": "aspirational",
+            "teams": ["Marketing"],
+            "aligns_to": "blog-trust",
+            "title": "Become the voice buyers trust on plastering and finishes",
+            "why": "Our finishing quality is what sets us apart, and nobody explains it.",
+            "key_results": [
+                _kr(
+                    "Raise articles read to the end from 20% to 35%",
+                    "increase",
+                    20,
+                    35,
+                    "olga@brightstone.test",
+                    unit="%",
+                    end=0.65,
+                ),
+                _kr(
+                    "Grow newsletter subscribers from 300 to 900",
+                    "increase",
+                    300,
+                    900,
+                    "olga@brightstone.test",
+                    unit="subscribers",
+                    end=0.5,
+                ),
+            ],
+        },
+        {
+            "id": "piotr-pipeline",
+            "level": "individual",
+            "owner": "piotr@brightstone.test",
+            "kind": "aspirational",
+            "teams": ["Sales"],
+            "aligns_to": "win-trusting-families",
+            "title": "Turn my pipeline into keys handed over",
+            "why": "Half my leads go cold before the second call.",
+            "key_results": [
+                _kr(
+                    "Close 20 bookings, up from 8",
+                    "increase",
+                    8,
+                    20,
+                    "piotr@brightstone.test",
+                    unit="bookings",
+                    end=0.55,
+                ),
+                _kr(
+                    "Follow up 95% of leads within 2 hours, up from 60%",
+                    "increase",
+                    60,
+                    95,
+                    "piotr@brightstone.test",
+                    unit="%",
+                    end=0.8,
+                ),
+            ],
+        },
+        {
+            "id": "tomasz-zero-defect",
+            "level": "individual",
+            "owner": "tomasz@brightstone.test",
+            "kind": "committed",
+            "teams": ["Construction"],
+            "aligns_to": "build-faster",
+            "title": "Zero-defect plastering on site 3",
+            "why": "Re-plastering costs us a crew-week on every fourth house.",
+            "key_results": [
+                _kr(
+                    "Cut walls re-plastered after inspection from 12% to 3%",
+                    "decrease",
+                    12,
+                    3,
+                    "tomasz@brightstone.test",
+                    unit="%",
+                    end=0.6,
+                ),
+                _kr(
+                    "Laser levelling in use on every crew",
+                    "milestone",
+                    None,
+                    None,
+                    "tomasz@brightstone.test",
+                    end=1.0,
+                ),
+            ],
+        },
+    ]
+
+
+def _objectives_previous() -> list[dict]:
+    a, o, li = "anna@brightstone.test", "oleg@brightstone.test", "li@brightstone.test"
+    return [
+        {
+            "id": "develop-business",
+            "level": "company",
+            "owner": a,
+            "kind": "committed",
+            "title": "Develop our business",
+            "key_results": [
+                _kr("Increase revenue to 3 million", "increase", 2.1, 3.0, a, unit="M", end=0.8),
+                _kr("Launch a new product", "milestone", None, None, li, end=1.0),
+                _kr("Reduce customer churn to 5%", "decrease", 9, 5, li, unit="%", end=0.5),
+            ],
+        },
+        {
+            "id": "delight-customers",
+            "level": "company",
+            "owner": li,
+            "kind": "aspirational",
+            "title": "Delight the company's customers",
+            "why": "Referrals are our cheapest sales channel and they come only from delighted "
+            "families.",
+            "teams": ["Customer Experience"],
+            "key_results": [
+                _kr(
+                    "Survey 20 clients a month",
+                    "increase",
+                    0,
+                    20,
+                    "ewa@brightstone.test",
+                    unit="surveys",
+                    end=1.0,
+                ),
+                _kr("NPS 9", "increase", 7.5, 9, li, unit="/10", end=0.6),
+                _kr(
+                    "Increase retention to 98%",
+                    "increase",
+                    94,
+                    98,
+                    "chen@brightstone.test",
+                    unit="%",
+                    end=0.7,
+                ),
+                _kr("Reach engagement of 80%", "increase", 60, 80, li, unit="%", end=0.65),
+            ],
+        },
+        {
+            "id": "crews-ready",
+            "level": "team",
+            "owner": o,
+            "kind": "aspirational",
+            "title": "Get our crews ready for the autumn peak",
+            "why": "The autumn peak decides whether we hand over on time in the winter.",
+            "teams": ["Construction"],
+            "key_results": [
+                _kr(
+                    "Raise plastering output from 1,300 to 1,600 m² a month",
+                    "increase",
+                    1300,
+                    1600,
+                    o,
+                    unit="m²",
+                    end=0.9,
+                ),
+                _kr(
+                    "Cut pit time between sites from 3 to 1.5 days",
+                    "decrease",
+                    3,
+                    1.5,
+                    "tomasz@brightstone.test",
+                    unit="days",
+                    end=0.7,
+                ),
+            ],
+        },
+    ]
+
+
+def _objectives_year() -> list[dict]:
+    a, o = "anna@brightstone.test", "oleg@brightstone.test"
+    return [
+        {
+            "id": "recommended-first",
+            "level": "company",
+            "owner": a,
+            "kind": "aspirational",
+            "title": "Become the home builder families recommend first",
+            "why": "A recommended family costs us a tenth of a family won by advertising.",
+            "teams": ["Commercial", "Customer Experience"],
+            "key_results": [
+                _kr(
+                    "Grow the share of sales from referrals from 12% to 25%",
+                    "increase",
+                    12,
+                    25,
+                    a,
+                    unit="%",
+                    end=0.6,
+                ),
+                _kr(
+                    "Quarterly objectives that serve this one",
+                    "increase",
+                    0,
+                    1,
+                    a,
+                    driven_by_children=True,
+                ),
+            ],
+        },
+        {
+            "id": "on-time",
+            "level": "company",
+            "owner": o,
+            "kind": "committed",
+            "title": "Hand over 120 homes on time this year",
+            "why": "Our bank covenants and our reputation both hang on on-time handovers.",
+            "teams": ["Construction"],
+            "key_results": [
+                _kr("Hand over 120 homes", "increase", 0, 120, o, unit="homes", end=0.9),
+                _kr(
+                    "Keep on-time handovers at or above 95%",
+                    "maintain",
+                    None,
+                    95,
+                    o,
+                    unit="%",
+                    end=1.0,
+                ),
+            ],
+        },
+    ]
+
+
+def _weekly_dates(start: dt.date, end: dt.date, today: dt.date) -> list[dt.date]:
+    """Fridays from the cycle's first full week up to today or the cycle's end."""
+    day = start + dt.timedelta(days=(4 - start.weekday()) % 7)
+    if day - start < dt.timedelta(days=3):
+        day += dt.timedelta(days=7)
+    out = []
+    while day <= min(end, today):
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def _add_checkins(objectives, cycle_start, cycle_end, today, rng, *, step_weeks=1):
+    """Give each key result a believable weekly story towards its ``_end`` fraction."""
+    dates = _weekly_dates(cycle_start, cycle_end, today)[::step_weeks]
+    total = (cycle_end - cycle_start).days or 1
+    for obj in objectives:
+        for kr in obj["key_results"]:
+            end_fraction = kr.pop("_end")
+            if kr.get("driven_by_children") or end_fraction is None:
+                continue
+            checkins = []
+            skip_last = rng.random() < 0.15  # someone always forgets to check in
+            for n, day in enumerate(dates):
+                if skip_last and n >= len(dates) - 2:
+                    break
+                elapsed = (day - cycle_start).days / total
+                expected = scoring.expected_progress(cycle_start, cycle_end, day)
+                noise = rng.uniform(-0.06, 0.06)
+                if kr["type"] == "milestone":
+                    value = 1 if end_fraction >= 1 and elapsed > 0.6 else 0
+                    progress = float(value)
+                elif kr["type"] == "maintain":
+                    holds = rng.random() < (0.9 if end_fraction >= 1 else 0.5)
+                    target = kr["target"]
+                    delta = abs(target) * 0.05 + 1
+                    lower = kr.get("direction") == "lower_is_better"
+                    value = target if holds else (target + delta if lower else target - delta)
+                    if not holds:
+                        value = round(value, 1)
+                    progress = 1.0 if holds else 0.0
+                else:
+                    progress = max(0.0, min(1.0, end_fraction * elapsed + noise))
+                    start, target = kr["start"], kr["target"]
+                    raw = start + (target - start) * progress
+                    span = abs(target - start)
+                    value = round(raw) if span >= 20 else round(raw, 1)
+                    progress = scoring.kr_progress(
+                        kr["type"], start=start, target=target, current=value
+                    )
+                gap = progress - expected
+                confidence = (
+                    "on_track" if gap >= -0.1 else "at_risk" if gap >= -0.25 else "off_track"
+                )
+                if kr["type"] == "maintain":
+                    confidence = "on_track" if progress else "at_risk"
+                checkin = {"date": day, "value": value, "confidence": confidence}
+                if rng.random() < 0.6:
+                    checkin["comment"] = rng.choice(COMMENTS[confidence])
+                checkins.append(checkin)
+            if checkins:
+                kr["checkins"] = checkins
+
+
+def _attach_initiatives(objectives):
+    for obj in objectives:
+        for index, items in obj.pop("initiatives", {}).items():
+            obj["key_results"][index]["initiatives"] = items
+
+
+def _quarter_of(day: dt.date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def build_documents(today: dt.date) -> list[dict]:
+    """The demo as OKR documents (one a cycle), ready for the importer."""
+    rng = random.Random(2026)  # noqa: S311 - deterministic demo data, not security
+    year = today.year
+    q = _quarter_of(today)
+    year_name = str(year)
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    def quarter(y, n):
+        start = dt.date(y, 3 * n - 2, 1)
+        end = dt.date(y, 12, 31) if n == 4 else dt.date(y, 3 * n + 1, 1) - dt.timedelta(1)
+        return f"{y}-Q{n}", start, end
+
+    people = [{"email": e, "name": n, "role": r} for e, n, r in PEOPLE]
+    docs = []
+
+    year_objs = _objectives_year()
+    _add_checkins(year_objs, year_start, year_end, today, rng, step_weeks=4)
+    docs.append(
+        {
+            "workspace": DEMO_SLUG,
+            "workspace_name": "Brightstone Homes",
+            "cycle": {"name": year_name, "start": year_start, "end": year_end, "kind": "year"},
+            "people": people,
+            "teams": TEAMS,
+            "objectives": year_objs,
+        }
+    )
+
+    prev_year, prev_q = (year, q - 1) if q > 1 else (year - 1, 4)
+    name, start, end = quarter(prev_year, prev_q)
+    prev_objs = _objectives_previous()
+    _add_checkins(prev_objs, start, end, today, rng)
+    _attach_initiatives(prev_objs)
+    prev_cycle = {"name": name, "start": start, "end": end, "kind": "quarter"}
+    if prev_year == year:
+        prev_cycle["within"] = year_name
+    docs.append({"workspace": DEMO_SLUG, "cycle": prev_cycle, "objectives": prev_objs})
+
+    name, start, end = quarter(year, q)
+    current = _objectives_current(None)
+    for obj in current:
+        if obj.get("aligns_to", "").startswith("YEAR/"):
+            obj["aligns_to"] = obj["aligns_to"].replace("YEAR", year_name)
+    _add_checkins(current, start, end, today, rng)
+    _attach_initiatives(current)
+    docs.append(
+        {
+            "workspace": DEMO_SLUG,
+            "cycle": {
+                "name": name,
+                "start": start,
+                "end": end,
+                "kind": "quarter",
+                "within": year_name,
+            },
+            "objectives": current,
+        }
+    )
+    for q_other in range(1, 5):
+        if q_other in (q, prev_q if prev_year == year else None):
+            continue
+        name, start, end = quarter(year, q_other)
+        docs.append(
+            {
+                "workspace": DEMO_SLUG,
+                "cycle": {
+                    "name": name,
+                    "start": start,
+                    "end": end,
+                    "kind": "quarter",
+                    "within": year_name,
+                },
+            }
+        )
+    return docs
+
+
+@transaction.atomic
+def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | None = None):
+    """Create the demo workspace (fails if it exists); returns it."""
+    today = today or dt.date.today()
+    say = progress or (lambda _msg: None)
+    say("Building the Brightstone Homes demo workspace...")
+    docs = okrfile.validate(
+        [okrfile.ParsedDocument(d, {}) for d in build_documents(today)], filename="demo"
+    )
+    # The year goes first so quarters can sit inside it and align to its objectives.
+    result = okrfile.import_documents(docs, filename="demo")
+    ws = result.workspace
+    say(f"  {len(result.cycles)} cycles, {result.audit_rows} records written")
+    services.cycle_set_current(
+        cycle=Cycle.objects.get(workspace=ws, start__lte=today, end__gte=today, kind="quarter"),
+        actor=None,
+    )
+    owner = User.objects.get(email=DEMO_LOGIN)
+    owner.set_password(DEMO_PASSWORD)
+    owner.is_staff = True
+    owner.is_superuser = True  # the operators' admin is the demo's only screen until the web app
+    owner.save()
+    for email, _name, _role in PEOPLE[1:]:
+        user = User.objects.get(email=email)
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return ws
+
+
+def ensure_demo(today: dt.date | None = None, progress=print) -> Workspace:
+    ws = Workspace.objects.filter(slug=DEMO_SLUG).first()
+    if ws is not None:
+        progress(f"The demo workspace {ws.name} is already loaded.")
+        return ws
+    return load_demo(today=today, progress=progress)

@@ -1,0 +1,185 @@
+"""Scoring of key results and objectives: the exact rules of PRODUCT.md, as pure functions.
+
+Nothing here touches the database. Screens, exports and the API all call these functions,
+so they agree to the last digit. Values are stored unrounded; rounding is for display only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+INCREASE = "increase"
+DECREASE = "decrease"
+MAINTAIN = "maintain"
+MILESTONE = "milestone"
+KR_TYPES = (INCREASE, DECREASE, MAINTAIN, MILESTONE)
+
+SPECTRUM = "spectrum"
+BINARY = "binary"
+SCORING_MODES = (SPECTRUM, BINARY)
+
+HIGHER_IS_BETTER = "higher_is_better"
+LOWER_IS_BETTER = "lower_is_better"
+DIRECTIONS = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
+
+
+def clamp01(x: float) -> float:
+    return 0.0 if x < 0 else 1.0 if x > 1 else float(x)
+
+
+def kr_progress(
+    kr_type: str,
+    *,
+    start: float | None,
+    target: float | None,
+    current: float | None,
+    direction: str = HIGHER_IS_BETTER,
+) -> float:
+    """Progress of a key result in [0, 1]; 0 before the first check-in.
+
+    A zero-length range (start equal to target) cannot be divided by: the key result is
+    then done (1) once the current value has reached the target, and 0 before.
+    """
+    if current is None:
+        return 0.0
+    if kr_type == MILESTONE:
+        return 1.0 if current >= 1 else 0.0
+    if target is None:
+        return 0.0
+    if kr_type == MAINTAIN:
+        holds = current <= target if direction == LOWER_IS_BETTER else current >= target
+        return 1.0 if holds else 0.0
+    if start is None:
+        start = 0.0
+    if kr_type == INCREASE:
+        if target == start:
+            return 1.0 if current >= target else 0.0
+        return clamp01((current - start) / (target - start))
+    if kr_type == DECREASE:
+        if target == start:
+            return 1.0 if current <= target else 0.0
+        return clamp01((start - current) / (start - target))
+    raise ValueError(f"unknown key result type: {kr_type!r}")
+
+
+def kr_score(progress: float, scoring: str = SPECTRUM) -> float:
+    """Spectrum: the progress itself. Binary: 1 only when the key result is fully done."""
+    if scoring == BINARY:
+        return 1.0 if progress >= 1.0 else 0.0
+    return clamp01(progress)
+
+
+def weighted_mean(scores_and_weights: Iterable[tuple[float, float]]) -> float:
+    """Weighted mean of (score, weight) pairs; 0 with no pairs or no positive weight."""
+    total = 0.0
+    weights = 0.0
+    for score, weight in scores_and_weights:
+        if weight <= 0:
+            continue
+        total += score * weight
+        weights += weight
+    return total / weights if weights else 0.0
+
+
+def expected_progress(start: date, end: date, on: date) -> float:
+    """The elapsed fraction of a cycle on a date: 0 on its first day, 1 on its last."""
+    if on <= start:
+        return 0.0 if end > start else (1.0 if on >= end else 0.0)
+    if on >= end:
+        return 1.0
+    return (on - start).days / (end - start).days
+
+
+def pace(progress: float, expected: float) -> float:
+    """Ahead (positive) or behind (negative) the straight line through the cycle."""
+    return progress - expected
+
+
+# --- Objective trees ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyResultInput:
+    """The plain data a key result's score needs."""
+
+    id: int
+    type: str
+    start: float | None
+    target: float | None
+    current: float | None
+    scoring: str = SPECTRUM
+    weight: float = 1.0
+    direction: str = HIGHER_IS_BETTER
+    driven_by_children: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectiveInput:
+    """An objective, its key results and the objectives aligned under it (by id)."""
+
+    id: int
+    key_results: Sequence[KeyResultInput] = ()
+    children: Sequence[int] = ()
+
+
+@dataclass
+class Scores:
+    """Computed progress and score of every objective and key result of a tree.
+
+    An objective's score is the weighted mean of its key results' scores; its progress the
+    weighted mean of their progress (the two differ only where binary scoring is used).
+    """
+
+    objective: dict[int, float] = field(default_factory=dict)
+    objective_progress: dict[int, float] = field(default_factory=dict)
+    kr_progress: dict[int, float] = field(default_factory=dict)
+    kr_score: dict[int, float] = field(default_factory=dict)
+
+
+def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
+    """Score every objective of a set, resolving key results driven by child objectives.
+
+    A key result driven by children takes as progress the mean score of the objectives
+    aligned under its objective (0 when none is). Children outside the given set are
+    ignored; a loop in the alignment (which the services refuse) scores the repeated
+    objective as 0 instead of recursing forever.
+    """
+    out = Scores()
+    in_progress: set[int] = set()
+
+    def score(obj_id: int) -> float:
+        if obj_id in out.objective:
+            return out.objective[obj_id]
+        if obj_id in in_progress:
+            return 0.0
+        in_progress.add(obj_id)
+        obj = objectives[obj_id]
+        pairs = []
+        progress_pairs = []
+        for kr in obj.key_results:
+            if kr.driven_by_children:
+                kids = [score(c) for c in obj.children if c in objectives]
+                progress = clamp01(sum(kids) / len(kids)) if kids else 0.0
+            else:
+                progress = kr_progress(
+                    kr.type,
+                    start=kr.start,
+                    target=kr.target,
+                    current=kr.current,
+                    direction=kr.direction,
+                )
+            s = kr_score(progress, kr.scoring)
+            out.kr_progress[kr.id] = progress
+            out.kr_score[kr.id] = s
+            pairs.append((s, kr.weight))
+            progress_pairs.append((progress, kr.weight))
+        in_progress.discard(obj_id)
+        out.objective_progress[obj_id] = weighted_mean(progress_pairs)
+        out.objective[obj_id] = weighted_mean(pairs)
+        return out.objective[obj_id]
+
+    for obj_id in objectives:
+        score(obj_id)
+    return out

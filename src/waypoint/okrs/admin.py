@@ -1,0 +1,81 @@
+from django.contrib import admin
+
+from waypoint.workspaces.admin import AuditedAdmin
+
+from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
+
+
+@admin.register(Cycle)
+class CycleAdmin(AuditedAdmin):
+    list_display = ["name", "workspace", "kind", "start", "end", "parent", "is_current", "status"]
+    list_filter = ["kind", "status", "is_current", "workspace"]
+    search_fields = ["name"]
+    list_select_related = ["workspace", "parent"]
+    autocomplete_fields = ["workspace", "parent"]
+
+
+class KeyResultInline(admin.TabularInline):
+    model = KeyResult
+    extra = 0
+    fields = ["title", "type", "start", "target", "unit", "scoring", "weight", "owner", "position"]
+    autocomplete_fields = ["owner"]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(AuditedAdmin):
+    list_display = ["title", "workspace", "cycle", "level", "kind", "owner", "status", "private"]
+    list_filter = ["level", "kind", "status", "private", "workspace"]
+    search_fields = ["title", "why", "ref"]
+    list_select_related = ["workspace", "cycle", "owner__user"]
+    autocomplete_fields = ["workspace", "cycle", "owner", "parent", "teams"]
+    inlines = [KeyResultInline]
+
+
+class CheckInInline(admin.TabularInline):
+    """Check-ins are append-only: shown here, never edited."""
+
+    model = CheckIn
+    extra = 0
+    fields = ["date", "value", "confidence", "comment", "author", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KeyResult)
+class KeyResultAdmin(AuditedAdmin):
+    list_display = ["title", "objective", "type", "start", "target", "unit", "scoring", "owner"]
+    list_filter = ["type", "scoring", "driven_by_children", "workspace"]
+    search_fields = ["title", "objective__title"]
+    list_select_related = ["objective", "owner__user"]
+    autocomplete_fields = ["workspace", "objective", "owner", "team"]
+    inlines = [CheckInInline]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(AuditedAdmin):
+    """Append-only: operators may add a check-in, never change or delete one."""
+
+    list_display = ["key_result", "date", "value", "confidence", "author", "created_at"]
+    list_filter = ["confidence", "workspace"]
+    search_fields = ["key_result__title", "comment"]
+    list_select_related = ["key_result", "author__user"]
+    autocomplete_fields = ["workspace", "key_result", "author"]
+    date_hierarchy = "date"
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(AuditedAdmin):
+    list_display = ["title", "key_result", "status", "owner", "created_at"]
+    list_filter = ["status", "workspace"]
+    search_fields = ["title"]
+    list_select_related = ["key_result", "owner__user"]
+    autocomplete_fields = ["workspace", "key_result", "owner"]

@@ -1,0 +1,277 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.lib import scoring
+from waypoint.workspaces.models import Member, Team, Workspace
+
+
+class Cycle(models.Model):
+    """A period OKRs are set for: a year, a quarter (possibly inside a year) or custom dates."""
+
+    class Kind(models.TextChoices):
+        YEAR = "year", _("Year")
+        QUARTER = "quarter", _("Quarter")
+        CUSTOM = "custom", _("Custom")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="cycles")
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CUSTOM)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("within"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    is_current = models.BooleanField(_("current"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["start", "-end", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="cycle_name_unique"),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="cycle_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Objective(models.Model):
+    """A qualitative destination and its why, at the company, team or individual level."""
+
+    class Level(models.TextChoices):
+        COMPANY = "company", _("Company")
+        TEAM = "team", _("Team")
+        INDIVIDUAL = "individual", _("Individual")
+
+    class Kind(models.TextChoices):
+        COMMITTED = "committed", _("Committed")
+        ASPIRATIONAL = "aspirational", _("Aspirational")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="objectives")
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives"
+    )
+    ref = models.CharField(
+        _("reference"),
+        max_length=80,
+        blank=True,
+        help_text=_("A stable id, unique in the cycle, used by OKR files."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    why = models.TextField(_("why"), blank=True)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.TEAM)
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="objectives_owned",
+    )
+    teams = models.ManyToManyField(
+        Team, verbose_name=_("teams"), blank=True, related_name="objectives"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=14, choices=Kind.choices, default=Kind.ASPIRATIONAL
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("aligns to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    private = models.BooleanField(_("private"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ["cycle", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "ref"], condition=~Q(ref=""), name="objective_ref_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "cycle", "level"])]
+
+    def __str__(self):
+        return self.title
+
+
+class KeyResult(models.Model):
+    """A measurable outcome of an objective, scored by the rules of PRODUCT.md."""
+
+    class Type(models.TextChoices):
+        INCREASE = scoring.INCREASE, _("Increase")
+        DECREASE = scoring.DECREASE, _("Decrease")
+        MAINTAIN = scoring.MAINTAIN, _("Maintain")
+        MILESTONE = scoring.MILESTONE, _("Milestone")
+
+    class Scoring(models.TextChoices):
+        SPECTRUM = scoring.SPECTRUM, _("Spectrum (0.0 to 1.0)")
+        BINARY = scoring.BINARY, _("Binary (0 or 1)")
+
+    class Direction(models.TextChoices):
+        HIGHER_IS_BETTER = scoring.HIGHER_IS_BETTER, _("Higher is better")
+        LOWER_IS_BETTER = scoring.LOWER_IS_BETTER, _("Lower is better")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="key_results")
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="key_results"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.INCREASE)
+    scoring = models.CharField(
+        _("scoring"), max_length=10, choices=Scoring.choices, default=Scoring.SPECTRUM
+    )
+    direction = models.CharField(
+        _("direction"),
+        max_length=16,
+        choices=Direction.choices,
+        default=Direction.HIGHER_IS_BETTER,
+    )
+    start = models.FloatField(_("start"), null=True, blank=True)
+    target = models.FloatField(_("target"), null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    weight = models.FloatField(_("weight"), default=1.0)
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_results_owned",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_results",
+    )
+    driven_by_children = models.BooleanField(
+        _("driven by child objectives"),
+        default=False,
+        help_text=_("Progress is the mean score of the objectives aligned to this one."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("key result")
+        verbose_name_plural = _("key results")
+        ordering = ["objective", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class CheckIn(models.Model):
+    """A dated update of a key result. Append-only: the latest by date is the current value."""
+
+    class Confidence(models.TextChoices):
+        ON_TRACK = "on_track", _("On track")
+        AT_RISK = "at_risk", _("At risk")
+        OFF_TRACK = "off_track", _("Off track")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="checkins")
+    key_result = models.ForeignKey(
+        KeyResult, verbose_name=_("key result"), on_delete=models.CASCADE, related_name="checkins"
+    )
+    date = models.DateField(_("date"))
+    value = models.FloatField(_("value"))
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.ON_TRACK
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    author = models.ForeignKey(
+        Member,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkins",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        # Latest first: by the user's date, then by when it was recorded.
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["key_result", "-date", "-id"])]
+
+    def __str__(self):
+        return f"{self.key_result} @ {self.date}: {self.value}"
+
+
+class Initiative(models.Model):
+    """Work meant to move a key result (a task or project). Not a key result itself."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="initiatives")
+    key_result = models.ForeignKey(
+        KeyResult,
+        verbose_name=_("key result"),
+        on_delete=models.CASCADE,
+        related_name="initiatives",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives_owned",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["key_result", "id"]
+
+    def __str__(self):
+        return self.title

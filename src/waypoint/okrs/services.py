@@ -1,0 +1,553 @@
+"""Writes to cycles, objectives, key results, check-ins and initiatives.
+
+Every function is keyword-only, atomic, and writes its audit row in the same transaction.
+An update that changes nothing writes nothing, so re-importing a file is a no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from waypoint.workspaces import audit
+from waypoint.workspaces.models import Member, Team, User, Workspace
+
+from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
+from .validation import checkin_value_errors, kr_definition_errors
+
+
+def _same_workspace(workspace: Workspace, field: str, *objs) -> None:
+    for obj in objs:
+        if obj is not None and obj.workspace_id != workspace.pk:
+            raise ValidationError({field: _("This belongs to another workspace.")})
+
+
+def _check_fields(fields: dict, allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)}")
+
+
+# --- Cycles -------------------------------------------------------------------------------
+
+
+def _check_cycle(workspace: Workspace, name: str, start, end, parent, cycle=None) -> None:
+    if not name.strip():
+        raise ValidationError({"name": _("A cycle needs a name.")})
+    if end < start:
+        raise ValidationError({"end": _("The end date is before the start date.")})
+    clash = Cycle.objects.filter(workspace=workspace, name=name.strip())
+    if cycle is not None:
+        clash = clash.exclude(pk=cycle.pk)
+    if clash.exists():
+        raise ValidationError({"name": _("A cycle with this name already exists.")})
+    if parent is not None:
+        _same_workspace(workspace, "parent", parent)
+        if cycle is not None and parent.pk == cycle.pk:
+            raise ValidationError({"parent": _("A cycle cannot sit inside itself.")})
+        if start < parent.start or end > parent.end:
+            raise ValidationError(
+                {"parent": _("The cycle must lie within %(name)s.") % {"name": parent.name}}
+            )
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    kind: str = Cycle.Kind.CUSTOM,
+    parent: Cycle | None = None,
+    actor: User | None,
+) -> Cycle:
+    _check_cycle(workspace, name, start, end, parent)
+    cycle = Cycle.objects.create(
+        workspace=workspace, name=name.strip(), start=start, end=end, kind=kind, parent=parent
+    )
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="cycle.create",
+        obj=cycle,
+        after=audit.snapshot(cycle),
+    )
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, actor: User | None, **fields) -> Cycle:
+    _check_fields(fields, {"name", "start", "end", "kind", "parent", "status"})
+    merged = {f: fields.get(f, getattr(cycle, f)) for f in ("name", "start", "end", "parent")}
+    _check_cycle(cycle.workspace, cycle=cycle, **merged)
+    return audit.save_changes(
+        cycle, actor=actor, action="cycle.update", workspace=cycle.workspace, fields=fields
+    )
+
+
+@transaction.atomic
+def cycle_set_current(*, cycle: Cycle, actor: User | None) -> Cycle:
+    for other in Cycle.objects.filter(workspace=cycle.workspace_id, is_current=True).exclude(
+        pk=cycle.pk
+    ):
+        audit.save_changes(
+            other,
+            actor=actor,
+            action="cycle.unset_current",
+            workspace=cycle.workspace,
+            fields={"is_current": False},
+        )
+    return audit.save_changes(
+        cycle,
+        actor=actor,
+        action="cycle.set_current",
+        workspace=cycle.workspace,
+        fields={"is_current": True},
+    )
+
+
+@transaction.atomic
+def cycle_create_year(
+    *, workspace: Workspace, year: int, actor: User | None, quarters: bool = True
+) -> Cycle:
+    """A year cycle, with its four quarters inside it."""
+    year_cycle = cycle_create(
+        workspace=workspace,
+        name=str(year),
+        start=dt.date(year, 1, 1),
+        end=dt.date(year, 12, 31),
+        kind=Cycle.Kind.YEAR,
+        actor=actor,
+    )
+    if quarters:
+        for q in range(1, 5):
+            start = dt.date(year, 3 * q - 2, 1)
+            end = dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(1)
+            cycle_create(
+                workspace=workspace,
+                name=f"{year}-Q{q}",
+                start=start,
+                end=end,
+                kind=Cycle.Kind.QUARTER,
+                parent=year_cycle,
+                actor=actor,
+            )
+    return year_cycle
+
+
+# --- Objectives ---------------------------------------------------------------------------
+
+
+def _unique_ref(cycle: Cycle, title: str, exclude_pk=None) -> str:
+    base = slugify(title, allow_unicode=True)[:60] or "objective"
+    taken = set(
+        Objective.objects.filter(cycle=cycle, ref__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("ref", flat=True)
+    )
+    ref, n = base, 2
+    while ref in taken:
+        ref, n = f"{base}-{n}", n + 1
+    return ref
+
+
+def _check_parent(objective: Objective | None, workspace: Workspace, parent: Objective | None):
+    if parent is None:
+        return
+    _same_workspace(workspace, "parent", parent)
+    node = parent
+    while node is not None:
+        if objective is not None and node.pk == objective.pk:
+            raise ValidationError(
+                {"parent": _("An objective cannot align to itself or to one aligned under it.")}
+            )
+        node = node.parent
+
+
+def _check_objective_fields(workspace: Workspace, fields: dict) -> None:
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise ValidationError({"title": _("An objective needs a title.")})
+    if "level" in fields and fields["level"] not in Objective.Level.values:
+        raise ValidationError({"level": _("Unknown level.")})
+    if "kind" in fields and fields["kind"] not in Objective.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind.")})
+    if "status" in fields and fields["status"] not in Objective.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    _same_workspace(workspace, "owner", fields.get("owner"))
+    _same_workspace(workspace, "cycle", fields.get("cycle"))
+    _same_workspace(workspace, "teams", *fields.get("teams", ()))
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    workspace: Workspace,
+    cycle: Cycle,
+    title: str,
+    why: str = "",
+    level: str = Objective.Level.TEAM,
+    owner: Member | None = None,
+    teams: Iterable[Team] = (),
+    kind: str = Objective.Kind.ASPIRATIONAL,
+    parent: Objective | None = None,
+    status: str = Objective.Status.ACTIVE,
+    private: bool = False,
+    ref: str = "",
+    actor: User | None,
+) -> Objective:
+    teams = list(teams)
+    _check_objective_fields(
+        workspace,
+        {
+            "title": title,
+            "level": level,
+            "kind": kind,
+            "status": status,
+            "owner": owner,
+            "cycle": cycle,
+            "teams": teams,
+        },
+    )
+    _check_parent(None, workspace, parent)
+    if ref and Objective.objects.filter(cycle=cycle, ref=ref).exists():
+        raise ValidationError({"ref": _("Another objective of this cycle has this id.")})
+    position = (Objective.objects.filter(cycle=cycle).aggregate(m=Max("position"))["m"] or 0) + 1
+    obj = Objective.objects.create(
+        workspace=workspace,
+        cycle=cycle,
+        title=title.strip(),
+        why=why.strip(),
+        level=level,
+        owner=owner,
+        kind=kind,
+        parent=parent,
+        status=status,
+        private=private,
+        ref=ref or _unique_ref(cycle, title),
+        position=position,
+    )
+    obj.teams.set(teams)
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="objective.create",
+        obj=obj,
+        after=audit.snapshot(obj),
+    )
+    return obj
+
+
+OBJECTIVE_FIELDS = {
+    "title",
+    "why",
+    "level",
+    "owner",
+    "kind",
+    "parent",
+    "status",
+    "private",
+    "ref",
+    "position",
+}
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, actor: User | None, **fields) -> Objective:
+    """Change an objective's fields (``teams`` replaces its teams)."""
+    _check_fields(fields, OBJECTIVE_FIELDS | {"teams"})
+    _check_objective_fields(objective.workspace, fields)
+    if "parent" in fields:
+        _check_parent(objective, objective.workspace, fields["parent"])
+    if fields.get("ref") and (
+        Objective.objects.filter(cycle=objective.cycle_id, ref=fields["ref"])
+        .exclude(pk=objective.pk)
+        .exists()
+    ):
+        raise ValidationError({"ref": _("Another objective of this cycle has this id.")})
+    m2m = {"teams": list(fields.pop("teams"))} if "teams" in fields else None
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+    return audit.save_changes(
+        objective,
+        actor=actor,
+        action="objective.update",
+        workspace=objective.workspace,
+        fields=fields,
+        m2m=m2m,
+    )
+
+
+@transaction.atomic
+def objective_move(*, objective: Objective, cycle: Cycle, actor: User | None) -> Objective:
+    """Move an objective to another cycle; its key results and check-ins go with it."""
+    _same_workspace(objective.workspace, "cycle", cycle)
+    fields = {"cycle": cycle}
+    if Objective.objects.filter(cycle=cycle, ref=objective.ref).exclude(pk=objective.pk).exists():
+        fields["ref"] = _unique_ref(cycle, objective.ref, exclude_pk=objective.pk)
+    return audit.save_changes(
+        objective,
+        actor=actor,
+        action="objective.move",
+        workspace=objective.workspace,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def objective_archive(*, objective: Objective, actor: User | None) -> Objective:
+    return audit.save_changes(
+        objective,
+        actor=actor,
+        action="objective.archive",
+        workspace=objective.workspace,
+        fields={"status": Objective.Status.ARCHIVED},
+    )
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, actor: User | None) -> None:
+    """Delete an objective with its key results, check-ins and initiatives."""
+    before = audit.snapshot(objective)
+    before["key_results"] = list(objective.key_results.values_list("title", flat=True))
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="objective.delete",
+        obj=objective,
+        before=before,
+    )
+    objective.delete()
+
+
+# --- Key results --------------------------------------------------------------------------
+
+KEY_RESULT_FIELDS = {
+    "title",
+    "type",
+    "scoring",
+    "direction",
+    "start",
+    "target",
+    "unit",
+    "weight",
+    "owner",
+    "team",
+    "driven_by_children",
+    "position",
+}
+
+
+def _check_kr(workspace: Workspace, values: dict) -> None:
+    if not (values.get("title") or "").strip():
+        raise ValidationError({"title": _("A key result needs a title.")})
+    if values["scoring"] not in KeyResult.Scoring.values:
+        raise ValidationError({"scoring": _("Unknown scoring mode.")})
+    if values["direction"] not in KeyResult.Direction.values:
+        raise ValidationError({"direction": _("Unknown direction.")})
+    if not values.get("driven_by_children"):
+        errors = kr_definition_errors(
+            type=values["type"],
+            start=values["start"],
+            target=values["target"],
+            weight=values["weight"],
+        )
+        if errors:
+            raise ValidationError(errors)
+    elif values["weight"] is None or values["weight"] <= 0:
+        raise ValidationError({"weight": _("The weight must be greater than 0.")})
+    _same_workspace(workspace, "owner", values.get("owner"))
+    _same_workspace(workspace, "team", values.get("team"))
+
+
+@transaction.atomic
+def key_result_create(
+    *,
+    objective: Objective,
+    title: str,
+    type: str = KeyResult.Type.INCREASE,
+    start: float | None = None,
+    target: float | None = None,
+    unit: str = "",
+    scoring: str = KeyResult.Scoring.SPECTRUM,
+    direction: str = KeyResult.Direction.HIGHER_IS_BETTER,
+    weight: float = 1.0,
+    owner: Member | None = None,
+    team: Team | None = None,
+    driven_by_children: bool = False,
+    actor: User | None,
+) -> KeyResult:
+    if type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start is None:
+        start = 0.0
+    values = dict(
+        title=title.strip(),
+        type=type,
+        start=start,
+        target=target,
+        unit=unit.strip(),
+        scoring=scoring,
+        direction=direction,
+        weight=weight,
+        owner=owner,
+        team=team,
+        driven_by_children=driven_by_children,
+    )
+    _check_kr(objective.workspace, values)
+    position = (objective.key_results.aggregate(m=Max("position"))["m"] or 0) + 1
+    kr = KeyResult.objects.create(
+        workspace=objective.workspace, objective=objective, position=position, **values
+    )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="key_result.create",
+        obj=kr,
+        after=audit.snapshot(kr),
+    )
+    return kr
+
+
+@transaction.atomic
+def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) -> KeyResult:
+    _check_fields(fields, KEY_RESULT_FIELDS)
+    merged = {f: fields.get(f, getattr(key_result, f)) for f in KEY_RESULT_FIELDS}
+    _check_kr(key_result.workspace, merged)
+    return audit.save_changes(
+        key_result,
+        actor=actor,
+        action="key_result.update",
+        workspace=key_result.workspace,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def key_results_reorder(
+    *, objective: Objective, ordered_ids: Sequence[int], actor: User | None
+) -> None:
+    krs = {kr.pk: kr for kr in objective.key_results.all()}
+    if set(ordered_ids) != set(krs):
+        raise ValidationError({"order": _("The order must list every key result once.")})
+    for position, pk in enumerate(ordered_ids, start=1):
+        key_result_update(key_result=krs[pk], position=position, actor=actor)
+
+
+@transaction.atomic
+def key_result_delete(*, key_result: KeyResult, actor: User | None) -> None:
+    audit.record(
+        workspace=key_result.workspace,
+        actor=actor,
+        action="key_result.delete",
+        obj=key_result,
+        before=audit.snapshot(key_result),
+    )
+    key_result.delete()
+
+
+# --- Check-ins ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkin_create(
+    *,
+    key_result: KeyResult,
+    date: dt.date,
+    value: float,
+    confidence: str = CheckIn.Confidence.ON_TRACK,
+    comment: str = "",
+    author: Member | None = None,
+    actor: User | None,
+) -> CheckIn:
+    """Record a check-in. Check-ins are never edited; a correction is a new check-in."""
+    errors = checkin_value_errors(type=key_result.type, value=value)
+    if confidence not in CheckIn.Confidence.values:
+        errors["confidence"] = _("Unknown confidence.")
+    if errors:
+        raise ValidationError(errors)
+    _same_workspace(key_result.workspace, "author", author)
+    checkin = CheckIn.objects.create(
+        workspace=key_result.workspace,
+        key_result=key_result,
+        date=date,
+        value=value,
+        confidence=confidence,
+        comment=comment.strip(),
+        author=author,
+    )
+    audit.record(
+        workspace=key_result.workspace,
+        actor=actor,
+        action="checkin.create",
+        obj=checkin,
+        after=audit.snapshot(checkin),
+    )
+    return checkin
+
+
+# --- Initiatives --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def initiative_create(
+    *,
+    key_result: KeyResult,
+    title: str,
+    status: str = Initiative.Status.PLANNED,
+    owner: Member | None = None,
+    actor: User | None,
+) -> Initiative:
+    if not title.strip():
+        raise ValidationError({"title": _("An initiative needs a title.")})
+    if status not in Initiative.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    _same_workspace(key_result.workspace, "owner", owner)
+    initiative = Initiative.objects.create(
+        workspace=key_result.workspace,
+        key_result=key_result,
+        title=title.strip(),
+        status=status,
+        owner=owner,
+    )
+    audit.record(
+        workspace=key_result.workspace,
+        actor=actor,
+        action="initiative.create",
+        obj=initiative,
+        after=audit.snapshot(initiative),
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -> Initiative:
+    _check_fields(fields, {"title", "status", "owner"})
+    if "status" in fields and fields["status"] not in Initiative.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if "title" in fields and not fields["title"].strip():
+        raise ValidationError({"title": _("An initiative needs a title.")})
+    _same_workspace(initiative.workspace, "owner", fields.get("owner"))
+    return audit.save_changes(
+        initiative,
+        actor=actor,
+        action="initiative.update",
+        workspace=initiative.workspace,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
+    audit.record(
+        workspace=initiative.workspace,
+        actor=actor,
+        action="initiative.delete",
+        obj=initiative,
+        before=audit.snapshot(initiative),
+    )
+    initiative.delete()

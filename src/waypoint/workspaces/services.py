@@ -1,0 +1,179 @@
+"""Writes to workspaces, members and teams. Each leaves an audit row in its transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import audit
+from .models import Member, Role, Team, User, Workspace
+
+
+@transaction.atomic
+def workspace_create(
+    *, name: str, slug: str | None = None, owner: User | None = None, actor: User | None
+) -> Workspace:
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationError({"slug": _("A workspace needs a name made of letters or digits.")})
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("A workspace with this address already exists.")})
+    ws = Workspace(name=name.strip() or slug, slug=slug)
+    ws.full_clean()
+    ws.save()
+    audit.record(
+        workspace=ws, actor=actor, action="workspace.create", obj=ws, after=audit.snapshot(ws)
+    )
+    if owner is not None:
+        member_add(workspace=ws, user=owner, role=Role.OWNER, actor=actor)
+    return ws
+
+
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> Workspace:
+    allowed = {"name", "time_zone", "language"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    return audit.save_changes(
+        workspace, actor=actor, action="workspace.update", workspace=workspace, fields=fields
+    )
+
+
+@transaction.atomic
+def user_get_or_create(*, email: str, full_name: str = "", actor: User | None) -> User:
+    """The user with this e-mail, created without a password (invited later) if new."""
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name)
+        audit.record(
+            workspace=None,
+            actor=actor,
+            action="user.create",
+            obj=user,
+            after={"email": user.email, "full_name": user.full_name},
+        )
+    return user
+
+
+@transaction.atomic
+def member_add(
+    *, workspace: Workspace, user: User, role: str = Role.MEMBER, actor: User | None
+) -> Member:
+    member = Member.objects.filter(workspace=workspace, user=user).first()
+    if member is not None:
+        return member
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    member = Member.objects.create(workspace=workspace, user=user, role=role)
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="member.add",
+        obj=member,
+        after=audit.snapshot(member),
+    )
+    return member
+
+
+@transaction.atomic
+def member_ensure(
+    *,
+    workspace: Workspace,
+    email: str,
+    full_name: str = "",
+    role: str = Role.MEMBER,
+    actor: User | None,
+) -> Member:
+    """The member with this e-mail, adding the person (and their user) when absent."""
+    user = user_get_or_create(email=email, full_name=full_name, actor=actor)
+    return member_add(workspace=workspace, user=user, role=role, actor=actor)
+
+
+@transaction.atomic
+def member_set_role(*, member: Member, role: str, actor: User | None) -> Member:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if member.role == Role.OWNER and role != Role.OWNER:
+        owners = Member.objects.filter(workspace=member.workspace, role=Role.OWNER).count()
+        if owners <= 1:
+            raise ValidationError({"role": _("A workspace must keep at least one owner.")})
+    return audit.save_changes(
+        member,
+        actor=actor,
+        action="member.set_role",
+        workspace=member.workspace,
+        fields={"role": role},
+    )
+
+
+def _check_team_parent(team: Team, parent: Team | None) -> None:
+    node = parent
+    while node is not None:
+        if node.workspace_id != team.workspace_id:
+            raise ValidationError({"parent": _("The parent team belongs to another workspace.")})
+        if team.pk is not None and node.pk == team.pk:
+            raise ValidationError({"parent": _("A team cannot sit under itself.")})
+        node = node.parent
+
+
+@transaction.atomic
+def team_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    parent: Team | None = None,
+    lead: Member | None = None,
+    actor: User | None,
+) -> Team:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("A team needs a name.")})
+    if Team.objects.filter(workspace=workspace, name__iexact=name).exists():
+        raise ValidationError({"name": _("A team with this name already exists.")})
+    team = Team(workspace=workspace, name=name, lead=lead)
+    _check_team_parent(team, parent)
+    team.parent = parent
+    team.save()
+    audit.record(
+        workspace=workspace, actor=actor, action="team.create", obj=team, after=audit.snapshot(team)
+    )
+    return team
+
+
+@transaction.atomic
+def team_ensure(*, workspace: Workspace, name: str, actor: User | None) -> Team:
+    team = Team.objects.filter(workspace=workspace, name__iexact=name.strip()).first()
+    return team or team_create(workspace=workspace, name=name, actor=actor)
+
+
+@transaction.atomic
+def team_update(*, team: Team, actor: User | None, **fields) -> Team:
+    allowed = {"name", "parent", "lead"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    if "parent" in fields:
+        _check_team_parent(team, fields["parent"])
+    if fields.get("lead") is not None and fields["lead"].workspace_id != team.workspace_id:
+        raise ValidationError({"lead": _("The team lead must be a member of this workspace.")})
+    return audit.save_changes(
+        team, actor=actor, action="team.update", workspace=team.workspace, fields=fields
+    )
+
+
+@transaction.atomic
+def team_set_members(*, team: Team, members: list[Member], actor: User | None) -> Team:
+    if any(m.workspace_id != team.workspace_id for m in members):
+        raise ValidationError({"members": _("Every member must belong to this workspace.")})
+    return audit.save_changes(
+        team,
+        actor=actor,
+        action="team.set_members",
+        workspace=team.workspace,
+        fields={},
+        m2m={"members": members},
+    )

@@ -1,0 +1,121 @@
+"""The `waypoint` command as a new user meets it: fresh data directories, real processes."""
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OKR_FILE = """\
+workspace: acme
+cycle: {name: 2026-Q1, start: 2026-01-01, end: 2026-03-31}
+objectives:
+  - title: Customers love our onboarding
+    why: Churn in the first 90 days is our biggest leak
+    owner: anna@acme.test
+    key_results:
+      - {title: Raise NPS from 55 to 66, start: 55, target: 66}
+"""
+
+
+def waypoint(*args, data_dir, timeout=120):
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["WAYPOINT_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "waypoint.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_import_works_on_an_empty_data_directory(tmp_path):
+    data = tmp_path / "fresh"
+    okrs = tmp_path / "okrs.yaml"
+    okrs.write_text(OKR_FILE)
+    result = waypoint("import", str(okrs), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert (data / "waypoint.sqlite3").exists()
+    key = data / "secret_key"
+    assert len(key.read_text()) >= 50
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    exported = waypoint("export", "--workspace", "acme", data_dir=data)
+    assert "Customers love our onboarding" in exported.stdout
+    again = waypoint("import", str(okrs), data_dir=data)
+    assert "already up to date" in again.stdout
+
+
+def test_a_bad_file_exits_2_from_the_shell(tmp_path):
+    okrs = tmp_path / "bad.yaml"
+    okrs.write_text(OKR_FILE.replace("start: 55", "start: 66"))
+    result = waypoint("import", str(okrs), data_dir=tmp_path / "d")
+    assert result.returncode == 2
+    assert f"{okrs}:8: objectives[0].key_results[0].target:" in result.stderr
+
+
+def test_the_data_directory_database_is_in_wal_mode(tmp_path):
+    import sqlite3
+
+    okrs = tmp_path / "okrs.yaml"
+    okrs.write_text(OKR_FILE)
+    assert waypoint("import", str(okrs), data_dir=tmp_path / "d").returncode == 0
+    with sqlite3.connect(tmp_path / "d" / "waypoint.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_serves_the_login_and_the_admin_with_the_worker(tmp_path):
+    """What `make demo` runs: load the demo, then serve it with the worker beside it."""
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["WAYPOINT_DATA_DIR"] = str(tmp_path / "demo")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "waypoint.cli", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "the demo did not start in 90 s"
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"{base}/admin/login/", timeout=5) as r:
+            page = r.read().decode()
+        assert "csrfmiddlewaretoken" in page
+        css = page.split('href="/static/admin/css/base')[1].split('"')[0]
+        with urllib.request.urlopen(f"{base}/static/admin/css/base{css}", timeout=5) as r:
+            assert r.status == 200
+        worker = subprocess.run(
+            ["pgrep", "-f", "waypoint.cli worker"], capture_output=True, text=True
+        )
+        assert worker.stdout.strip(), "the worker runs beside the web server"
+    finally:
+        os.killpg(proc.pid, 15)
+        out, _ = proc.communicate(timeout=30)
+    assert "anna@brightstone.test" in out and "waypoint-demo" in out
+    assert f"http://127.0.0.1:{port}/" in out

@@ -1,0 +1,86 @@
+"""The demo workspace: believable, built from the seeds, and the same every time."""
+
+import datetime as dt
+
+import pytest
+
+from waypoint import demo
+from waypoint.okrs import okrfile
+from waypoint.okrs.models import CheckIn, Cycle, Initiative, Objective
+from waypoint.workspaces.models import Team, User
+
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def demo_ws(db):
+    return demo.load_demo(today=TODAY)
+
+
+def test_the_demo_has_teams_a_year_with_quarters_and_a_current_quarter(demo_ws):
+    teams = Team.objects.filter(workspace=demo_ws)
+    assert 4 <= teams.count() <= 6
+    assert teams.filter(parent__isnull=False).exists()  # a hierarchy, not a flat list
+    year = Cycle.objects.get(workspace=demo_ws, kind="year")
+    assert year.children.count() == 4
+    current = Cycle.objects.get(workspace=demo_ws, is_current=True)
+    assert current.name == "2026-Q4" and current.parent == year
+
+
+def test_the_demo_aligns_company_team_and_individual_objectives(demo_ws):
+    objectives = Objective.objects.filter(workspace=demo_ws)
+    assert {o.level for o in objectives} == {"company", "team", "individual"}
+    individual = objectives.filter(level="individual", parent__isnull=False).first()
+    assert individual.parent.level == "team" and individual.parent.parent.level == "company"
+    cross_team = [o for o in objectives.filter(level="team") if o.teams.count() > 1]
+    assert cross_team, "one cross-team objective"
+    assert objectives.filter(cycle__kind="quarter", parent__cycle__kind="year").exists()
+
+
+def test_the_demo_has_weeks_of_check_ins_with_comments_and_initiatives(demo_ws):
+    checkins = CheckIn.objects.filter(
+        workspace=demo_ws, key_result__objective__cycle__name="2026-Q3"
+    )
+    weeks = checkins.values("date").distinct().count()
+    assert 10 <= weeks <= 13
+    assert {c.confidence for c in checkins} == {"on_track", "at_risk", "off_track"}
+    assert checkins.exclude(comment="").count() > checkins.count() / 3
+    assert Initiative.objects.filter(workspace=demo_ws).count() >= 3
+    current = CheckIn.objects.filter(key_result__objective__cycle__name="2026-Q4")
+    assert current.values("date").distinct().count() >= 6
+
+
+def test_the_demo_carries_the_seeds_flawed_okrs_for_the_coach(demo_ws):
+    flawed = Objective.objects.get(workspace=demo_ws, title="Sell bookings for 10 million")
+    assert flawed.why == ""
+    assert Objective.objects.filter(title="Boost customer retention").exists()
+    assert Objective.objects.filter(key_results__title="Publish 24 expert articles").exists()
+
+
+def test_the_demo_is_deterministic():
+    first = demo.build_documents(TODAY)
+    assert demo.build_documents(TODAY) == first
+
+
+def test_the_demo_login_works(demo_ws, client):
+    user = User.objects.get(email=demo.DEMO_LOGIN)
+    assert user.check_password(demo.DEMO_PASSWORD)
+    assert client.login(email=demo.DEMO_LOGIN, password=demo.DEMO_PASSWORD)
+    assert client.get("/admin/okrs/objective/").status_code == 200
+
+
+def test_the_demo_loads_once(demo_ws):
+    assert demo.ensure_demo(progress=lambda _m: None) == demo_ws
+
+
+def test_the_demo_round_trips_through_its_own_export(demo_ws):
+    text = okrfile.export_workspace(demo_ws, "yaml")
+    docs = okrfile.load(text, "demo.yaml")
+    result = okrfile.import_documents(docs)
+    assert result.audit_rows == 0
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 1, 5), dt.date(2026, 4, 1), dt.date(2027, 3, 31)])
+def test_the_demo_loads_on_any_day_of_the_year(db, day):
+    ws = demo.load_demo(today=day)
+    assert Cycle.objects.get(workspace=ws, is_current=True).start <= day

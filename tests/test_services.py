@@ -1,0 +1,273 @@
+"""The OKR core's services: the rules they enforce and the audit trail they leave."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from waypoint.okrs import selectors
+from waypoint.okrs import services as okr
+from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from waypoint.workspaces import services as ws_services
+from waypoint.workspaces.models import AuditEntry, Role
+from waypoint.workspaces.selectors import scoped_get
+
+
+def audit_for(obj, action):
+    return AuditEntry.objects.filter(
+        object_type=obj._meta.label_lower, object_id=obj.pk, action=action
+    )
+
+
+def current_value(kr):
+    return selectors.with_current_value(KeyResult.objects.filter(pk=kr.pk)).get().current_value
+
+
+def test_a_check_in_dated_earlier_than_the_latest_does_not_become_current(key_result, owner_user):
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=60, actor=owner_user)
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 1, 15), value=57, actor=owner_user)
+    assert current_value(key_result) == 60
+    assert selectors.current_checkin(key_result).value == 60
+
+
+def test_two_check_ins_on_one_date_the_later_entry_wins(key_result, owner_user):
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=60, actor=owner_user)
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=61, actor=owner_user)
+    assert current_value(key_result) == 61
+
+
+def test_workspace_scores_follow_check_ins(objective, key_result, owner, owner_user):
+    second = okr.key_result_create(
+        objective=objective,
+        title="Cut time to first value from 60 to 45 minutes",
+        type="decrease",
+        start=60,
+        target=45,
+        unit="min",
+        owner=owner,
+        weight=2,
+        actor=owner_user,
+    )
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=60, actor=owner_user)
+    okr.checkin_create(key_result=second, date=dt.date(2026, 2, 1), value=50, actor=owner_user)
+    scores = selectors.workspace_scores(objective.workspace)
+    assert scores.kr_progress[key_result.pk] == pytest.approx(5 / 11)
+    assert scores.objective[objective.pk] == pytest.approx((5 / 11 + 2 * 2 / 3) / 3)
+
+
+def test_moving_an_objective_to_another_cycle_keeps_its_history(
+    workspace, objective, key_result, owner_user
+):
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=60, actor=owner_user)
+    q2 = okr.cycle_create(
+        workspace=workspace,
+        name="2026-Q2",
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 6, 30),
+        actor=owner_user,
+    )
+    okr.objective_move(objective=objective, cycle=q2, actor=owner_user)
+    objective.refresh_from_db()
+    assert objective.cycle == q2
+    assert list(objective.key_results.all()) == [key_result]
+    assert key_result.checkins.count() == 1
+    entry = audit_for(objective, "objective.move").get()
+    assert entry.before["cycle_id"] != entry.after["cycle_id"] == q2.pk
+
+
+def test_an_objective_cannot_align_under_its_own_child(workspace, quarter, objective, owner_user):
+    child = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Team onboarding",
+        parent=objective,
+        actor=owner_user,
+    )
+    with pytest.raises(ValidationError):
+        okr.objective_update(objective=objective, parent=child, actor=owner_user)
+
+
+def test_records_of_another_workspace_are_refused(objective, other_workspace, owner_user):
+    stranger = other_workspace.members.get()
+    with pytest.raises(ValidationError):
+        okr.objective_update(objective=objective, owner=stranger, actor=owner_user)
+    with pytest.raises(ValidationError):
+        okr.key_result_create(
+            objective=objective,
+            title="x 0 to 5",
+            start=0,
+            target=5,
+            owner=stranger,
+            actor=owner_user,
+        )
+
+
+def test_scoped_lookup_of_another_workspaces_objective_is_a_404(objective, other_workspace):
+    assert scoped_get(Objective, objective.workspace, pk=objective.pk) == objective
+    with pytest.raises(Http404):
+        scoped_get(Objective, other_workspace, pk=objective.pk)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"type": "increase", "start": 5, "target": 5}, "target"),
+        ({"type": "increase", "start": 10, "target": 5}, "target"),
+        ({"type": "decrease", "start": 5, "target": 10}, "target"),
+        ({"type": "increase", "start": 0, "target": None}, "target"),
+        ({"type": "maintain", "target": None}, "target"),
+        ({"type": "sideways", "start": 0, "target": 5}, "type"),
+        ({"type": "increase", "start": 0, "target": 5, "weight": 0}, "weight"),
+    ],
+)
+def test_a_badly_defined_key_result_is_refused_and_not_written(
+    objective, owner_user, fields, field
+):
+    with pytest.raises(ValidationError) as exc:
+        okr.key_result_create(objective=objective, title="Bad KR", actor=owner_user, **fields)
+    assert field in exc.value.message_dict
+    assert not KeyResult.objects.filter(title="Bad KR").exists()
+
+
+def test_a_milestone_is_checked_in_as_zero_or_one(objective, owner_user):
+    kr = okr.key_result_create(
+        objective=objective, title="Self-serve onboarding live", type="milestone", actor=owner_user
+    )
+    with pytest.raises(ValidationError):
+        okr.checkin_create(key_result=kr, date=dt.date(2026, 2, 1), value=0.5, actor=owner_user)
+    okr.checkin_create(key_result=kr, date=dt.date(2026, 2, 1), value=1, actor=owner_user)
+    assert current_value(kr) == 1
+
+
+def test_a_year_cycle_comes_with_its_quarters(workspace, owner_user):
+    year = okr.cycle_create_year(workspace=workspace, year=2027, actor=owner_user)
+    quarters = list(year.children.order_by("start"))
+    assert [q.name for q in quarters] == ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]
+    assert quarters[0].start == dt.date(2027, 1, 1) and quarters[-1].end == dt.date(2027, 12, 31)
+    assert quarters[1].end == dt.date(2027, 6, 30)
+
+
+def test_a_quarter_must_lie_inside_its_year(workspace, owner_user):
+    year = okr.cycle_create_year(workspace=workspace, year=2027, actor=owner_user, quarters=False)
+    with pytest.raises(ValidationError):
+        okr.cycle_create(
+            workspace=workspace,
+            name="Late",
+            start=dt.date(2027, 12, 1),
+            end=dt.date(2028, 1, 31),
+            parent=year,
+            actor=owner_user,
+        )
+
+
+def test_only_one_cycle_is_current(workspace, quarter, owner_user):
+    other = okr.cycle_create(
+        workspace=workspace,
+        name="2026-Q2",
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 6, 30),
+        actor=owner_user,
+    )
+    okr.cycle_set_current(cycle=quarter, actor=owner_user)
+    okr.cycle_set_current(cycle=other, actor=owner_user)
+    assert list(Cycle.objects.filter(workspace=workspace, is_current=True)) == [other]
+
+
+def test_the_last_owner_cannot_be_demoted(owner, owner_user):
+    with pytest.raises(ValidationError):
+        ws_services.member_set_role(member=owner, role=Role.VIEWER, actor=owner_user)
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_row(objective, owner_user):
+    before = AuditEntry.objects.count()
+    okr.objective_update(objective=objective, title=objective.title, actor=owner_user)
+    assert AuditEntry.objects.count() == before
+
+
+def test_every_service_leaves_an_audit_row(workspace, quarter, owner, teammate, owner_user):
+    """One pass through every write service; each leaves its row with actor and after-state."""
+    team = ws_services.team_create(workspace=workspace, name="Support", actor=owner_user)
+    sub = ws_services.team_create(workspace=workspace, name="Tier 2", actor=owner_user)
+    ws_services.team_update(team=sub, parent=team, lead=teammate, actor=owner_user)
+    ws_services.team_set_members(team=team, members=[owner, teammate], actor=owner_user)
+    ws_services.member_set_role(member=teammate, role=Role.EDITOR, actor=owner_user)
+    ws_services.workspace_update(workspace=workspace, time_zone="Europe/Warsaw", actor=owner_user)
+    year = okr.cycle_create_year(workspace=workspace, year=2027, actor=owner_user, quarters=False)
+    okr.cycle_update(cycle=year, name="FY2027", actor=owner_user)
+    okr.cycle_set_current(cycle=quarter, actor=owner_user)
+    obj = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Support that delights",
+        teams=[team],
+        actor=owner_user,
+    )
+    okr.objective_update(objective=obj, why="Tickets are churn in waiting", actor=owner_user)
+    kr = okr.key_result_create(
+        objective=obj,
+        title="First reply from 8h to 1h",
+        type="decrease",
+        start=8,
+        target=1,
+        actor=owner_user,
+    )
+    kr2 = okr.key_result_create(
+        objective=obj, title="CSAT from 80 to 92", start=80, target=92, actor=owner_user
+    )
+    okr.key_result_update(key_result=kr, unit="h", actor=owner_user)
+    okr.key_results_reorder(objective=obj, ordered_ids=[kr2.pk, kr.pk], actor=owner_user)
+    ci = okr.checkin_create(key_result=kr, date=dt.date(2026, 1, 9), value=6, actor=owner_user)
+    ini = okr.initiative_create(key_result=kr, title="Reply macros", actor=owner_user)
+    okr.initiative_update(initiative=ini, status="done", actor=owner_user)
+    q2 = okr.cycle_create(
+        workspace=workspace,
+        name="2026-Q2",
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 6, 30),
+        actor=owner_user,
+    )
+    okr.objective_move(objective=obj, cycle=q2, actor=owner_user)
+    okr.objective_archive(objective=obj, actor=owner_user)
+
+    expected = [
+        (team, "team.create"),
+        (sub, "team.update"),
+        (team, "team.set_members"),
+        (teammate, "member.set_role"),
+        (workspace, "workspace.update"),
+        (year, "cycle.create"),
+        (year, "cycle.update"),
+        (quarter, "cycle.set_current"),
+        (obj, "objective.create"),
+        (obj, "objective.update"),
+        (kr, "key_result.create"),
+        (kr, "key_result.update"),
+        (ci, "checkin.create"),
+        (ini, "initiative.create"),
+        (ini, "initiative.update"),
+        (obj, "objective.move"),
+        (obj, "objective.archive"),
+        (teammate, "member.add"),
+        (workspace, "workspace.create"),
+    ]
+    for obj_, action in expected:
+        entry = audit_for(obj_, action).first()
+        assert entry is not None, action
+        assert entry.after is not None
+        assert entry.workspace_id == workspace.pk
+    assert audit_for(teammate.user, "user.create").exists()
+
+    okr.initiative_delete(initiative=ini, actor=owner_user)
+    okr.key_result_delete(key_result=kr2, actor=owner_user)
+    okr.objective_delete(objective=obj, actor=owner_user)
+    for action in ("initiative.delete", "key_result.delete", "objective.delete"):
+        entry = AuditEntry.objects.get(action=action)
+        assert entry.before and entry.actor == owner_user
+    assert not CheckIn.objects.filter(pk=ci.pk).exists()
+
+
+def test_audit_rows_never_hold_password_hashes(owner_user, workspace):
+    from waypoint.workspaces.audit import snapshot
+
+    assert "password" not in snapshot(owner_user)
