@@ -224,4 +224,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("WAYPOINT_LOG_LEVEL", "WARNING")},
+    # The worker logs through its own handler; without this every line would print twice.
+    "loggers": {"huey": {"handlers": [], "propagate": False}},
 }

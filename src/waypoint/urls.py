@@ -12,6 +12,9 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+admin.site.site_header = "Waypoint operators"
+admin.site.site_title = "Waypoint operators"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
