@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint fmt clean
+.PHONY: install demo test lint fmt messages clean
 
 install: $(STAMP)
 
@@ -37,6 +37,13 @@ test: lint
 		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
+
+# Refresh the translation catalogues from the code, then compile them (needs gettext).
+messages: install
+	cd src/waypoint && ../../$(BIN)/waypoint manage makemessages -l ru -l zh_Hans -l pl \
+		--no-location --no-obsolete -i "migrations/*"
+	$(BIN)/python -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + 'mo') \
+		for p in glob.glob('src/waypoint/locale/*/LC_MESSAGES/django.po')]"
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

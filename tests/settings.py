@@ -12,3 +12,6 @@ os.environ["WAYPOINT_MANIFEST_STATIC"] = "0"
 from waypoint.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+
+# Browser tests drive a live server from pytest's (async-capable) thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

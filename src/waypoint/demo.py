@@ -749,7 +749,7 @@ def _add_checkins(objectives, cycle_start, cycle_end, today, rng, *, step_weeks=
                 )
                 if kr["type"] == "maintain":
                     confidence = "on_track" if progress else "at_risk"
-                checkin = {"date": day, "value": value, "confidence": confidence}
+                checkin = {"date": day, "value": value, "confidence": confidence, "by": kr["owner"]}
                 if rng.random() < 0.6:
                     checkin["comment"] = rng.choice(COMMENTS[confidence])
                 checkins.append(checkin)

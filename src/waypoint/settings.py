@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
     "waypoint.workspaces",
     "waypoint.okrs",
 ]
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "waypoint.urls"
@@ -112,6 +117,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "waypoint.workspaces.context.navigation",
             ],
         },
     },
@@ -155,6 +162,27 @@ else:
     }
 HUEY["immediate"] = env_bool("WAYPOINT_WORKER_IMMEDIATE")
 HUEY["consumer"] = {"workers": env_int("WAYPOINT_WORKER_THREADS", 2), "worker_type": "thread"}
+
+# --- Accounts (django-allauth) -------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env_str("WAYPOINT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = True
+OPEN_SIGNUP = env_bool("WAYPOINT_OPEN_SIGNUP", True)
+ACCOUNT_ADAPTER = "waypoint.workspaces.accounts.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "waypoint.workspaces.accounts.SignupForm"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Waypoint] "
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "start"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # --- Passwords, sessions, security ---------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

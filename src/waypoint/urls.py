@@ -1,8 +1,15 @@
+from functools import lru_cache
+
 from django.contrib import admin
 from django.db import connection
-from django.http import JsonResponse
-from django.urls import path
-from django.views.generic import RedirectView
+from django.http import HttpResponse, JsonResponse
+from django.urls import include, path
+from django.views.decorators.cache import cache_control
+
+from waypoint.workspaces import views as workspace_views
+
+admin.site.site_header = "Waypoint operators"
+admin.site.site_title = "Waypoint operators"
 
 
 def healthz(request):
@@ -12,11 +19,28 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-admin.site.site_header = "Waypoint operators"
-admin.site.site_title = "Waypoint operators"
+@lru_cache(maxsize=1)
+def _vega_bundle() -> str:
+    import vl_convert
+
+    return vl_convert.javascript_bundle()
+
+
+@cache_control(public=True, max_age=86400)
+def vega_bundle(request):
+    """vega-embed, Vega-Lite and Vega in one script, built offline by vl-convert (no CDN)."""
+    return HttpResponse(_vega_bundle(), content_type="text/javascript; charset=utf-8")
+
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", workspace_views.start, name="start"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("vendor/vega.js", vega_bundle, name="vega_bundle"),
+    path("workspaces/new/", workspace_views.workspace_create, name="workspaces_create"),
+    path("invite/<str:token>/", workspace_views.invitation_accept, name="invitation"),
+    path("w/<slug:slug>/", include("waypoint.okrs.urls")),
+    path("w/<slug:slug>/", include("waypoint.workspaces.urls")),
 ]

@@ -275,3 +275,30 @@ class Initiative(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Comment(models.Model):
+    """A message in an objective's conversation (manager-employee feedback, seed 001)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="comments")
+    objective = models.ForeignKey(
+        Objective, verbose_name=_("objective"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        Member,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.body[:60]

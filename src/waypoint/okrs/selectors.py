@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from waypoint.lib import scoring
-from waypoint.workspaces.models import Workspace
+from waypoint.workspaces import permissions
+from waypoint.workspaces.models import Member, Workspace
 
 from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
 
@@ -101,4 +106,109 @@ def workspace_scores(workspace: Workspace) -> scoring.Scores:
             )
             for pk in ids
         }
+    )
+
+
+# --- Page view-models ------------------------------------------------------------------------
+
+
+def visible_objectives(workspace: Workspace, member: Member) -> QuerySet[Objective]:
+    """Objectives the member may see: private ones only for owner, their teams and admins."""
+    qs = Objective.objects.filter(workspace=workspace)
+    if permissions.can_admin(member):
+        return qs
+    return qs.filter(Q(private=False) | Q(owner=member) | Q(teams__members=member)).distinct()
+
+
+CONFIDENCE_ORDER = {"on_track": 0, "at_risk": 1, "off_track": 2}
+
+
+@dataclass
+class KeyResultRow:
+    """A key result with everything a screen shows about it, computed once."""
+
+    kr: KeyResult
+    progress: float
+    score: float
+    expected: float
+    current: float | None
+    confidence: str | None
+    last_date: dt.date | None
+
+    @property
+    def pace(self) -> float:
+        return scoring.pace(self.progress, self.expected)
+
+
+@dataclass
+class ObjectiveRow:
+    objective: Objective
+    progress: float
+    score: float
+    expected: float
+    krs: list[KeyResultRow] = field(default_factory=list)
+
+    @property
+    def pace(self) -> float:
+        return scoring.pace(self.progress, self.expected)
+
+    @property
+    def confidence(self) -> str | None:
+        seen = [r.confidence for r in self.krs if r.confidence]
+        return max(seen, key=CONFIDENCE_ORDER.__getitem__) if seen else None
+
+
+def rows_for(
+    objectives: Iterable[Objective], scores: scoring.Scores, today: dt.date
+) -> list[ObjectiveRow]:
+    """View-models for objectives fetched with ``objectives_of_cycle`` (key results annotated)."""
+    rows = []
+    for obj in objectives:
+        expected = scoring.expected_progress(obj.cycle.start, obj.cycle.end, today)
+        row = ObjectiveRow(
+            objective=obj,
+            progress=scores.objective_progress.get(obj.pk, 0.0),
+            score=scores.objective.get(obj.pk, 0.0),
+            expected=expected,
+        )
+        for kr in obj.key_results.all():
+            row.krs.append(
+                KeyResultRow(
+                    kr=kr,
+                    progress=scores.kr_progress.get(kr.pk, 0.0),
+                    score=scores.kr_score.get(kr.pk, 0.0),
+                    expected=expected,
+                    current=kr.current_value,
+                    confidence=kr.current_confidence,
+                    last_date=kr.current_date,
+                )
+            )
+        rows.append(row)
+    return rows
+
+
+def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Objective]:
+    """Visible objectives with owners, teams, cycle and key results (current values)."""
+    krs = with_current_value(KeyResult.objects.select_related("owner__user", "team")).order_by(
+        "position", "id"
+    )
+    return (
+        visible_objectives(workspace, member)
+        .select_related("owner__user", "parent", "cycle")
+        .prefetch_related("teams", Prefetch("key_results", queryset=krs))
+        .order_by("position", "id")
+    )
+
+
+def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:
+    """The key results a member answers for in a cycle: owned, or of objectives they own."""
+    return (
+        with_current_value(
+            KeyResult.objects.filter(workspace=workspace, objective__cycle=cycle).filter(
+                Q(owner=member) | Q(objective__owner=member)
+            )
+        )
+        .exclude(objective__status=Objective.Status.ARCHIVED)
+        .select_related("objective__cycle", "owner__user")
+        .order_by("objective__position", "position", "id")
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 
-from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
+from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
 from .validation import checkin_value_errors, kr_definition_errors
 
 
@@ -551,3 +551,26 @@ def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
         before=audit.snapshot(initiative),
     )
     initiative.delete()
+
+
+# --- Comments -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_create(
+    *, objective: Objective, body: str, author: Member, actor: User | None
+) -> Comment:
+    if not body.strip():
+        raise ValidationError({"body": _("Write something first.")})
+    _same_workspace(objective.workspace, "author", author)
+    comment = Comment.objects.create(
+        workspace=objective.workspace, objective=objective, author=author, body=body.strip()
+    )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="comment.create",
+        obj=comment,
+        after=audit.snapshot(comment),
+    )
+    return comment

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import audit
-from .models import Member, Role, Team, User, Workspace
+from .models import Invitation, Member, Role, Team, User, Workspace
 
 
 @transaction.atomic
@@ -177,3 +179,135 @@ def team_set_members(*, team: Team, members: list[Member], actor: User | None) -
         fields={},
         m2m={"members": members},
     )
+
+
+INVITATION_DAYS = 14
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str = Role.MEMBER,
+    actor: User | None,
+    accept_url_for=None,
+) -> Invitation:
+    """Invite a person by e-mail; the mail carries a single-use link valid for 14 days.
+
+    ``accept_url_for`` turns the invitation into the absolute URL put in the mail.
+    """
+    import secrets
+
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    email = User.objects.normalize_email(email).strip().lower()
+    if role not in Role.values or role == Role.OWNER:
+        raise ValidationError({"role": _("Choose a role other than owner.")})
+    if Member.objects.filter(workspace=workspace, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    pending = Invitation.objects.filter(
+        workspace=workspace,
+        email__iexact=email,
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=timezone.now(),
+    )
+    if pending.exists():
+        raise ValidationError({"email": _("This person has already been invited.")})
+    invitation = Invitation.objects.create(
+        workspace=workspace,
+        email=email,
+        role=role,
+        token=secrets.token_urlsafe(32),
+        invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="invitation.create",
+        obj=invitation,
+        after={"email": email, "role": role},
+    )
+    if accept_url_for is not None:
+        context = {
+            "workspace": workspace,
+            "invitation": invitation,
+            "inviter": actor,
+            "url": accept_url_for(invitation),
+        }
+        body = render_to_string("workspaces/email/invitation.txt", context)
+        subject = _("You are invited to %(workspace)s on Waypoint") % {"workspace": workspace.name}
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitation:
+    from django.utils import timezone
+
+    return audit.save_changes(
+        invitation,
+        actor=actor,
+        action="invitation.revoke",
+        workspace=invitation.workspace,
+        fields={"revoked_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Member:
+    """Join the workspace. Following the mailed link proves the e-mail address."""
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    if not invitation.is_pending:
+        raise ValidationError(_("This invitation has expired or was withdrawn."))
+    member = Member.objects.filter(workspace=invitation.workspace, user=user).first()
+    if member is None:
+        member = member_add(
+            workspace=invitation.workspace, user=user, role=invitation.role, actor=user
+        )
+    audit.save_changes(
+        invitation,
+        actor=user,
+        action="invitation.accept",
+        workspace=invitation.workspace,
+        fields={"accepted_at": timezone.now()},
+    )
+    if user.email.lower() == invitation.email.lower():
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: Member, actor: User | None) -> None:
+    if member.role == Role.OWNER:
+        owners = Member.objects.filter(workspace=member.workspace, role=Role.OWNER).count()
+        if owners <= 1:
+            raise ValidationError({"role": _("A workspace must keep at least one owner.")})
+    audit.record(
+        workspace=member.workspace,
+        actor=actor,
+        action="member.remove",
+        obj=member,
+        before=audit.snapshot(member),
+    )
+    member.delete()
+
+
+@transaction.atomic
+def team_delete(*, team: Team, actor: User | None) -> None:
+    audit.record(
+        workspace=team.workspace,
+        actor=actor,
+        action="team.delete",
+        obj=team,
+        before=audit.snapshot(team),
+    )
+    team.delete()

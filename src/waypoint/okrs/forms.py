@@ -1,0 +1,189 @@
+"""Forms validate input and name the field; the views hand the cleaned data to services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.workspaces.models import Member, Team
+
+from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
+
+
+def member_choices(workspace):
+    return Member.objects.filter(workspace=workspace).select_related("user")
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.user.full_name or obj.user.email
+
+
+class ObjectiveForm(forms.Form):
+    title = forms.CharField(
+        label=_("Objective"), max_length=300, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    why = forms.CharField(
+        label=_("Why does it matter?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('The answer to "so what?": what gets better for the business.'),
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Objective.Level.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Objective.Kind.choices,
+        help_text=_("Committed: 1.0 is expected. Aspirational: 0.6-0.7 is success."),
+    )
+    owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Aligns to"),
+        queryset=Objective.objects.none(),
+        required=False,
+        empty_label=_("(not aligned)"),
+    )
+    private = forms.BooleanField(
+        label=_("Private"),
+        required=False,
+        help_text=_("Only the owner, the members of its teams and admins see it."),
+    )
+
+    def __init__(self, *args, workspace, cycle, exclude_pk=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = member_choices(workspace)
+        self.fields["teams"].queryset = Team.objects.filter(workspace=workspace)
+        parents = (
+            Objective.objects.filter(
+                workspace=workspace, cycle__start__lte=cycle.end, cycle__end__gte=cycle.start
+            )
+            .exclude(status=Objective.Status.ARCHIVED)
+            .select_related("cycle")
+        )
+        if exclude_pk:
+            parents = parents.exclude(pk=exclude_pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label_from_instance = lambda o: f"{o.title} ({o.cycle.name})"
+
+
+class KeyResultForm(forms.Form):
+    title = forms.CharField(label=_("Key result"), max_length=300)
+    type = forms.ChoiceField(label=_("Type"), choices=KeyResult.Type.choices)
+    start = forms.FloatField(label=_("Start"), required=False)
+    target = forms.FloatField(label=_("Target"), required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False)
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=KeyResult.Direction.choices, required=False
+    )
+    scoring = forms.ChoiceField(label=_("Scoring"), choices=KeyResult.Scoring.choices)
+    weight = forms.FloatField(label=_("Weight"), min_value=0.01, initial=1)
+    owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
+    driven_by_children = forms.BooleanField(
+        label=_("Driven by child objectives"),
+        required=False,
+        help_text=_("Progress is the mean score of the objectives aligned to this one."),
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = member_choices(workspace)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("direction"):
+            data["direction"] = KeyResult.Direction.HIGHER_IS_BETTER
+        if data.get("type") == KeyResult.Type.MILESTONE:
+            data["start"] = data["target"] = None
+        elif data.get("type") == KeyResult.Type.MAINTAIN:
+            data["start"] = None
+        return data
+
+
+class CheckInForm(forms.Form):
+    value = forms.FloatField(label=_("New value"))
+    confidence = forms.ChoiceField(
+        label=_("Confidence"),
+        choices=CheckIn.Confidence.choices,
+        widget=forms.RadioSelect,
+        initial=CheckIn.Confidence.ON_TRACK,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 1})
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MoveForm(forms.Form):
+    cycle = forms.ModelChoiceField(label=_("Move to cycle"), queryset=Cycle.objects.none())
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = Cycle.objects.filter(workspace=workspace)
+
+
+class InitiativeForm(forms.Form):
+    title = forms.CharField(label=_("Initiative"), max_length=300)
+    status = forms.ChoiceField(label=_("Status"), choices=Initiative.Status.choices)
+    owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = member_choices(workspace)
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarters = forms.BooleanField(label=_("With its four quarters"), required=False, initial=True)
+
+
+class CycleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    parent = forms.ModelChoiceField(
+        label=_("Within"),
+        queryset=Cycle.objects.none(),
+        required=False,
+        empty_label=_("(stands alone)"),
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Cycle.objects.filter(workspace=workspace)
+
+
+class OverviewFilterForm(forms.Form):
+    """The cycle overview's filters; every one optional."""
+
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    )
+    owner = MemberChoiceField(
+        label=_("Owner"), queryset=Member.objects.none(), required=False, empty_label=_("Anyone")
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), required=False, choices=[("", _("All levels")), *Objective.Level.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Not archived")), *Objective.Status.choices],
+    )
+    confidence = forms.ChoiceField(
+        label=_("Confidence"),
+        required=False,
+        choices=[("", _("Any confidence")), *CheckIn.Confidence.choices],
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(workspace=workspace)
+        self.fields["owner"].queryset = member_choices(workspace)

@@ -1,0 +1,80 @@
+"""Display helpers: numbers stay unrounded in the data and are rounded only here."""
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from waypoint.okrs.models import CheckIn
+
+register = template.Library()
+NO_VALUE = "\u2013"  # an en dash where there is no number yet
+
+
+@register.filter
+def pct(value):
+    """0.4545 -> "45%" (localised)."""
+    if value is None:
+        return NO_VALUE
+    return f"{floatformat(value * 100, 0)}%"
+
+
+@register.filter
+def score(value):
+    """A score with one decimal, as PRODUCT.md shows it: 0.7 (0,7 in Polish and Russian)."""
+    if value is None:
+        return NO_VALUE
+    return floatformat(value, 1)
+
+
+@register.filter
+def num(value):
+    """A measured value: no needless decimals, at most two."""
+    if value is None:
+        return NO_VALUE
+    value = round(float(value), 2)
+    return number_format(int(value) if value.is_integer() else value, use_l10n=True)
+
+
+@register.filter
+def pace_class(value):
+    if value is None:
+        return ""
+    return "ahead" if value >= -0.05 else "behind" if value >= -0.2 else "late"
+
+
+@register.filter
+def pace_label(value):
+    points = round(abs(value) * 100)
+    if value >= -0.05 and points <= 5:
+        return _("on pace")
+    if value > 0:
+        return _("%(points)s%% ahead") % {"points": points}
+    return _("%(points)s%% behind") % {"points": points}
+
+
+@register.filter
+def confidence_label(value):
+    return dict(CheckIn.Confidence.choices).get(value, _("no check-in yet"))
+
+
+@register.simple_tag
+def progress_bar(progress, expected=None, label=""):
+    """A bar with the expected position marked; readable by screen readers."""
+    width = max(0.0, min(1.0, progress or 0.0)) * 100
+    marker = ""
+    if expected is not None:
+        marker = format_html(
+            '<i class="bar-expected" style="left:{}%" title="{}"></i>',
+            f"{expected * 100:.1f}",
+            _("expected today"),
+        )
+    return format_html(
+        '<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        'aria-valuenow="{}" aria-label="{}"><span style="width:{}%"></span>{}</div>',
+        round(width),
+        label or _("progress"),
+        f"{width:.1f}",
+        marker,
+    )

@@ -1,0 +1,844 @@
+"""OKR pages: home, weekly check-in, cycle overview, alignment tree, objective page, editor.
+
+Each view: scoped lookup, form validation, one service call, then a redirect or a partial.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from waypoint.lib import charts, scoring
+from waypoint.workspaces import permissions
+from waypoint.workspaces.models import Role, Team
+from waypoint.workspaces.selectors import scoped_get
+from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+
+from . import selectors, services
+from .forms import (
+    CheckInForm,
+    CommentForm,
+    CycleForm,
+    InitiativeForm,
+    KeyResultForm,
+    MoveForm,
+    ObjectiveForm,
+    OverviewFilterForm,
+    YearForm,
+)
+from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
+
+
+def _visible_objective(request, pk) -> Objective:
+    """The objective if this member may see it; 404 otherwise (private ones included)."""
+    return scoped_get(
+        selectors.visible_objectives(request.workspace, request.member).select_related(
+            "cycle", "owner__user", "parent__cycle"
+        ),
+        request.workspace,
+        pk=pk,
+    )
+
+
+def _editable_objective(request, pk) -> Objective:
+    objective = _visible_objective(request, pk)
+    if not permissions.can_edit_objective(request.member, objective):
+        raise PermissionDenied
+    return objective
+
+
+def _editable_kr(request, pk) -> KeyResult:
+    kr = scoped_get(KeyResult.objects.select_related("objective"), request.workspace, pk=pk)
+    _editable_objective(request, kr.objective_id)
+    return kr
+
+
+def _cycle_or_current(request, pk=None) -> Cycle | None:
+    ws = request.workspace
+    if pk is not None:
+        return scoped_get(Cycle, ws, pk=pk)
+    cycle = selectors.current_cycle(ws)
+    if cycle is None:
+        today = workspace_today(ws)
+        cycle = (
+            Cycle.objects.filter(workspace=ws, start__lte=today, end__gte=today)
+            .order_by("end")
+            .first()
+            or Cycle.objects.filter(workspace=ws).order_by("-start").first()
+        )
+    return cycle
+
+
+def _kr_row(kr, scores, today) -> selectors.KeyResultRow:
+    cycle = kr.objective.cycle
+    return selectors.KeyResultRow(
+        kr=kr,
+        progress=scores.kr_progress.get(kr.pk, 0.0),
+        score=scores.kr_score.get(kr.pk, 0.0),
+        expected=scoring.expected_progress(cycle.start, cycle.end, today),
+        current=kr.current_value,
+        confidence=kr.current_confidence,
+        last_date=kr.current_date,
+    )
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+@workspace_view()
+def home(request):
+    ws, me = request.workspace, request.member
+    today = workspace_today(ws)
+    cycle = _cycle_or_current(request)
+    scores = selectors.workspace_scores(ws)
+    my_objectives, my_krs, due = [], [], []
+    if cycle is not None:
+        objectives = (
+            selectors.objectives_with_details(ws, me)
+            .filter(cycle=cycle, owner=me)
+            .exclude(status=Objective.Status.ARCHIVED)
+        )
+        my_objectives = selectors.rows_for(objectives, scores, today)
+        my_krs = [_kr_row(kr, scores, today) for kr in selectors.key_results_of(ws, me, cycle)]
+        due = [r for r in my_krs if r.last_date is None or (today - r.last_date).days >= 7]
+    ended = (
+        Cycle.objects.filter(workspace=ws, end__lt=today, status=Cycle.Status.OPEN)
+        .filter(objectives__owner=me)
+        .distinct()
+    )
+    my_team_ids = list(me.teams.values_list("pk", flat=True))
+    activity = (
+        CheckIn.objects.filter(workspace=ws)
+        .filter(
+            Q(key_result__objective__teams__in=my_team_ids)
+            | Q(key_result__objective__owner=me)
+            | Q(key_result__owner=me)
+        )
+        .filter(
+            Q(key_result__objective__private=False)
+            | Q(key_result__objective__owner=me)
+            | Q(key_result__objective__teams__in=my_team_ids)
+        )
+        .select_related("key_result__objective", "author__user")
+        .distinct()
+        .order_by("-date", "-id")[:12]
+    )
+    return render(
+        request,
+        "okrs/home.html",
+        {
+            "cycle": cycle,
+            "today": today,
+            "my_objectives": my_objectives,
+            "my_krs": my_krs,
+            "due": due,
+            "ended_cycles": ended,
+            "activity": activity,
+        },
+    )
+
+
+# --- Weekly check-in ----------------------------------------------------------------------
+
+
+@workspace_view(Role.MEMBER)
+def checkin_list(request):
+    ws, me = request.workspace, request.member
+    today = workspace_today(ws)
+    cycle = _cycle_or_current(request)
+    scores = selectors.workspace_scores(ws)
+    rows = (
+        [_kr_row(kr, scores, today) for kr in selectors.key_results_of(ws, me, cycle)]
+        if cycle
+        else []
+    )
+    items = [{"row": r, "form": CheckInForm(prefix=f"kr{r.kr.pk}")} for r in rows]
+    return render(request, "okrs/checkin.html", {"cycle": cycle, "items": items, "today": today})
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def checkin_create(request, pk):
+    ws = request.workspace
+    kr = scoped_get(KeyResult.objects.select_related("objective__cycle"), ws, pk=pk)
+    _visible_objective(request, kr.objective_id)
+    if not permissions.can_check_in(request.member, kr):
+        raise PermissionDenied
+    form = CheckInForm(request.POST, prefix=f"kr{kr.pk}")
+    saved = False
+    if form.is_valid():
+        try:
+            services.checkin_create(
+                key_result=kr,
+                date=workspace_today(ws),
+                value=form.cleaned_data["value"],
+                confidence=form.cleaned_data["confidence"],
+                comment=form.cleaned_data["comment"],
+                author=request.member,
+                actor=request.user,
+            )
+            saved = True
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    if not request.htmx:
+        if saved:
+            messages.success(request, _("Check-in saved."))
+        else:
+            messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(request.POST.get("next") or reverse("okrs:checkin", args=[ws.slug]))
+    kr = selectors.with_current_value(
+        KeyResult.objects.filter(pk=kr.pk).select_related("objective__cycle", "owner__user")
+    ).get()
+    row = _kr_row(kr, selectors.workspace_scores(ws), workspace_today(ws))
+    if saved:
+        form = CheckInForm(prefix=f"kr{kr.pk}")
+    return render(
+        request,
+        "okrs/_checkin_row.html",
+        {"item": {"row": row, "form": form}, "saved": saved},
+        status=200 if saved else 422,
+    )
+
+
+# --- Cycle overview -----------------------------------------------------------------------
+
+
+@workspace_view()
+def overview_current(request):
+    cycle = _cycle_or_current(request)
+    if cycle is None:
+        return redirect("okrs:cycles", request.workspace.slug)
+    target = "okrs:tree" if request.GET.get("view") == "tree" else "okrs:overview"
+    return redirect(target, request.workspace.slug, cycle.pk)
+
+
+def _filtered_rows(request, cycle, form):
+    ws, me = request.workspace, request.member
+    today = workspace_today(ws)
+    qs = selectors.objectives_with_details(ws, me).filter(cycle=cycle)
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    else:
+        qs = qs.exclude(status=Objective.Status.ARCHIVED)
+    if data.get("level"):
+        qs = qs.filter(level=data["level"])
+    if data.get("owner"):
+        qs = qs.filter(owner=data["owner"])
+    if data.get("team"):
+        qs = qs.filter(teams=data["team"])
+    rows = selectors.rows_for(qs, selectors.workspace_scores(ws), today)
+    if data.get("confidence"):
+        rows = [r for r in rows if r.confidence == data["confidence"]]
+    return rows
+
+
+def group_rows(rows, teams):
+    """Company, then every team (cross-team objectives under each of their teams), then people."""
+    company = [r for r in rows if r.objective.level == Objective.Level.COMPANY]
+    individual = [r for r in rows if r.objective.level == Objective.Level.INDIVIDUAL]
+    by_team = defaultdict(list)
+    no_team = []
+    for r in rows:
+        if r.objective.level != Objective.Level.TEAM:
+            continue
+        team_list = list(r.objective.teams.all())
+        for t in team_list:
+            by_team[t.pk].append(r)
+        if not team_list:
+            no_team.append(r)
+    team_groups = [(t, by_team[t.pk]) for t in teams if by_team.get(t.pk)]
+    return company, team_groups, no_team, individual
+
+
+@workspace_view()
+def overview(request, pk):
+    ws = request.workspace
+    cycle = _cycle_or_current(request, pk)
+    form = OverviewFilterForm(request.GET or None, workspace=ws)
+    rows = _filtered_rows(request, cycle, form)
+    company, team_groups, no_team, individual = group_rows(rows, Team.objects.filter(workspace=ws))
+    context = {
+        "cycle": cycle,
+        "form": form,
+        "rows": rows,
+        "company": company,
+        "team_groups": team_groups,
+        "no_team": no_team,
+        "individual": individual,
+        "cycles": Cycle.objects.filter(workspace=ws),
+        "today": workspace_today(ws),
+        "cycle_score": scoring.weighted_mean(
+            (r.score, 1) for r in rows if r.objective.level == Objective.Level.COMPANY
+        )
+        if company
+        else None,
+    }
+    if request.htmx and request.htmx.target == "overview-results":
+        return render(request, "okrs/_overview_results.html", context)
+    return render(request, "okrs/overview.html", context)
+
+
+# --- Alignment tree -----------------------------------------------------------------------
+
+
+@workspace_view()
+def tree(request, pk):
+    ws, me = request.workspace, request.member
+    cycle = _cycle_or_current(request, pk)
+    today = workspace_today(ws)
+    scores = selectors.workspace_scores(ws)
+    in_cycle = list(
+        selectors.objectives_with_details(ws, me)
+        .filter(cycle=cycle)
+        .exclude(status=Objective.Status.ARCHIVED)
+    )
+    # Parents that sit in another cycle (a yearly objective above quarterly ones) are shown
+    # as the roots they are, so the tree reads from the top.
+    outside_ids = {o.parent_id for o in in_cycle if o.parent_id} - {o.pk for o in in_cycle}
+    outside = list(selectors.objectives_with_details(ws, me).filter(pk__in=outside_ids))
+    rows = {r.objective.pk: r for r in selectors.rows_for([*in_cycle, *outside], scores, today)}
+    children = defaultdict(list)
+    for r in rows.values():
+        if r.objective.parent_id in rows:
+            children[r.objective.parent_id].append(r)
+
+    def node(r):
+        return {"row": r, "children": [node(c) for c in children.get(r.objective.pk, [])]}
+
+    roots = [
+        node(r)
+        for r in rows.values()
+        if r.objective.parent_id not in rows
+        and (r.objective.level == Objective.Level.COMPANY or r.objective.pk in outside_ids)
+    ]
+    roots.sort(key=lambda n: (n["row"].objective.cycle.start, n["row"].objective.position))
+    orphans = [
+        r
+        for r in rows.values()
+        if r.objective.parent_id is None
+        and r.objective.level != Objective.Level.COMPANY
+        and r.objective.pk not in outside_ids
+    ]
+    return render(
+        request,
+        "okrs/tree.html",
+        {
+            "cycle": cycle,
+            "roots": roots,
+            "orphans": orphans,
+            "cycles": Cycle.objects.filter(workspace=ws),
+        },
+    )
+
+
+# --- Objective page -----------------------------------------------------------------------
+
+
+def _objective_context(request, objective):
+    ws, me = request.workspace, request.member
+    today = workspace_today(ws)
+    krs = (
+        selectors.with_current_value(
+            KeyResult.objects.filter(objective=objective).select_related("owner__user", "team")
+        )
+        .prefetch_related(
+            Prefetch(
+                "checkins",
+                queryset=CheckIn.objects.select_related("author__user").order_by("-date", "-id"),
+            ),
+            Prefetch("initiatives", queryset=Initiative.objects.select_related("owner__user")),
+        )
+        .order_by("position", "id")
+    )
+    scores = selectors.workspace_scores(ws)
+    objective.cycle  # noqa: B018 - loaded with the lookup
+    rows = []
+    series = {}
+    for kr in krs:
+        row = _kr_row(kr, scores, today)
+        rows.append(row)
+        if kr.driven_by_children:
+            continue
+        points = [
+            (
+                c.date,
+                scoring.kr_progress(
+                    kr.type,
+                    start=kr.start,
+                    target=kr.target,
+                    current=c.value,
+                    direction=kr.direction,
+                ),
+            )
+            for c in sorted(kr.checkins.all(), key=lambda c: (c.date, c.pk))
+        ]
+        if points:
+            series[kr.title[:60]] = points
+    chart = (
+        charts.progress_over_time(
+            start=objective.cycle.start,
+            end=objective.cycle.end,
+            series=series,
+            expected_label=_("Expected"),
+            progress_label=_("Progress"),
+            date_label=_("Date"),
+        )
+        if series
+        else None
+    )
+    children = selectors.rows_for(
+        selectors.objectives_with_details(ws, me).filter(parent=objective).select_related("cycle"),
+        scores,
+        today,
+    )
+    return {
+        "objective": objective,
+        "row": selectors.ObjectiveRow(
+            objective=objective,
+            progress=scores.objective_progress.get(objective.pk, 0.0),
+            score=scores.objective.get(objective.pk, 0.0),
+            expected=scoring.expected_progress(objective.cycle.start, objective.cycle.end, today),
+            krs=rows,
+        ),
+        "children": children,
+        "chart": chart,
+        "comments": Comment.objects.filter(objective=objective).select_related("author__user"),
+        "comment_form": CommentForm(),
+        "can_edit": permissions.can_edit_objective(me, objective),
+        "can_comment": permissions.at_least(me, Role.MEMBER),
+        "teams": objective.teams.all(),
+        "initiative_form": InitiativeForm(workspace=ws),
+        "today": today,
+    }
+
+
+@workspace_view()
+def objective_detail(request, pk):
+    objective = _visible_objective(request, pk)
+    context = _objective_context(request, objective)
+    context["can_check_in"] = {
+        r.kr.pk for r in context["row"].krs if permissions.can_check_in(request.member, r.kr)
+    }
+    return render(request, "okrs/objective.html", context)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def comment_create(request, pk):
+    objective = _visible_objective(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_create(
+            objective=objective,
+            body=form.cleaned_data["body"],
+            author=request.member,
+            actor=request.user,
+        )
+        form = CommentForm()
+    context = {
+        "objective": objective,
+        "comment_form": form,
+        "can_comment": True,
+        "comments": Comment.objects.filter(objective=objective).select_related("author__user"),
+    }
+    if request.htmx:
+        return render(request, "okrs/_comments.html", context)
+    return redirect("okrs:objective", request.workspace.slug, objective.pk)
+
+
+# --- Editor -------------------------------------------------------------------------------
+
+
+def _objective_fields(data):
+    return {
+        "title": data["title"],
+        "why": data["why"],
+        "level": data["level"],
+        "kind": data["kind"],
+        "owner": data["owner"],
+        "teams": list(data["teams"]),
+        "parent": data["parent"],
+        "private": data["private"],
+    }
+
+
+@workspace_view(Role.MEMBER)
+def objective_create(request, cycle_pk):
+    ws, me = request.workspace, request.member
+    cycle = scoped_get(Cycle, ws, pk=cycle_pk)
+    initial = {
+        "owner": me,
+        "level": request.GET.get("level") or Objective.Level.TEAM,
+        "kind": Objective.Kind.ASPIRATIONAL,
+        "parent": request.GET.get("parent"),
+    }
+    form = ObjectiveForm(request.POST or None, workspace=ws, cycle=cycle, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = _objective_fields(form.cleaned_data)
+        if not permissions.can_edit_all(me):
+            fields["owner"] = me  # members write their own objectives
+        try:
+            objective = services.objective_create(
+                workspace=ws, cycle=cycle, actor=request.user, **fields
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Objective created. Now add its key results."))
+            return redirect(
+                reverse("okrs:objective_edit", args=[ws.slug, objective.pk]) + "#add-kr"
+            )
+    return render(request, "okrs/objective_form.html", {"form": form, "cycle": cycle})
+
+
+@workspace_view(Role.MEMBER)
+def objective_edit(request, pk):
+    ws = request.workspace
+    objective = _editable_objective(request, pk)
+    form = _objective_form(request, objective, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = _objective_fields(form.cleaned_data)
+        if not permissions.can_edit_all(request.member):
+            fields["owner"] = objective.owner
+        try:
+            services.objective_update(objective=objective, actor=request.user, **fields)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Objective saved."))
+            return redirect("okrs:objective_edit", ws.slug, objective.pk)
+    return render(request, "okrs/objective_edit.html", _editor_context(request, objective, form))
+
+
+def _objective_form(request, objective, data=None):
+    return ObjectiveForm(
+        data,
+        workspace=request.workspace,
+        cycle=objective.cycle,
+        exclude_pk=objective.pk,
+        initial={
+            "title": objective.title,
+            "why": objective.why,
+            "level": objective.level,
+            "kind": objective.kind,
+            "owner": objective.owner,
+            "teams": objective.teams.all(),
+            "parent": objective.parent,
+            "private": objective.private,
+        },
+    )
+
+
+def _editor_context(request, objective, form=None, kr_form=None):
+    ws = request.workspace
+    return {
+        "objective": objective,
+        "form": form,
+        "krs": objective.key_results.select_related("owner__user").order_by("position", "id"),
+        "kr_form": kr_form
+        or KeyResultForm(
+            workspace=ws,
+            prefix="kr",
+            initial={"owner": request.member, "weight": 1, "type": KeyResult.Type.INCREASE},
+        ),
+        "move_form": MoveForm(workspace=ws, initial={"cycle": objective.cycle}),
+    }
+
+
+def _kr_fields(data):
+    return {
+        k: data[k]
+        for k in (
+            "title",
+            "type",
+            "start",
+            "target",
+            "unit",
+            "direction",
+            "scoring",
+            "weight",
+            "owner",
+            "driven_by_children",
+        )
+    }
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def kr_create(request, pk):
+    ws = request.workspace
+    objective = _editable_objective(request, pk)
+    kr_form = KeyResultForm(request.POST, workspace=ws, prefix="kr")
+    if kr_form.is_valid():
+        try:
+            services.key_result_create(
+                objective=objective, actor=request.user, **_kr_fields(kr_form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_errors(kr_form, exc)
+        else:
+            kr_form = None
+            if not request.htmx:
+                messages.success(request, _("Key result added."))
+                return redirect(
+                    reverse("okrs:objective_edit", args=[ws.slug, objective.pk]) + "#add-kr"
+                )
+    context = _editor_context(request, objective, kr_form=kr_form)
+    if request.htmx:
+        return render(
+            request, "okrs/_kr_editor.html", context, status=200 if kr_form is None else 422
+        )
+    context["form"] = _objective_form(request, objective)
+    return render(request, "okrs/objective_edit.html", context)
+
+
+@workspace_view(Role.MEMBER)
+def kr_edit(request, pk):
+    ws = request.workspace
+    kr = _editable_kr(request, pk)
+    form = KeyResultForm(
+        request.POST or None,
+        workspace=ws,
+        prefix="kr",
+        initial={
+            "title": kr.title,
+            "type": kr.type,
+            "start": kr.start,
+            "target": kr.target,
+            "unit": kr.unit,
+            "direction": kr.direction,
+            "scoring": kr.scoring,
+            "weight": kr.weight,
+            "owner": kr.owner,
+            "driven_by_children": kr.driven_by_children,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_result_update(
+                key_result=kr, actor=request.user, **_kr_fields(form.cleaned_data)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Key result saved."))
+            return redirect("okrs:objective_edit", ws.slug, kr.objective_id)
+    return render(request, "okrs/kr_form.html", {"form": form, "kr": kr, "objective": kr.objective})
+
+
+@workspace_view(Role.MEMBER)
+def kr_form_fields(request):
+    """The key result fields for the chosen type (htmx swaps them as the type changes)."""
+    initial = {k.removeprefix("kr-"): v for k, v in request.GET.items()}
+    form = KeyResultForm(workspace=request.workspace, prefix="kr", initial=initial)
+    return render(request, "okrs/_kr_fields.html", {"form": form})
+
+
+@workspace_view(Role.MEMBER)
+def kr_delete(request, pk):
+    kr = _editable_kr(request, pk)
+    if request.method == "POST":
+        objective_id = kr.objective_id
+        services.key_result_delete(key_result=kr, actor=request.user)
+        messages.success(request, _("Key result deleted."))
+        return redirect("okrs:objective_edit", request.workspace.slug, objective_id)
+    return render(
+        request,
+        "okrs/confirm_delete.html",
+        {
+            "thing": kr,
+            "what": _("key result"),
+            "consequence": _("Its check-ins and initiatives are deleted with it."),
+            "cancel": reverse(
+                "okrs:objective_edit", args=[request.workspace.slug, kr.objective_id]
+            ),
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def kr_move(request, pk, direction):
+    kr = _editable_kr(request, pk)
+    ids = list(kr.objective.key_results.order_by("position", "id").values_list("pk", flat=True))
+    i = ids.index(kr.pk)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(ids):
+        ids[i], ids[j] = ids[j], ids[i]
+        services.key_results_reorder(objective=kr.objective, ordered_ids=ids, actor=request.user)
+    if request.htmx:
+        return render(request, "okrs/_kr_editor.html", _editor_context(request, kr.objective))
+    return redirect("okrs:objective_edit", request.workspace.slug, kr.objective_id)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def objective_move(request, pk):
+    objective = _editable_objective(request, pk)
+    form = MoveForm(request.POST, workspace=request.workspace)
+    if form.is_valid():
+        services.objective_move(
+            objective=objective, cycle=form.cleaned_data["cycle"], actor=request.user
+        )
+        messages.success(request, _("Moved to %(cycle)s.") % {"cycle": form.cleaned_data["cycle"]})
+    return redirect("okrs:objective", request.workspace.slug, objective.pk)
+
+
+@workspace_view(Role.MEMBER)
+def objective_archive(request, pk):
+    objective = _editable_objective(request, pk)
+    if request.method == "POST":
+        services.objective_archive(objective=objective, actor=request.user)
+        messages.success(request, _("Objective archived."))
+        return redirect("okrs:overview", request.workspace.slug, objective.cycle_id)
+    return render(request, "okrs/confirm_archive.html", {"objective": objective})
+
+
+@workspace_view(Role.MEMBER)
+def objective_delete(request, pk):
+    objective = _editable_objective(request, pk)
+    if request.method == "POST":
+        cycle_id = objective.cycle_id
+        services.objective_delete(objective=objective, actor=request.user)
+        messages.success(request, _("Objective deleted."))
+        return redirect("okrs:overview", request.workspace.slug, cycle_id)
+    return render(
+        request,
+        "okrs/confirm_delete.html",
+        {
+            "thing": objective,
+            "what": _("objective"),
+            "consequence": _(
+                "Its key results, check-ins, initiatives and comments are deleted "
+                "with it. Archiving keeps them."
+            ),
+            "cancel": reverse("okrs:objective", args=[request.workspace.slug, objective.pk]),
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def initiative_create(request, pk):
+    kr = _editable_kr(request, pk)
+    form = InitiativeForm(request.POST, workspace=request.workspace)
+    if form.is_valid():
+        services.initiative_create(key_result=kr, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Initiative added."))
+    else:
+        messages.error(request, _("An initiative needs a title."))
+    return redirect("okrs:objective", request.workspace.slug, kr.objective_id)
+
+
+# --- Cycles -------------------------------------------------------------------------------
+
+
+@workspace_view()
+def cycles(request):
+    ws = request.workspace
+    today = workspace_today(ws)
+    return render(
+        request,
+        "okrs/cycles.html",
+        {
+            "cycles": Cycle.objects.filter(workspace=ws).select_related("parent"),
+            "year_form": YearForm(initial={"year": today.year, "quarters": True}),
+            "cycle_form": CycleForm(workspace=ws),
+            "today": today,
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def cycle_create_year(request):
+    ws = request.workspace
+    form = YearForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cycle_create_year(
+                workspace=ws,
+                year=form.cleaned_data["year"],
+                quarters=form.cleaned_data["quarters"],
+                actor=request.user,
+            )
+            messages.success(request, _("Cycle created."))
+            return redirect("okrs:cycles", ws.slug)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(
+        request,
+        "okrs/cycles.html",
+        {
+            "cycles": Cycle.objects.filter(workspace=ws),
+            "year_form": form,
+            "cycle_form": CycleForm(workspace=ws),
+        },
+        status=422,
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def cycle_create(request):
+    ws = request.workspace
+    form = CycleForm(request.POST, workspace=ws)
+    if form.is_valid():
+        data = form.cleaned_data
+        kind = Cycle.Kind.CUSTOM
+        if data["parent"] is not None and data["parent"].kind == Cycle.Kind.YEAR:
+            kind = Cycle.Kind.QUARTER if (data["end"] - data["start"]).days < 95 else kind
+        try:
+            services.cycle_create(
+                workspace=ws,
+                name=data["name"],
+                start=data["start"],
+                end=data["end"],
+                parent=data["parent"],
+                kind=kind,
+                actor=request.user,
+            )
+            messages.success(request, _("Cycle created."))
+            return redirect("okrs:cycles", ws.slug)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(
+        request,
+        "okrs/cycles.html",
+        {"cycles": Cycle.objects.filter(workspace=ws), "year_form": YearForm(), "cycle_form": form},
+        status=422,
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def cycle_set_current(request, pk):
+    cycle = scoped_get(Cycle, request.workspace, pk=pk)
+    services.cycle_set_current(cycle=cycle, actor=request.user)
+    messages.success(request, _("%(cycle)s is now the current cycle.") % {"cycle": cycle.name})
+    return redirect("okrs:cycles", request.workspace.slug)
+
+
+# --- Teams and people ---------------------------------------------------------------------
+
+
+def objective_rows_for(request, **filters):
+    """Rows of the current cycle's objectives matching ``filters`` (a team, an owner)."""
+    ws, me = request.workspace, request.member
+    cycle = _cycle_or_current(request)
+    if cycle is None:
+        return None, []
+    qs = (
+        selectors.objectives_with_details(ws, me)
+        .filter(cycle=cycle, **filters)
+        .exclude(status=Objective.Status.ARCHIVED)
+    )
+    return cycle, selectors.rows_for(qs, selectors.workspace_scores(ws), workspace_today(ws))

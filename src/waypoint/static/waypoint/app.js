@@ -1,0 +1,48 @@
+// Waypoint's few lines of script: charts (Vega-Lite, bundled offline) and small comforts.
+(function () {
+  "use strict";
+  var bundleLoading = null;
+
+  function loadVega() {
+    if (window.vegaEmbed) return Promise.resolve();
+    if (!bundleLoading) {
+      bundleLoading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = "/vendor/vega.js";
+        s.onload = resolve;
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return bundleLoading;
+  }
+
+  function drawCharts(root) {
+    var nodes = (root || document).querySelectorAll("[data-vega-spec]:not([data-drawn])");
+    if (!nodes.length) return;
+    loadVega().then(function () {
+      nodes.forEach(function (el) {
+        var source = document.getElementById(el.getAttribute("data-vega-spec"));
+        if (!source) return;
+        el.setAttribute("data-drawn", "1");
+        window.vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+          .then(function () { el.setAttribute("data-rendered", "1"); });
+      });
+    });
+  }
+
+  // The main menu is a <details>: always open on wide screens, folded on phones.
+  var wide = window.matchMedia("(min-width: 900px)");
+  function fitMenu() {
+    var menu = document.querySelector("details.menu");
+    if (menu) menu.open = wide.matches;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); });
+  wide.addEventListener("change", fitMenu);
+  document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); });
+  // htmx returns 422 for a form with errors: show it in place instead of ignoring it.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
+})();

@@ -1,0 +1,17 @@
+from .permissions import can_admin, can_create_objective, can_edit_all
+from .selectors import workspaces_of_user
+
+
+def navigation(request):
+    """The header's needs: the user's workspaces (to switch) and what the member may do."""
+    if not request.user.is_authenticated:
+        return {}
+    member = getattr(request, "member", None)
+    return {
+        "user_workspaces": workspaces_of_user(request.user),
+        "workspace": getattr(request, "workspace", None),
+        "member": member,
+        "can_admin": can_admin(member),
+        "can_edit_all": can_edit_all(member),
+        "can_create": can_create_objective(member),
+    }

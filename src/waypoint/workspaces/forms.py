@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, Role, Team
+
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+class WorkspaceCreateForm(forms.Form):
+    name = forms.CharField(label=_("Company or client name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=60,
+        required=False,
+        help_text=_("Used in links; letters, digits and dashes. Left empty, made from the name."),
+    )
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])
+    language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[c for c in Role.choices if c[0] != Role.OWNER],
+        initial=Role.MEMBER,
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.user.full_name or obj.user.email
+
+
+class MembersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.user.full_name or obj.user.email
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=120)
+    parent = forms.ModelChoiceField(
+        label=_("Part of"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("(top level)"),
+    )
+    lead = MemberChoiceField(label=_("Team lead"), queryset=Member.objects.none(), required=False)
+    members = MembersChoiceField(
+        label=_("Members"),
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, workspace, exclude_pk=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = Team.objects.filter(workspace=workspace)
+        self.fields["parent"].queryset = teams.exclude(pk=exclude_pk) if exclude_pk else teams
+        members = Member.objects.filter(workspace=workspace).select_related("user")
+        self.fields["lead"].queryset = members
+        self.fields["members"].queryset = members

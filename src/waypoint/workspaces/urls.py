@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workspaces"
+
+# Mounted under /w/<slug>/.
+urlpatterns = [
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:pk>/", views.team_detail, name="team"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person_detail, name="person"),
+    path("settings/", views.workspace_settings, name="settings"),
+    path("settings/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path("settings/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("settings/invitations/", views.invite, name="invite"),
+    path(
+        "settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
+    path("settings/teams/new/", views.team_edit, name="team_create"),
+    path("settings/teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("settings/teams/<int:pk>/delete/", views.team_delete, name="team_delete"),
+]

@@ -1,0 +1,315 @@
+"""Workspace pages: start, create, invitations, teams, people and settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from waypoint.okrs.views import objective_rows_for
+
+from . import services
+from .forms import InviteForm, RoleForm, TeamForm, WorkspaceCreateForm, WorkspaceSettingsForm
+from .models import Invitation, Member, Role, Team
+from .selectors import members_list, scoped_get, teams_list, workspaces_of_user
+from .web import apply_errors, workspace_view
+
+
+def start(request):
+    """Where "/" leads: the login, the last workspace, or creating a first one."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    mine = workspaces_of_user(request.user)
+    last = request.session.get("workspace")
+    ws = mine.filter(slug=last).first() or mine.first()
+    if ws is None:
+        return redirect("workspaces_create")
+    return redirect("okrs:home", ws.slug)
+
+
+@login_required
+def workspace_create(request):
+    form = WorkspaceCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ws = services.workspace_create(
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or None,
+                owner=request.user,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Welcome to %(name)s. Start with a cycle.") % {"name": ws.name}
+            )
+            return redirect("okrs:cycles", ws.slug)
+    first = not workspaces_of_user(request.user).exists()
+    return render(request, "workspaces/create.html", {"form": form, "first": first})
+
+
+def invitation_accept(request, token):
+    invitation = get_object_or_404(Invitation.objects.select_related("workspace"), token=token)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("You joined %(name)s.") % {"name": invitation.workspace.name}
+            )
+            return redirect("okrs:home", invitation.workspace.slug)
+    return render(request, "workspaces/invitation.html", {"invitation": invitation})
+
+
+# --- Teams and people -----------------------------------------------------------------------
+
+
+@workspace_view()
+def teams(request):
+    ws = request.workspace
+    cycle, rows = objective_rows_for(request)
+    by_team = {}
+    for r in rows:
+        for t in r.objective.teams.all():
+            by_team.setdefault(t.pk, []).append(r)
+    items = []
+    for team in teams_list(ws).prefetch_related("members"):
+        team_rows = by_team.get(team.pk, [])
+        progress = sum(r.progress for r in team_rows) / len(team_rows) if team_rows else None
+        items.append(
+            {
+                "team": team,
+                "count": len(team_rows),
+                "progress": progress,
+                "members": len(team.members.all()),
+            }
+        )
+    return render(request, "workspaces/teams.html", {"items": items, "cycle": cycle})
+
+
+@workspace_view()
+def team_detail(request, pk):
+    team = scoped_get(teams_list(request.workspace), request.workspace, pk=pk)
+    cycle, rows = objective_rows_for(request, teams=team)
+    return render(
+        request,
+        "workspaces/team.html",
+        {
+            "team": team,
+            "cycle": cycle,
+            "rows": rows,
+            "members": team.members.select_related("user"),
+            "subteams": team.children.all(),
+        },
+    )
+
+
+@workspace_view()
+def people(request):
+    ws = request.workspace
+    cycle, rows = objective_rows_for(request)
+    by_owner = {}
+    for r in rows:
+        by_owner.setdefault(r.objective.owner_id, []).append(r)
+    items = []
+    for m in members_list(ws).prefetch_related("teams"):
+        mine = by_owner.get(m.pk, [])
+        items.append(
+            {
+                "member": m,
+                "count": len(mine),
+                "progress": sum(r.progress for r in mine) / len(mine) if mine else None,
+            }
+        )
+    return render(request, "workspaces/people.html", {"items": items, "cycle": cycle})
+
+
+@workspace_view()
+def person_detail(request, pk):
+    person = scoped_get(members_list(request.workspace), request.workspace, pk=pk)
+    cycle, rows = objective_rows_for(request, owner=person)
+    return render(
+        request,
+        "workspaces/person.html",
+        {
+            "person": person,
+            "cycle": cycle,
+            "rows": rows,
+            "teams": person.teams.all(),
+        },
+    )
+
+
+# --- Settings ---------------------------------------------------------------------------------
+
+
+def _settings_context(request, **forms):
+    ws = request.workspace
+    return {
+        "settings_form": forms.get("settings_form")
+        or WorkspaceSettingsForm(
+            initial={"name": ws.name, "time_zone": ws.time_zone, "language": ws.language}
+        ),
+        "invite_form": forms.get("invite_form") or InviteForm(),
+        "members": [
+            {"member": m, "form": RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}")}
+            for m in members_list(ws)
+        ],
+        "invitations": [i for i in ws.invitations.select_related("invited_by") if i.is_pending],
+        "teams": teams_list(ws).prefetch_related("members"),
+    }
+
+
+@workspace_view(Role.ADMIN)
+def workspace_settings(request):
+    ws = request.workspace
+    form = WorkspaceSettingsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.workspace_update(workspace=ws, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Settings saved."))
+        return redirect("workspaces:settings", ws.slug)
+    return render(
+        request,
+        "workspaces/settings.html",
+        _settings_context(request, settings_form=form if form.is_bound else None),
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def member_role(request, pk):
+    member = scoped_get(Member, request.workspace, pk=pk)
+    form = RoleForm(request.POST, prefix=f"m{member.pk}")
+    if form.is_valid():
+        role = form.cleaned_data["role"]
+        if Role.OWNER in (role, member.role) and request.member.role != Role.OWNER:
+            messages.error(request, _("Only an owner can make or unmake owners."))
+        else:
+            try:
+                services.member_set_role(member=member, role=role, actor=request.user)
+                messages.success(request, _("Role changed."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+    return redirect("workspaces:settings", request.workspace.slug)
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def member_remove(request, pk):
+    member = scoped_get(Member, request.workspace, pk=pk)
+    if member.role == Role.OWNER and request.member.role != Role.OWNER:
+        messages.error(request, _("Only an owner can remove an owner."))
+    else:
+        try:
+            services.member_remove(member=member, actor=request.user)
+            messages.success(request, _("%(name)s was removed.") % {"name": member.user})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("workspaces:settings", request.workspace.slug)
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def invite(request):
+    ws = request.workspace
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_create(
+                workspace=ws,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                actor=request.user,
+                accept_url_for=lambda inv: request.build_absolute_uri(
+                    reverse("invitation", args=[inv.token])
+                ),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("workspaces:settings", ws.slug)
+    return render(
+        request,
+        "workspaces/settings.html",
+        _settings_context(request, invite_form=form),
+        status=422,
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def invitation_revoke(request, pk):
+    invitation = scoped_get(Invitation, request.workspace, pk=pk)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, _("Invitation withdrawn."))
+    return redirect("workspaces:settings", request.workspace.slug)
+
+
+@workspace_view(Role.ADMIN)
+def team_edit(request, pk=None):
+    ws = request.workspace
+    team = scoped_get(Team, ws, pk=pk) if pk else None
+    initial = {}
+    if team:
+        initial = {
+            "name": team.name,
+            "parent": team.parent,
+            "lead": team.lead,
+            "members": team.members.all(),
+        }
+    form = TeamForm(request.POST or None, workspace=ws, exclude_pk=pk, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if team is None:
+                team = services.team_create(
+                    workspace=ws,
+                    name=data["name"],
+                    parent=data["parent"],
+                    lead=data["lead"],
+                    actor=request.user,
+                )
+            else:
+                services.team_update(
+                    team=team,
+                    name=data["name"],
+                    parent=data["parent"],
+                    lead=data["lead"],
+                    actor=request.user,
+                )
+            services.team_set_members(team=team, members=list(data["members"]), actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Team saved."))
+            return redirect("workspaces:settings", ws.slug)
+    return render(request, "workspaces/team_form.html", {"form": form, "team": team})
+
+
+@workspace_view(Role.ADMIN)
+def team_delete(request, pk):
+    team = scoped_get(Team, request.workspace, pk=pk)
+    if request.method == "POST":
+        services.team_delete(team=team, actor=request.user)
+        messages.success(request, _("Team deleted."))
+        return redirect("workspaces:settings", request.workspace.slug)
+    return render(
+        request,
+        "okrs/confirm_delete.html",
+        {
+            "thing": team,
+            "what": _("team"),
+            "consequence": _("Its objectives stay; they just lose this team."),
+            "cancel": reverse("workspaces:settings", args=[request.workspace.slug]),
+        },
+    )

@@ -1,0 +1,71 @@
+"""The request side of tenancy: every workspace page goes through ``workspace_view``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone, translation
+
+from .models import Role, Workspace
+from .permissions import at_least
+from .selectors import member_of
+
+
+def workspace_view(min_role: str = Role.VIEWER):
+    """Resolve ``slug`` to the user's workspace and member, or 404 for anyone else.
+
+    A member below ``min_role`` gets 403: they know the workspace exists. The workspace's
+    time zone is active for the request, and its language unless the user chose one.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, slug, *args, **kwargs):
+            workspace = Workspace.objects.filter(slug=slug).first()
+            member = member_of(workspace, request.user) if workspace else None
+            if member is None:
+                raise Http404("workspace")
+            if not at_least(member, min_role):
+                raise PermissionDenied
+            request.workspace = workspace
+            request.member = member
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(workspace.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(workspace.language)
+                request.LANGUAGE_CODE = translation.get_language()
+            request.session["workspace"] = workspace.slug
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def workspace_today(workspace: Workspace) -> dt.date:
+    """Today's date where the workspace is: check-ins are dated in its time zone."""
+    try:
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(workspace.time_zone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.now().date()
+
+
+def apply_errors(form, exc) -> None:
+    """Show a service's ValidationError next to the fields it names (else above the form)."""
+    if hasattr(exc, "message_dict"):
+        for field_name, messages in exc.message_dict.items():
+            target = field_name if field_name in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
