@@ -164,12 +164,15 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
     # Every main page, at desktop and phone width.
     objective = nps.objective
     for name, path in [
-        ("home", "/w/northwind/"), ("overview", "/w/northwind/overview/"),
+        ("home", "/w/northwind/"),
+        ("overview", "/w/northwind/overview/"),
         ("tree", "/w/northwind/overview/?view=tree"),
         ("objective", f"/w/northwind/objectives/{objective.pk}/"),
         ("editor", f"/w/northwind/objectives/{objective.pk}/edit/"),
-        ("checkin", "/w/northwind/checkin/"), ("teams", "/w/northwind/teams/"),
-        ("people", "/w/northwind/people/"), ("cycles", "/w/northwind/cycles/"),
+        ("checkin", "/w/northwind/checkin/"),
+        ("teams", "/w/northwind/teams/"),
+        ("people", "/w/northwind/people/"),
+        ("cycles", "/w/northwind/cycles/"),
         ("settings", "/w/northwind/settings/"),
     ]:
         shoot(page, base, lang, name, path)

@@ -51,7 +51,9 @@ def test_placeholders_survive_translation(lang):
     _tool("msgfmt")
     result = subprocess.run(
         ["msgfmt", "--check-format", "-o", os.devnull, str(catalogue(lang))],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
 
@@ -61,12 +63,28 @@ def test_no_string_in_the_code_is_missing_from_the_catalogues(tmp_path):
     _tool("xgettext")
     copy = tmp_path / "waypoint"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "PYTHONPATH": str(PACKAGE.parent.parent)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PYTHONPATH": str(PACKAGE.parent.parent),
+    }
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "ru", "--no-location", "--no-obsolete",
-         "-i", "migrations/*"],
-        cwd=copy, env=env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "ru",
+            "--no-location",
+            "--no-obsolete",
+            "-i",
+            "migrations/*",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     fresh = {e.msgid for e in polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))}
     for lang in LANGS:

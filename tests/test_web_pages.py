@@ -16,26 +16,70 @@ from waypoint.workspaces.models import Member, Role, Workspace
 def acme(workspace, owner, owner_user, teammate):
     today = dt.date.today()
     cycle = okr.cycle_create(
-        workspace=workspace, name="Now", start=today - dt.timedelta(days=30),
-        end=today + dt.timedelta(days=60), actor=None,
+        workspace=workspace,
+        name="Now",
+        start=today - dt.timedelta(days=30),
+        end=today + dt.timedelta(days=60),
+        actor=None,
     )
     okr.cycle_set_current(cycle=cycle, actor=None)
     support = ws_services.team_create(workspace=workspace, name="Support", actor=None)
     product = ws_services.team_create(workspace=workspace, name="Product", actor=None)
-    company = okr.objective_create(workspace=workspace, cycle=cycle, title="Customers love us",
-                                   why="Churn is our leak", level="company", owner=owner,
-                                   actor=None)
-    shared = okr.objective_create(workspace=workspace, cycle=cycle, title="Onboarding in a day",
-                                  level="team", owner=teammate, teams=[support, product],
-                                  parent=company, actor=None)
-    orphan = okr.objective_create(workspace=workspace, cycle=cycle, title="Tidy the wiki",
-                                  level="team", owner=teammate, teams=[support], actor=None)
-    nps = okr.key_result_create(objective=company, title="NPS from 55 to 66", start=55,
-                                target=66, owner=teammate, actor=None)
-    okr.key_result_create(objective=shared, title="Days to onboard from 10 to 1",
-                          type="decrease", start=10, target=1, owner=teammate, actor=None)
-    return {"ws": workspace, "cycle": cycle, "company": company, "shared": shared,
-            "orphan": orphan, "nps": nps, "support": support, "product": product}
+    company = okr.objective_create(
+        workspace=workspace,
+        cycle=cycle,
+        title="Customers love us",
+        why="Churn is our leak",
+        level="company",
+        owner=owner,
+        actor=None,
+    )
+    shared = okr.objective_create(
+        workspace=workspace,
+        cycle=cycle,
+        title="Onboarding in a day",
+        level="team",
+        owner=teammate,
+        teams=[support, product],
+        parent=company,
+        actor=None,
+    )
+    orphan = okr.objective_create(
+        workspace=workspace,
+        cycle=cycle,
+        title="Tidy the wiki",
+        level="team",
+        owner=teammate,
+        teams=[support],
+        actor=None,
+    )
+    nps = okr.key_result_create(
+        objective=company,
+        title="NPS from 55 to 66",
+        start=55,
+        target=66,
+        owner=teammate,
+        actor=None,
+    )
+    okr.key_result_create(
+        objective=shared,
+        title="Days to onboard from 10 to 1",
+        type="decrease",
+        start=10,
+        target=1,
+        owner=teammate,
+        actor=None,
+    )
+    return {
+        "ws": workspace,
+        "cycle": cycle,
+        "company": company,
+        "shared": shared,
+        "orphan": orphan,
+        "nps": nps,
+        "support": support,
+        "product": product,
+    }
 
 
 def test_a_check_in_through_htmx_updates_progress_on_the_spot(client, acme, teammate):
@@ -43,8 +87,11 @@ def test_a_check_in_through_htmx_updates_progress_on_the_spot(client, acme, team
     kr = acme["nps"]
     response = client.post(
         f"/w/acme/krs/{kr.pk}/checkin/",
-        {f"kr{kr.pk}-value": "60", f"kr{kr.pk}-confidence": "at_risk",
-         f"kr{kr.pk}-comment": "First wave"},
+        {
+            f"kr{kr.pk}-value": "60",
+            f"kr{kr.pk}-confidence": "at_risk",
+            f"kr{kr.pk}-comment": "First wave",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -60,9 +107,11 @@ def test_a_check_in_through_htmx_updates_progress_on_the_spot(client, acme, team
 def test_a_check_in_without_a_number_is_refused_next_to_the_field(client, acme, teammate):
     client.force_login(teammate.user)
     kr = acme["nps"]
-    response = client.post(f"/w/acme/krs/{kr.pk}/checkin/",
-                           {f"kr{kr.pk}-value": "lots", f"kr{kr.pk}-confidence": "on_track"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/w/acme/krs/{kr.pk}/checkin/",
+        {f"kr{kr.pk}-value": "lots", f"kr{kr.pk}-confidence": "on_track"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 422
     assert 'class="error"' in response.content.decode()
     assert not CheckIn.objects.exists()
@@ -78,8 +127,11 @@ def test_the_overview_shows_a_cross_team_objective_under_every_team(client, acme
     client.force_login(owner_user)
     html = client.get(f"/w/acme/cycles/{acme['cycle'].pk}/").content.decode()
     assert html.count(">Onboarding in a day</a>") == 2
-    assert html.index("Customers love us") < html.index(">Product</a></h2>") < html.index(
-        ">Support</a></h2>")
+    assert (
+        html.index("Customers love us")
+        < html.index(">Product</a></h2>")
+        < html.index(">Support</a></h2>")
+    )
 
 
 @pytest.mark.parametrize(
@@ -95,8 +147,11 @@ def test_the_overview_shows_a_cross_team_objective_under_every_team(client, acme
 def test_the_overview_filters(client, acme, owner, owner_user, query, present, absent):
     client.force_login(owner_user)
     query = query.format(product=acme["product"].pk, owner=owner.pk)
-    html = client.get(f"/w/acme/cycles/{acme['cycle'].pk}/?{query}",
-                      HTTP_HX_REQUEST="true", HTTP_HX_TARGET="overview-results").content.decode()
+    html = client.get(
+        f"/w/acme/cycles/{acme['cycle'].pk}/?{query}",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="overview-results",
+    ).content.decode()
     assert "<html" not in html
     for title in present:
         assert title in html
@@ -112,34 +167,55 @@ def test_the_tree_nests_aligned_objectives_and_lists_orphans_apart(client, acme,
     assert "Tidy the wiki" in orphans and "Tidy the wiki" not in tree
 
 
-def test_the_objective_page_shows_history_chart_and_conversation(client, acme, owner_user,
-                                                                 teammate):
+def test_the_objective_page_shows_history_chart_and_conversation(
+    client, acme, owner_user, teammate
+):
     kr = acme["nps"]
-    okr.checkin_create(key_result=kr, date=acme["cycle"].start + dt.timedelta(days=7), value=57,
-                       confidence="on_track", comment="First survey wave", author=teammate,
-                       actor=None)
+    okr.checkin_create(
+        key_result=kr,
+        date=acme["cycle"].start + dt.timedelta(days=7),
+        value=57,
+        confidence="on_track",
+        comment="First survey wave",
+        author=teammate,
+        actor=None,
+    )
     client.force_login(owner_user)
     url = f"/w/acme/objectives/{acme['company'].pk}/"
     html = client.get(url).content.decode()
     assert "First survey wave" in html and "Churn is our leak" in html
     assert 'id="objective-chart"' in html and '"strokeDash"' in html
-    response = client.post(f"{url}comments/", {"body": "How can I help?"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(f"{url}comments/", {"body": "How can I help?"}, HTTP_HX_REQUEST="true")
     assert "How can I help?" in response.content.decode()
 
 
 def test_writing_an_objective_leads_straight_to_adding_key_results(client, acme, owner_user):
     client.force_login(owner_user)
-    response = client.post(f"/w/acme/cycles/{acme['cycle'].pk}/objectives/new/", {
-        "title": "Support that delights", "why": "Tickets are churn in waiting",
-        "level": "team", "kind": "committed", "teams": [acme["support"].pk],
-    })
+    response = client.post(
+        f"/w/acme/cycles/{acme['cycle'].pk}/objectives/new/",
+        {
+            "title": "Support that delights",
+            "why": "Tickets are churn in waiting",
+            "level": "team",
+            "kind": "committed",
+            "teams": [acme["support"].pk],
+        },
+    )
     objective = Objective.objects.get(title="Support that delights")
     assert response["Location"].endswith(f"/objectives/{objective.pk}/edit/#add-kr")
-    response = client.post(f"/w/acme/objectives/{objective.pk}/krs/new/", {
-        "kr-title": "First reply from 8h to 1h", "kr-type": "decrease", "kr-start": "8",
-        "kr-target": "1", "kr-unit": "h", "kr-scoring": "spectrum", "kr-weight": "2",
-    }, HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/w/acme/objectives/{objective.pk}/krs/new/",
+        {
+            "kr-title": "First reply from 8h to 1h",
+            "kr-type": "decrease",
+            "kr-start": "8",
+            "kr-target": "1",
+            "kr-unit": "h",
+            "kr-scoring": "spectrum",
+            "kr-weight": "2",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "First reply from 8h to 1h" in response.content.decode()
     kr = objective.key_results.get()
@@ -149,10 +225,18 @@ def test_writing_an_objective_leads_straight_to_adding_key_results(client, acme,
 def test_a_bad_key_result_is_refused_next_to_its_field(client, acme, owner_user):
     client.force_login(owner_user)
     objective = acme["company"]
-    response = client.post(f"/w/acme/objectives/{objective.pk}/krs/new/", {
-        "kr-title": "Flat", "kr-type": "increase", "kr-start": "5", "kr-target": "5",
-        "kr-scoring": "spectrum", "kr-weight": "1",
-    }, HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/w/acme/objectives/{objective.pk}/krs/new/",
+        {
+            "kr-title": "Flat",
+            "kr-type": "increase",
+            "kr-start": "5",
+            "kr-target": "5",
+            "kr-scoring": "spectrum",
+            "kr-weight": "1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert "nothing to increase" in html and 'id="id_kr-target_error"' in html
@@ -172,8 +256,14 @@ def test_key_result_fields_follow_its_type(client, acme, owner_user):
 def test_key_results_can_be_reordered(client, acme, owner_user):
     client.force_login(owner_user)
     objective = acme["company"]
-    second = okr.key_result_create(objective=objective, title="Churn from 9 to 5",
-                                   type="decrease", start=9, target=5, actor=None)
+    second = okr.key_result_create(
+        objective=objective,
+        title="Churn from 9 to 5",
+        type="decrease",
+        start=9,
+        target=5,
+        actor=None,
+    )
     client.post(f"/w/acme/krs/{second.pk}/move/up/")
     assert list(objective.key_results.order_by("position")) == [second, acme["nps"]]
 
@@ -190,9 +280,14 @@ def test_a_new_user_creates_their_first_workspace(client, django_user_model):
 
 
 def test_sign_up_with_e_mail_and_password(client, db, mailoutbox):
-    response = client.post("/accounts/signup/", {
-        "email": "ada@new.test", "password1": "a-Long-pass-2026", "password2": "a-Long-pass-2026",
-    })
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "ada@new.test",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+        },
+    )
     assert response.status_code == 302
     assert any("ada@new.test" in m.to for m in mailoutbox)  # the verification mail
 
@@ -227,27 +322,45 @@ def test_the_workspace_language_is_the_default(client, acme, owner_user):
     assert '<html lang="pl">' in html
 
 
-@pytest.mark.parametrize("url", ["/w/acme/", "/w/acme/cycles/{cycle}/", "/w/acme/cycles/{cycle}/tree/",
-                                 "/w/acme/checkin/", "/w/acme/objectives/{company}/",
-                                 "/w/acme/teams/", "/w/acme/people/"])
-def test_pages_do_a_bounded_number_of_queries(client, acme, owner, owner_user,
-                                              django_assert_max_num_queries, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/w/acme/",
+        "/w/acme/cycles/{cycle}/",
+        "/w/acme/cycles/{cycle}/tree/",
+        "/w/acme/checkin/",
+        "/w/acme/objectives/{company}/",
+        "/w/acme/teams/",
+        "/w/acme/people/",
+    ],
+)
+def test_pages_do_a_bounded_number_of_queries(
+    client, acme, owner, owner_user, django_assert_max_num_queries, url
+):
     """Ten times the objectives, key results and check-ins: the same number of queries."""
     client.force_login(owner_user)
     url = url.format(cycle=acme["cycle"].pk, company=acme["company"].pk)
 
     def grow(n):
         for i in range(n):
-            o = okr.objective_create(workspace=acme["ws"], cycle=acme["cycle"], title=f"O{i}",
-                                     owner=owner, teams=[acme["support"]],
-                                     parent=acme["company"], actor=None)
+            o = okr.objective_create(
+                workspace=acme["ws"],
+                cycle=acme["cycle"],
+                title=f"O{i}",
+                owner=owner,
+                teams=[acme["support"]],
+                parent=acme["company"],
+                actor=None,
+            )
             for j in range(3):
-                kr = okr.key_result_create(objective=o, title=f"K{j}", start=0, target=10,
-                                           owner=owner, actor=None)
+                kr = okr.key_result_create(
+                    objective=o, title=f"K{j}", start=0, target=10, owner=owner, actor=None
+                )
                 okr.checkin_create(key_result=kr, date=dt.date.today(), value=j, actor=None)
         for j in range(n):
-            okr.checkin_create(key_result=acme["nps"], date=dt.date.today(), value=56 + j % 5,
-                               actor=None)
+            okr.checkin_create(
+                key_result=acme["nps"], date=dt.date.today(), value=56 + j % 5, actor=None
+            )
 
     grow(2)
     from django.db import connection
@@ -258,3 +371,31 @@ def test_pages_do_a_bounded_number_of_queries(client, acme, owner, owner_user,
     grow(20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_key_result_is_edited_inline(client, acme, owner_user):
+    client.force_login(owner_user)
+    kr = acme["nps"]
+    form = client.get(f"/w/acme/krs/{kr.pk}/edit/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in form and 'hx-post="/w/acme/krs/' in form
+    response = client.post(
+        f"/w/acme/krs/{kr.pk}/edit/",
+        {
+            "kr-title": "NPS from 55 to 70",
+            "kr-type": "increase",
+            "kr-start": "55",
+            "kr-target": "70",
+            "kr-scoring": "spectrum",
+            "kr-weight": "3",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert "NPS from 55 to 70" in response.content.decode()
+    kr.refresh_from_db()
+    assert (kr.target, kr.weight) == (70, 3)
+
+
+def test_password_reset_mails_a_link(client, acme, owner_user, mailoutbox):
+    assert client.get("/accounts/password/reset/").status_code == 200
+    client.post("/accounts/password/reset/", {"email": owner_user.email})
+    assert "/accounts/password/reset/key/" in mailoutbox[-1].body

@@ -30,27 +30,46 @@ def world(db, django_user_model):
     members = {"owner": ws.members.get(user=users["owner"])}
     for r in ["admin", "editor", "member", "viewer"]:
         members[r] = ws_services.member_add(workspace=ws, user=users[r], role=r, actor=None)
-    target = ws_services.member_add(workspace=ws, user=users["target"], role=Role.MEMBER, actor=None)
+    target = ws_services.member_add(
+        workspace=ws, user=users["target"], role=Role.MEMBER, actor=None
+    )
     ws_services.workspace_create(name="Rival", slug="rival", owner=users["outsider"], actor=None)
     team = ws_services.team_create(workspace=ws, name="Support", actor=None)
-    cycle = okr.cycle_create(workspace=ws, name="Q1", start=dt.date(2026, 1, 1),
-                             end=dt.date(2026, 3, 31), actor=None)
-    other_cycle = okr.cycle_create(workspace=ws, name="Q2", start=dt.date(2026, 4, 1),
-                                   end=dt.date(2026, 6, 30), actor=None)
-    mine = okr.objective_create(workspace=ws, cycle=cycle, title="Mine", owner=members["member"],
-                                actor=None)
-    theirs = okr.objective_create(workspace=ws, cycle=cycle, title="Theirs",
-                                  owner=members["editor"], actor=None)
+    cycle = okr.cycle_create(
+        workspace=ws, name="Q1", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), actor=None
+    )
+    other_cycle = okr.cycle_create(
+        workspace=ws, name="Q2", start=dt.date(2026, 4, 1), end=dt.date(2026, 6, 30), actor=None
+    )
+    mine = okr.objective_create(
+        workspace=ws, cycle=cycle, title="Mine", owner=members["member"], actor=None
+    )
+    theirs = okr.objective_create(
+        workspace=ws, cycle=cycle, title="Theirs", owner=members["editor"], actor=None
+    )
     objs = {}
     for name, obj in (("mine", mine), ("theirs", theirs)):
         objs[name] = obj
         for i in (1, 2):
-            okr.key_result_create(objective=obj, title=f"{name} KR {i} from 0 to 10", start=0,
-                                  target=10, owner=obj.owner, actor=None)
+            okr.key_result_create(
+                objective=obj,
+                title=f"{name} KR {i} from 0 to 10",
+                start=0,
+                target=10,
+                owner=obj.owner,
+                actor=None,
+            )
     invitation = ws_services.invitation_create(workspace=ws, email="new@acme.test", actor=None)
     return {
-        "ws": ws, "users": users, "members": members, "target": target, "team": team,
-        "cycle": cycle, "other_cycle": other_cycle, "objs": objs, "invitation": invitation,
+        "ws": ws,
+        "users": users,
+        "members": members,
+        "target": target,
+        "team": team,
+        "cycle": cycle,
+        "other_cycle": other_cycle,
+        "objs": objs,
+        "invitation": invitation,
     }
 
 
@@ -71,79 +90,247 @@ CASES = [
     ("people", "get", lambda w: "/w/acme/people/", None, READ),
     ("person", "get", lambda w: f"/w/acme/people/{w['target'].pk}/", None, READ),
     ("check-in screen", "get", lambda w: "/w/acme/checkin/", None, MEMBERS_UP),
-    ("new objective", "get", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/objectives/new/", None,
-     MEMBERS_UP),
+    (
+        "new objective",
+        "get",
+        lambda w: f"/w/acme/cycles/{w['cycle'].pk}/objectives/new/",
+        None,
+        MEMBERS_UP,
+    ),
     ("kr fields", "get", lambda w: "/w/acme/krs/fields/?type=maintain", None, MEMBERS_UP),
-    ("edit own objective", "get", lambda w: f"/w/acme/objectives/{w['objs']['mine'].pk}/edit/",
-     None, MEMBERS_UP),
-    ("edit others' objective", "get",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/edit/", None, WRITE_ANY),
-    ("edit others' KR", "get", lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/edit/", None,
-     WRITE_ANY),
-    ("delete others' KR page", "get", lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/delete/",
-     None, WRITE_ANY),
-    ("archive others' objective page", "get",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/archive/", None, WRITE_ANY),
-    ("delete others' objective page", "get",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/delete/", None, WRITE_ANY),
+    (
+        "edit own objective",
+        "get",
+        lambda w: f"/w/acme/objectives/{w['objs']['mine'].pk}/edit/",
+        None,
+        MEMBERS_UP,
+    ),
+    (
+        "edit others' objective",
+        "get",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/edit/",
+        None,
+        WRITE_ANY,
+    ),
+    (
+        "edit others' KR",
+        "get",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/edit/",
+        None,
+        WRITE_ANY,
+    ),
+    (
+        "delete others' KR page",
+        "get",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/delete/",
+        None,
+        WRITE_ANY,
+    ),
+    (
+        "archive others' objective page",
+        "get",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/archive/",
+        None,
+        WRITE_ANY,
+    ),
+    (
+        "delete others' objective page",
+        "get",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/delete/",
+        None,
+        WRITE_ANY,
+    ),
     ("settings", "get", lambda w: "/w/acme/settings/", None, ADMINS),
     ("new team page", "get", lambda w: "/w/acme/settings/teams/new/", None, ADMINS),
-    ("edit team page", "get", lambda w: f"/w/acme/settings/teams/{w['team'].pk}/edit/", None,
-     ADMINS),
-    ("delete team page", "get", lambda w: f"/w/acme/settings/teams/{w['team'].pk}/delete/",
-     None, ADMINS),
+    (
+        "edit team page",
+        "get",
+        lambda w: f"/w/acme/settings/teams/{w['team'].pk}/edit/",
+        None,
+        ADMINS,
+    ),
+    (
+        "delete team page",
+        "get",
+        lambda w: f"/w/acme/settings/teams/{w['team'].pk}/delete/",
+        None,
+        ADMINS,
+    ),
     # writes
-    ("check in on own KR", "post", lambda w: f"/w/acme/krs/{kr_of(w, 'mine').pk}/checkin/",
-     lambda w: {f"kr{kr_of(w, 'mine').pk}-value": "3",
-                f"kr{kr_of(w, 'mine').pk}-confidence": "on_track"}, MEMBERS_UP),
-    ("check in on others' KR", "post", lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/checkin/",
-     lambda w: {f"kr{kr_of(w, 'theirs').pk}-value": "3",
-                f"kr{kr_of(w, 'theirs').pk}-confidence": "on_track"}, WRITE_ANY),
-    ("comment", "post", lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/comments/",
-     lambda w: {"body": "Nice work"}, MEMBERS_UP),
-    ("create objective", "post", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/objectives/new/",
-     lambda w: {"title": "New one", "level": "team", "kind": "aspirational"}, MEMBERS_UP),
-    ("add KR to own objective", "post", lambda w: f"/w/acme/objectives/{w['objs']['mine'].pk}/krs/new/",
-     lambda w: {"kr-title": "Grow from 1 to 5", "kr-type": "increase", "kr-start": "1",
-                "kr-target": "5", "kr-scoring": "spectrum", "kr-weight": "1"}, MEMBERS_UP),
-    ("add KR to others' objective", "post",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/krs/new/",
-     lambda w: {"kr-title": "Grow from 1 to 5", "kr-type": "increase", "kr-start": "1",
-                "kr-target": "5", "kr-scoring": "spectrum", "kr-weight": "1"}, WRITE_ANY),
-    ("reorder others' KR", "post", lambda w: f"/w/acme/krs/{kr_of(w, 'theirs', 1).pk}/move/up/",
-     lambda w: {}, WRITE_ANY),
-    ("move others' objective", "post",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/move/",
-     lambda w: {"cycle": w["other_cycle"].pk}, WRITE_ANY),
-    ("archive others' objective", "post",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/archive/", lambda w: {}, WRITE_ANY),
-    ("delete others' objective", "post",
-     lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/delete/", lambda w: {}, WRITE_ANY),
-    ("delete others' KR", "post", lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/delete/",
-     lambda w: {}, WRITE_ANY),
-    ("initiative on others' KR", "post",
-     lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/initiatives/new/",
-     lambda w: {"title": "Do it", "status": "planned"}, WRITE_ANY),
-    ("create year", "post", lambda w: "/w/acme/cycles/year/",
-     lambda w: {"year": "2030", "quarters": "on"}, ADMINS),
-    ("create cycle", "post", lambda w: "/w/acme/cycles/new/",
-     lambda w: {"name": "Sprint", "start": "2026-07-01", "end": "2026-07-31"}, ADMINS),
-    ("set current cycle", "post", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/current/",
-     lambda w: {}, ADMINS),
-    ("save settings", "post", lambda w: "/w/acme/settings/",
-     lambda w: {"name": "Acme", "time_zone": "Europe/Warsaw", "language": "pl"}, ADMINS),
-    ("invite", "post", lambda w: "/w/acme/settings/invitations/",
-     lambda w: {"email": "another@acme.test", "role": "member"}, ADMINS),
-    ("revoke invitation", "post",
-     lambda w: f"/w/acme/settings/invitations/{w['invitation'].pk}/revoke/", lambda w: {}, ADMINS),
-    ("change role", "post", lambda w: f"/w/acme/settings/members/{w['target'].pk}/role/",
-     lambda w: {f"m{w['target'].pk}-role": "editor"}, ADMINS),
-    ("remove member", "post", lambda w: f"/w/acme/settings/members/{w['target'].pk}/remove/",
-     lambda w: {}, ADMINS),
-    ("create team", "post", lambda w: "/w/acme/settings/teams/new/",
-     lambda w: {"name": "Platform"}, ADMINS),
-    ("delete team", "post", lambda w: f"/w/acme/settings/teams/{w['team'].pk}/delete/",
-     lambda w: {}, ADMINS),
+    (
+        "check in on own KR",
+        "post",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'mine').pk}/checkin/",
+        lambda w: {
+            f"kr{kr_of(w, 'mine').pk}-value": "3",
+            f"kr{kr_of(w, 'mine').pk}-confidence": "on_track",
+        },
+        MEMBERS_UP,
+    ),
+    (
+        "check in on others' KR",
+        "post",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/checkin/",
+        lambda w: {
+            f"kr{kr_of(w, 'theirs').pk}-value": "3",
+            f"kr{kr_of(w, 'theirs').pk}-confidence": "on_track",
+        },
+        WRITE_ANY,
+    ),
+    (
+        "comment",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/comments/",
+        lambda w: {"body": "Nice work"},
+        MEMBERS_UP,
+    ),
+    (
+        "create objective",
+        "post",
+        lambda w: f"/w/acme/cycles/{w['cycle'].pk}/objectives/new/",
+        lambda w: {"title": "New one", "level": "team", "kind": "aspirational"},
+        MEMBERS_UP,
+    ),
+    (
+        "add KR to own objective",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['mine'].pk}/krs/new/",
+        lambda w: {
+            "kr-title": "Grow from 1 to 5",
+            "kr-type": "increase",
+            "kr-start": "1",
+            "kr-target": "5",
+            "kr-scoring": "spectrum",
+            "kr-weight": "1",
+        },
+        MEMBERS_UP,
+    ),
+    (
+        "add KR to others' objective",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/krs/new/",
+        lambda w: {
+            "kr-title": "Grow from 1 to 5",
+            "kr-type": "increase",
+            "kr-start": "1",
+            "kr-target": "5",
+            "kr-scoring": "spectrum",
+            "kr-weight": "1",
+        },
+        WRITE_ANY,
+    ),
+    (
+        "reorder others' KR",
+        "post",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs', 1).pk}/move/up/",
+        lambda w: {},
+        WRITE_ANY,
+    ),
+    (
+        "move others' objective",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/move/",
+        lambda w: {"cycle": w["other_cycle"].pk},
+        WRITE_ANY,
+    ),
+    (
+        "archive others' objective",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/archive/",
+        lambda w: {},
+        WRITE_ANY,
+    ),
+    (
+        "delete others' objective",
+        "post",
+        lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/delete/",
+        lambda w: {},
+        WRITE_ANY,
+    ),
+    (
+        "delete others' KR",
+        "post",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/delete/",
+        lambda w: {},
+        WRITE_ANY,
+    ),
+    (
+        "initiative on others' KR",
+        "post",
+        lambda w: f"/w/acme/krs/{kr_of(w, 'theirs').pk}/initiatives/new/",
+        lambda w: {"title": "Do it", "status": "planned"},
+        WRITE_ANY,
+    ),
+    (
+        "create year",
+        "post",
+        lambda w: "/w/acme/cycles/year/",
+        lambda w: {"year": "2030", "quarters": "on"},
+        ADMINS,
+    ),
+    (
+        "create cycle",
+        "post",
+        lambda w: "/w/acme/cycles/new/",
+        lambda w: {"name": "Sprint", "start": "2026-07-01", "end": "2026-07-31"},
+        ADMINS,
+    ),
+    (
+        "set current cycle",
+        "post",
+        lambda w: f"/w/acme/cycles/{w['cycle'].pk}/current/",
+        lambda w: {},
+        ADMINS,
+    ),
+    (
+        "save settings",
+        "post",
+        lambda w: "/w/acme/settings/",
+        lambda w: {"name": "Acme", "time_zone": "Europe/Warsaw", "language": "pl"},
+        ADMINS,
+    ),
+    (
+        "invite",
+        "post",
+        lambda w: "/w/acme/settings/invitations/",
+        lambda w: {"email": "another@acme.test", "role": "member"},
+        ADMINS,
+    ),
+    (
+        "revoke invitation",
+        "post",
+        lambda w: f"/w/acme/settings/invitations/{w['invitation'].pk}/revoke/",
+        lambda w: {},
+        ADMINS,
+    ),
+    (
+        "change role",
+        "post",
+        lambda w: f"/w/acme/settings/members/{w['target'].pk}/role/",
+        lambda w: {f"m{w['target'].pk}-role": "editor"},
+        ADMINS,
+    ),
+    (
+        "remove member",
+        "post",
+        lambda w: f"/w/acme/settings/members/{w['target'].pk}/remove/",
+        lambda w: {},
+        ADMINS,
+    ),
+    (
+        "create team",
+        "post",
+        lambda w: "/w/acme/settings/teams/new/",
+        lambda w: {"name": "Platform"},
+        ADMINS,
+    ),
+    (
+        "delete team",
+        "post",
+        lambda w: f"/w/acme/settings/teams/{w['team'].pk}/delete/",
+        lambda w: {},
+        ADMINS,
+    ),
 ]
 
 
@@ -153,10 +340,7 @@ def test_each_view_lets_in_exactly_the_roles_it_should(client, world, case, role
     name, method, path, data, allowed = case
     client.force_login(world["users"][role])
     url = path(world)
-    if method == "get":
-        response = client.get(url)
-    else:
-        response = client.post(url, data(world))
+    response = client.get(url) if method == "get" else client.post(url, data(world))
     if role == "outsider":
         assert response.status_code == 404, (name, response.status_code)
     elif role in allowed:
@@ -177,8 +361,9 @@ def test_a_private_objective_is_a_404_for_members_outside_its_teams(client, worl
     assert client.get(f"/w/acme/objectives/{objective.pk}/").status_code == 404
     overview = client.get(f"/w/acme/cycles/{world['cycle'].pk}/").content.decode()
     assert "Theirs" not in overview and "Mine" in overview
-    ws_services.team_set_members(team=world["team"], members=[world["members"]["member"]],
-                                 actor=None)
+    ws_services.team_set_members(
+        team=world["team"], members=[world["members"]["member"]], actor=None
+    )
     assert client.get(f"/w/acme/objectives/{objective.pk}/").status_code == 200
     client.force_login(world["users"]["admin"])
     assert client.get(f"/w/acme/objectives/{objective.pk}/").status_code == 200
@@ -187,10 +372,15 @@ def test_a_private_objective_is_a_404_for_members_outside_its_teams(client, worl
 def test_a_member_cannot_give_their_objective_to_someone_else(client, world):
     client.force_login(world["users"]["member"])
     mine = world["objs"]["mine"]
-    client.post(f"/w/acme/objectives/{mine.pk}/edit/", {
-        "title": "Mine, renamed", "level": "team", "kind": "aspirational",
-        "owner": world["members"]["editor"].pk,
-    })
+    client.post(
+        f"/w/acme/objectives/{mine.pk}/edit/",
+        {
+            "title": "Mine, renamed",
+            "level": "team",
+            "kind": "aspirational",
+            "owner": world["members"]["editor"].pk,
+        },
+    )
     mine.refresh_from_db()
     assert mine.title == "Mine, renamed" and mine.owner == world["members"]["member"]
 
@@ -206,8 +396,9 @@ def test_an_admin_cannot_make_an_owner(client, world):
 def test_another_workspaces_objective_is_a_404_even_through_my_own_workspace(client, world):
     rival_owner = world["users"]["outsider"]
     rival = rival_owner.memberships.get().workspace
-    cycle = okr.cycle_create(workspace=rival, name="R1", start=dt.date(2026, 1, 1),
-                             end=dt.date(2026, 3, 31), actor=None)
+    cycle = okr.cycle_create(
+        workspace=rival, name="R1", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), actor=None
+    )
     secret = okr.objective_create(workspace=rival, cycle=cycle, title="Secret plan", actor=None)
     client.force_login(world["users"]["owner"])
     assert client.get(f"/w/acme/objectives/{secret.pk}/").status_code == 404

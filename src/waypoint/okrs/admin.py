@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
+from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
 
 
 @admin.register(Cycle)
@@ -79,3 +79,12 @@ class InitiativeAdmin(AuditedAdmin):
     search_fields = ["title"]
     list_select_related = ["key_result", "owner__user"]
     autocomplete_fields = ["workspace", "key_result", "owner"]
+
+
+@admin.register(Comment)
+class CommentAdmin(AuditedAdmin):
+    list_display = ["objective", "author", "created_at"]
+    list_filter = ["workspace"]
+    search_fields = ["body", "objective__title"]
+    list_select_related = ["objective", "author__user"]
+    autocomplete_fields = ["workspace", "objective", "author"]

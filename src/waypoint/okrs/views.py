@@ -602,6 +602,7 @@ def kr_create(request, pk):
 
 @workspace_view(Role.MEMBER)
 def kr_edit(request, pk):
+    """Edit a key result: inline in the editor with htmx, or as its own page without."""
     ws = request.workspace
     kr = _editable_kr(request, pk)
     form = KeyResultForm(
@@ -629,9 +630,17 @@ def kr_edit(request, pk):
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            if request.htmx:
+                return render(
+                    request, "okrs/_kr_editor.html", _editor_context(request, kr.objective)
+                )
             messages.success(request, _("Key result saved."))
             return redirect("okrs:objective_edit", ws.slug, kr.objective_id)
-    return render(request, "okrs/kr_form.html", {"form": form, "kr": kr, "objective": kr.objective})
+    context = {"form": form, "kr": kr, "objective": kr.objective}
+    if request.htmx:
+        status = 422 if form.is_bound else 200
+        return render(request, "okrs/_kr_edit_inline.html", context, status=status)
+    return render(request, "okrs/kr_form.html", context)
 
 
 @workspace_view(Role.MEMBER)

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditEntry, Member, Team, User, Workspace
+from .models import AuditEntry, Invitation, Member, Team, User, Workspace
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -110,3 +110,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(AuditedAdmin):
+    list_display = ["email", "workspace", "role", "created_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "workspace"]
+    search_fields = ["email"]
+    list_select_related = ["workspace"]
+    exclude = ["token"]  # the token is the key to join: never shown
+    readonly_fields = ["invited_by", "created_at", "accepted_at"]
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent from the workspace settings, which mail the link
