@@ -190,3 +190,35 @@ def test_expected_progress_is_a_fraction_that_grows_with_time(start, length, off
     e1 = s.expected_progress(start, end, on)
     e2 = s.expected_progress(start, end, on + dt.timedelta(days=1))
     assert 0.0 <= e1 <= e2 <= 1.0
+
+
+def test_the_progress_chart_spec_draws_each_kr_against_the_expected_line():
+    from waypoint.lib import charts
+
+    spec = charts.progress_over_time(
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 3, 31),
+        series={"NPS": [(dt.date(2026, 1, 12), 0.18), (dt.date(2026, 1, 26), 0.4545)]},
+        expected_label="Expected",
+        progress_label="Progress",
+        date_label="Date",
+    )
+    expected, progress = spec["layer"]
+    assert expected["data"]["values"][0]["progress"] == 0
+    assert expected["data"]["values"][-1] == {
+        "series": "Expected",
+        "date": "2026-03-31",
+        "progress": 1,
+    }
+    assert [v["progress"] for v in progress["data"]["values"]] == [0.18, 0.4545]
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert svg.startswith("<svg") and "Expected" in svg
+
+
+def test_charts_speak_the_readers_language():
+    from waypoint.lib import charts
+
+    assert charts.vega_locale("ru")["timeFormatLocale"]["shortMonths"][0] == "янв"
+    assert charts.vega_locale("pl")["formatLocale"]["decimal"] == ","

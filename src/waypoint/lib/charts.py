@@ -5,6 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+# Vega's locale names for the interface languages (d3-format and d3-time-format locales).
+VEGA_LOCALES = {"en": "en-US", "ru": "ru-RU", "zh-hans": "zh-CN", "pl": "pl-PL"}
+
+
+def vega_locale(language: str) -> dict:
+    """Number and date formats for charts in the reader's language, from vl-convert's tables."""
+    import vl_convert
+
+    name = VEGA_LOCALES.get(language, "en-US")
+    return {
+        "formatLocale": vl_convert.get_format_locale(name),
+        "timeFormatLocale": vl_convert.get_time_format_locale(name),
+    }
+
+
 PALETTE = ["#2563eb", "#0d9488", "#d97706", "#7c3aed", "#db2777", "#4b5563"]
 
 
@@ -32,6 +47,7 @@ def progress_over_time(
         "type": "temporal",
         "title": date_label,
         "scale": {"domain": [start.isoformat(), end.isoformat()]},
+        "axis": {"tickCount": 8, "labelOverlap": True, "format": "%d %b", "grid": False},
     }
     y = {
         "field": "progress",
@@ -49,7 +65,7 @@ def progress_over_time(
         "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320},
     }
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "width": "container",
         "height": 220,
         "autosize": {"type": "fit-x", "contains": "padding"},

@@ -92,6 +92,13 @@ class KeyResultForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
+        kind = (self.data.get(self.add_prefix("type")) if self.is_bound else None) or (
+            self.initial.get("type") or KeyResult.Type.INCREASE
+        )
+        # Every type but a milestone needs a target: say so on the label, refuse it empty.
+        self.fields["target"].required = kind != KeyResult.Type.MILESTONE and not (
+            self.is_bound and self.data.get(self.add_prefix("driven_by_children"))
+        )
 
     def clean(self):
         data = super().clean()

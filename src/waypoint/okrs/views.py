@@ -410,6 +410,7 @@ def _objective_context(request, objective):
         ),
         "children": children,
         "chart": chart,
+        "chart_locale": charts.vega_locale(request.LANGUAGE_CODE) if chart else None,
         "comments": Comment.objects.filter(objective=objective).select_related("author__user"),
         "comment_form": CommentForm(),
         "can_edit": permissions.can_edit_objective(me, objective),

@@ -25,7 +25,10 @@
         var source = document.getElementById(el.getAttribute("data-vega-spec"));
         if (!source) return;
         el.setAttribute("data-drawn", "1");
-        window.vegaEmbed(el, JSON.parse(source.textContent), { actions: false, renderer: "svg" })
+        var options = { actions: false, renderer: "svg" };
+        var locale = document.getElementById(el.getAttribute("data-vega-locale") || "");
+        if (locale) Object.assign(options, JSON.parse(locale.textContent));
+        window.vegaEmbed(el, JSON.parse(source.textContent), options)
           .then(function () { el.setAttribute("data-rendered", "1"); });
       });
     });
