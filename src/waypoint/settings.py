@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "waypoint.workspaces",
     "waypoint.okrs",
+    "waypoint.kpis",
 ]
 
 MIDDLEWARE = [

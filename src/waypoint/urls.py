@@ -43,4 +43,5 @@ urlpatterns = [
     path("invite/<str:token>/", workspace_views.invitation_accept, name="invitation"),
     path("w/<slug:slug>/", include("waypoint.okrs.urls")),
     path("w/<slug:slug>/", include("waypoint.workspaces.urls")),
+    path("w/<slug:slug>/", include("waypoint.kpis.urls")),
 ]

@@ -92,3 +92,200 @@ def progress_over_time(
         ],
         "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
     }
+
+
+def sparkline_points(values: list[float | None], *, width: int = 100, height: int = 24) -> str:
+    """The ``points`` of an SVG polyline for a few values (gaps skipped); "" with fewer than 2."""
+    data = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(data) < 2:
+        return ""
+    lo = min(v for _, v in data)
+    hi = max(v for _, v in data)
+    span = (hi - lo) or 1.0
+    step = width / max(len(values) - 1, 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in data
+    )
+
+
+ZONE_COLOURS = {"healthy": "#d1fae5", "warning": "#fef3c7", "critical": "#fee2e2"}
+STATUS_COLOURS = {"healthy": "#047857", "warning": "#b45309", "critical": "#b91c1c"}
+
+
+def kpi_zones(
+    direction: str,
+    lo: float,
+    hi: float,
+    *,
+    warning=None,
+    critical=None,
+    warning_high=None,
+    critical_high=None,
+) -> list[dict]:
+    """The coloured bands between the thresholds, clipped to the chart's [lo, hi]."""
+    cuts: list[tuple[float, float, str]] = []
+    if direction == "higher_is_better":
+        edges = [
+            (lo, critical, "critical"),
+            (critical, warning, "warning"),
+            (warning, hi, "healthy"),
+        ]
+    elif direction == "lower_is_better":
+        edges = [
+            (lo, warning, "healthy"),
+            (warning, critical, "warning"),
+            (critical, hi, "critical"),
+        ]
+    else:
+        edges = [
+            (lo, critical, "critical"),
+            (critical, warning, "warning"),
+            (warning, warning_high, "healthy"),
+            (warning_high, critical_high, "warning"),
+            (critical_high, hi, "critical"),
+        ]
+    floor = lo
+    for start, end, zone in edges:
+        start = floor if start is None else max(start, lo)
+        end = hi if end is None else min(end, hi)
+        if end > start:
+            cuts.append((start, end, zone))
+            floor = end
+    return [{"y": a, "y2": b, "zone": z} for a, b, z in cuts]
+
+
+def kpi_chart(
+    *,
+    periods: list[dict],
+    direction: str,
+    target: float | None,
+    thresholds: dict,
+    annotations: list[dict],
+    forecast: dict | None,
+    labels: dict,
+) -> dict:
+    """A KPI over its periods: threshold bands, target line, annotations and the forecast.
+
+    ``periods`` rows: {"date", "value", "status"}; ``annotations``: {"date", "text"};
+    ``forecast``: {"from", "to", "from_value", "value", "low", "high"}.
+    """
+    numbers = [p["value"] for p in periods if p["value"] is not None]
+    numbers += [v for v in thresholds.values() if v is not None]
+    if target is not None:
+        numbers.append(target)
+    if forecast:
+        numbers += [forecast["low"], forecast["high"]]
+    lo, hi = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
+    pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
+    lo, hi = lo - pad, hi + pad
+    y_scale = {"domain": [lo, hi], "nice": False, "zero": False}
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "title": labels["date"],
+        "axis": {"labelOverlap": True, "grid": False},
+    }
+    layers: list[dict] = [
+        {
+            "data": {"values": kpi_zones(direction, lo, hi, **thresholds)},
+            "mark": {"type": "rect", "opacity": 0.7},
+            "encoding": {
+                "y": {
+                    "field": "y",
+                    "type": "quantitative",
+                    "scale": y_scale,
+                    "title": labels["value"],
+                },
+                "y2": {"field": "y2"},
+                "color": {
+                    "field": "zone",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {"domain": list(ZONE_COLOURS), "range": list(ZONE_COLOURS.values())},
+                },
+            },
+        },
+    ]
+    if target is not None:
+        layers.append(
+            {
+                "data": {"values": [{"target": target, "label": labels["target"]}]},
+                "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#1d4ed8"},
+                "encoding": {
+                    "y": {"field": "target", "type": "quantitative", "scale": y_scale},
+                    "tooltip": [{"field": "label"}, {"field": "target"}],
+                },
+            }
+        )
+    if forecast:
+        band = [
+            {
+                "date": forecast["from"],
+                "low": forecast["from_value"],
+                "high": forecast["from_value"],
+                "mid": forecast["from_value"],
+            },
+            {
+                "date": forecast["to"],
+                "low": forecast["low"],
+                "high": forecast["high"],
+                "mid": forecast["value"],
+            },
+        ]
+        layers += [
+            {
+                "data": {"values": band},
+                "mark": {"type": "area", "opacity": 0.25, "color": "#6366f1"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "low", "type": "quantitative", "scale": y_scale},
+                    "y2": {"field": "high"},
+                },
+            },
+            {
+                "data": {"values": band},
+                "mark": {"type": "line", "strokeDash": [3, 3], "color": "#4338ca"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "mid", "type": "quantitative", "scale": y_scale},
+                    "tooltip": [{"field": "mid", "title": labels["forecast"], "format": ".4~r"}],
+                },
+            },
+        ]
+    layers.append(
+        {
+            "data": {"values": periods},
+            "mark": {"type": "line", "point": {"filled": True, "size": 50}, "color": "#0f172a"},
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "scale": y_scale},
+                "tooltip": [
+                    {"field": "date", "type": "temporal", "title": labels["date"]},
+                    {"field": "value", "title": labels["value"], "format": ".4~r"},
+                    {"field": "status_label", "title": labels["status"]},
+                ],
+            },
+        }
+    )
+    if annotations:
+        layers.append(
+            {
+                "data": {"values": annotations},
+                "mark": {"type": "rule", "color": "#7c3aed", "strokeWidth": 2},
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "tooltip": [
+                        {"field": "date", "type": "temporal"},
+                        {"field": "text", "title": labels["annotation"]},
+                    ],
+                },
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 260,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "layer": layers,
+        "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
+    }

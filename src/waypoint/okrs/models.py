@@ -179,6 +179,15 @@ class KeyResult(models.Model):
         blank=True,
         related_name="key_results",
     )
+    kpi = models.ForeignKey(
+        "kpis.Kpi",
+        verbose_name=_("tracks KPI"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tracking_key_results",
+        help_text=_("The current value follows this KPI's value, as automatic check-ins."),
+    )
     driven_by_children = models.BooleanField(
         _("driven by child objectives"),
         default=False,

@@ -7,7 +7,13 @@ def navigation(request):
     if not request.user.is_authenticated:
         return {}
     member = getattr(request, "member", None)
+    unread = 0
+    if member is not None:
+        from waypoint.kpis.models import Alert
+
+        unread = Alert.objects.filter(recipient=member, read_at__isnull=True).count()
     return {
+        "unread_alerts": unread,
         "user_workspaces": workspaces_of_user(request.user),
         "workspace": getattr(request, "workspace", None),
         "member": member,

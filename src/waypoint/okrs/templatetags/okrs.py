@@ -78,3 +78,8 @@ def progress_bar(progress, expected=None, label=""):
         f"{width:.1f}",
         marker,
     )
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,249 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.lib import kpi as maths
+from waypoint.okrs.models import KeyResult
+from waypoint.workspaces.models import Member, Team, Workspace
+
+
+class Process(models.Model):
+    """An ongoing process a company runs (sales funnel, construction); KPIs measure its stages."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="processes")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("process")
+        verbose_name_plural = _("processes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="process_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Kpi(models.Model):
+    """A health metric of an ongoing process, judged per period against its thresholds."""
+
+    class Direction(models.TextChoices):
+        HIGHER = maths.HIGHER, _("Higher is better")
+        LOWER = maths.LOWER, _("Lower is better")
+        BAND = maths.BAND, _("Within a band")
+
+    class Frequency(models.TextChoices):
+        DAILY = maths.DAILY, _("Daily")
+        WEEKLY = maths.WEEKLY, _("Weekly")
+        MONTHLY = maths.MONTHLY, _("Monthly")
+        QUARTERLY = maths.QUARTERLY, _("Quarterly")
+
+    class Aggregation(models.TextChoices):
+        SUM = maths.SUM, _("Sum")
+        AVERAGE = maths.AVERAGE, _("Average")
+        LAST = maths.LAST, _("Last value")
+        MIN = maths.MIN, _("Minimum")
+        MAX = maths.MAX, _("Maximum")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="kpis")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=Direction.choices, default=Direction.HIGHER
+    )
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
+    aggregation = models.CharField(
+        _("aggregation"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    target = models.FloatField(_("target"), null=True, blank=True)
+    warning = models.FloatField(_("warning threshold"), null=True, blank=True)
+    critical = models.FloatField(_("critical threshold"), null=True, blank=True)
+    warning_high = models.FloatField(_("upper warning threshold"), null=True, blank=True)
+    critical_high = models.FloatField(_("upper critical threshold"), null=True, blank=True)
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis_owned",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis",
+    )
+    process = models.ForeignKey(
+        Process,
+        verbose_name=_("process"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis",
+    )
+    stage = models.CharField(_("funnel stage"), max_length=120, blank=True)
+    stage_position = models.PositiveIntegerField(_("stage order"), default=0)
+    serves = models.ForeignKey(
+        KeyResult,
+        verbose_name=_("serves key result"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="serving_kpis",
+        help_text=_("The key result this process measure exists for (seed 002)."),
+    )
+    template = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("KPI")
+        verbose_name_plural = _("KPIs")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def thresholds(self) -> maths.Thresholds:
+        return maths.Thresholds(
+            direction=self.direction,
+            warning=self.warning,
+            critical=self.critical,
+            warning_high=self.warning_high,
+            critical_high=self.critical_high,
+        )
+
+
+class DataPoint(models.Model):
+    """A KPI's value on a date. One per date: a later value replaces the earlier (audited)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="data_points")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="data_points")
+    date = models.DateField(_("date"))
+    value = models.FloatField(_("value"))
+    author = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("data point")
+        verbose_name_plural = _("data points")
+        ordering = ["kpi", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "date"], name="data_point_one_per_date")
+        ]
+
+    def __str__(self):
+        return f"{self.kpi} @ {self.date}: {self.value}"
+
+
+class Annotation(models.Model):
+    """A dated note on a KPI's or a key result's timeline (seed 003: external factors)."""
+
+    class Kind(models.TextChoices):
+        EXTERNAL = "external", _("External factor")
+        CAMPAIGN = "campaign", _("Campaign")
+        METHOD = "method", _("Change of method")
+        OTHER = "other", _("Other")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="annotations")
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    key_result = models.ForeignKey(
+        KeyResult, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EXTERNAL)
+    text = models.CharField(_("note"), max_length=500)
+    author = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kpi__isnull=False) | models.Q(key_result__isnull=False),
+                name="annotation_has_a_timeline",
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Deviation(models.Model):
+    """A KPI outside its thresholds, and what is done about it (seed 002's three responses)."""
+
+    class Response(models.TextChoices):
+        CHANGE_EXECUTOR = "change_executor", _("Change the executor")
+        CORRECT_PLAN = "correct_plan", _("Correct the plan")
+        IMPROVE_PROCESS = "improve_process", _("Analyse the causes and improve the process")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="deviations")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="deviations")
+    level = models.CharField(_("level"), max_length=10)  # warning or critical, the worst seen
+    period_start = models.DateField(_("period"))
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    response = models.CharField(_("response"), max_length=20, choices=Response.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    owner = models.ForeignKey(
+        Member,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deviations_owned",
+    )
+
+    class Meta:
+        verbose_name = _("deviation")
+        verbose_name_plural = _("deviations")
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi"],
+                condition=models.Q(closed_on__isnull=True),
+                name="one_open_deviation_per_kpi",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kpi}: {self.level} since {self.opened_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class Alert(models.Model):
+    """An in-app notice for one member (a KPI breach, a recovery); read or not."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
+    recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="alerts")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,75 @@
+"""Reads of KPIs: the board's rows in a bounded number of queries, whatever the KPI count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from waypoint.lib import charts
+from waypoint.lib import kpi as maths
+from waypoint.workspaces.models import Workspace
+
+from .models import DataPoint, Deviation, Kpi
+
+SPARK_PERIODS = 12
+# How far back 12 periods reach, per frequency (a little more for month lengths).
+WINDOW_DAYS = {maths.DAILY: 12, maths.WEEKLY: 12 * 7, maths.MONTHLY: 372, maths.QUARTERLY: 1100}
+
+
+@dataclass
+class KpiRow:
+    kpi: Kpi
+    periods: list[maths.Period] = field(default_factory=list)
+    open_deviation: Deviation | None = None
+
+    @property
+    def latest(self) -> maths.Period | None:
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def status(self) -> str | None:
+        return self.latest.status if self.latest else None
+
+    @property
+    def spark(self) -> str:
+        return charts.sparkline_points([p.value for p in self.periods[-SPARK_PERIODS:]])
+
+
+def kpis_list(workspace: Workspace) -> QuerySet[Kpi]:
+    return Kpi.objects.filter(workspace=workspace).select_related(
+        "owner__user", "team", "process", "serves"
+    )
+
+
+def board_rows(kpis: list[Kpi], today: dt.date) -> list[KpiRow]:
+    """Each KPI with its recent periods and open deviation: at most six queries in all."""
+    by_frequency: dict[str, list[int]] = defaultdict(list)
+    for k in kpis:
+        by_frequency[k.frequency].append(k.pk)
+    points: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
+    for frequency, ids in by_frequency.items():
+        since = maths.period_of(today - dt.timedelta(days=WINDOW_DAYS[frequency]), frequency)[0]
+        rows = (
+            DataPoint.objects.filter(kpi_id__in=ids, date__gte=since)
+            .order_by("date")
+            .values_list("kpi_id", "date", "value")
+        )
+        for kpi_id, day, value in rows:
+            points[kpi_id].append((day, value))
+    open_devs = {
+        d.kpi_id: d
+        for d in Deviation.objects.filter(kpi__in=[k.pk for k in kpis], closed_on__isnull=True)
+    }
+    return [
+        KpiRow(
+            kpi=k,
+            periods=maths.periods(
+                points[k.pk], frequency=k.frequency, method=k.aggregation, thresholds=k.thresholds
+            ),
+            open_deviation=open_devs.get(k.pk),
+        )
+        for k in kpis
+    ]

@@ -1,0 +1,508 @@
+"""Writes to KPIs, data points, deviations, annotations and alerts; each audited.
+
+Data arriving is the one moment a KPI changes: ``data_points_record`` writes the values,
+then judges the KPI's latest period (opening, escalating or closing its deviation and
+alerting its owner) and moves the key results that track it with automatic check-ins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waypoint.lib import kpi as maths
+from waypoint.okrs import services as okr_services
+from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from waypoint.workspaces import audit
+from waypoint.workspaces.models import Member, User, Workspace
+
+from .models import Alert, Annotation, DataPoint, Deviation, Kpi, Process
+
+KPI_FIELDS = {
+    "name",
+    "description",
+    "unit",
+    "direction",
+    "frequency",
+    "aggregation",
+    "target",
+    "warning",
+    "critical",
+    "warning_high",
+    "critical_high",
+    "owner",
+    "team",
+    "process",
+    "stage",
+    "stage_position",
+    "serves",
+    "template",
+}
+
+
+def _same_workspace(workspace: Workspace, field: str, *objs) -> None:
+    for obj in objs:
+        if obj is not None and obj.workspace_id != workspace.pk:
+            raise ValidationError({field: _("This belongs to another workspace.")})
+
+
+def _check_kpi(workspace: Workspace, values: dict) -> None:
+    if not (values.get("name") or "").strip():
+        raise ValidationError({"name": _("A KPI needs a name.")})
+    choices = {
+        "direction": Kpi.Direction,
+        "frequency": Kpi.Frequency,
+        "aggregation": Kpi.Aggregation,
+    }
+    for field, enum in choices.items():
+        if values.get(field) not in enum.values:
+            raise ValidationError({field: _("Unknown value.")})
+    errors = maths.threshold_errors(
+        maths.Thresholds(
+            direction=values["direction"],
+            warning=values.get("warning"),
+            critical=values.get("critical"),
+            warning_high=values.get("warning_high"),
+            critical_high=values.get("critical_high"),
+        )
+    )
+    if errors:
+        messages = {
+            "critical": _("The critical threshold lies on the wrong side of the warning one."),
+            "warning_high": _("A band needs a low and a high warning threshold, low below high."),
+            "critical_high": _(
+                "The upper critical threshold must not be below the upper warning one."
+            ),
+        }
+        raise ValidationError({f: messages[f] for f in errors})
+    for field in ("owner", "team", "process", "serves"):
+        _same_workspace(workspace, field, values.get(field))
+
+
+@transaction.atomic
+def process_ensure(*, workspace: Workspace, name: str, actor: User | None) -> Process:
+    name = name.strip()
+    process = Process.objects.filter(workspace=workspace, name__iexact=name).first()
+    if process is None:
+        process = Process.objects.create(workspace=workspace, name=name)
+        audit.record(
+            workspace=workspace,
+            actor=actor,
+            action="process.create",
+            obj=process,
+            after=audit.snapshot(process),
+        )
+    return process
+
+
+@transaction.atomic
+def kpi_create(*, workspace: Workspace, actor: User | None, **fields) -> Kpi:
+    unknown = set(fields) - KPI_FIELDS
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)}")
+    values = {
+        "direction": Kpi.Direction.HIGHER,
+        "frequency": Kpi.Frequency.WEEKLY,
+        "aggregation": Kpi.Aggregation.SUM,
+        **fields,
+    }
+    _check_kpi(workspace, values)
+    kpi = Kpi.objects.create(workspace=workspace, **values)
+    audit.record(
+        workspace=workspace, actor=actor, action="kpi.create", obj=kpi, after=audit.snapshot(kpi)
+    )
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, kpi: Kpi, actor: User | None, **fields) -> Kpi:
+    unknown = set(fields) - KPI_FIELDS
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)}")
+    merged = {f: fields.get(f, getattr(kpi, f)) for f in KPI_FIELDS}
+    _check_kpi(kpi.workspace, merged)
+    audit.save_changes(
+        kpi, actor=actor, action="kpi.update", workspace=kpi.workspace, fields=fields
+    )
+    kpi_evaluate(kpi=kpi, actor=actor)  # new thresholds can open or close a deviation
+    return kpi
+
+
+@transaction.atomic
+def kpi_delete(*, kpi: Kpi, actor: User | None) -> None:
+    audit.record(
+        workspace=kpi.workspace,
+        actor=actor,
+        action="kpi.delete",
+        obj=kpi,
+        before=audit.snapshot(kpi),
+    )
+    kpi.delete()
+
+
+# --- Data points --------------------------------------------------------------------------
+
+
+@dataclass
+class RecordResult:
+    created: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def data_points_record(
+    *,
+    kpi: Kpi,
+    rows: Iterable[tuple[dt.date, float]],
+    author: Member | None = None,
+    actor: User | None,
+) -> RecordResult:
+    """Write values by date (all or nothing); a new value for a known date replaces the old."""
+    rows = list(rows)
+    result = RecordResult()
+    if not rows:
+        return result
+    existing = {p.date: p for p in DataPoint.objects.filter(kpi=kpi, date__in=[d for d, _ in rows])}
+    for day, value in rows:
+        point = existing.get(day)
+        if point is None:
+            point = DataPoint.objects.create(
+                workspace=kpi.workspace, kpi=kpi, date=day, value=value, author=author
+            )
+            existing[day] = point
+            audit.record(
+                workspace=kpi.workspace,
+                actor=actor,
+                action="data_point.create",
+                obj=point,
+                after=audit.snapshot(point),
+            )
+            result.created += 1
+        elif point.value == value:
+            result.unchanged += 1
+        else:
+            audit.save_changes(
+                point,
+                actor=actor,
+                action="data_point.replace",
+                workspace=kpi.workspace,
+                fields={"value": value, "author": author},
+            )
+            result.replaced += 1
+    if result.created or result.replaced:
+        latest = max(d for d, _ in rows)
+        kpi_evaluate(kpi=kpi, actor=actor)
+        _sync_tracking_key_results(kpi, latest, actor)
+    return result
+
+
+def kpi_periods(kpi: Kpi) -> list[maths.Period]:
+    points = DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("date", "value")
+    return maths.periods(
+        points, frequency=kpi.frequency, method=kpi.aggregation, thresholds=kpi.thresholds
+    )
+
+
+_CONFIDENCE = {
+    maths.HEALTHY: CheckIn.Confidence.ON_TRACK,
+    maths.WARNING: CheckIn.Confidence.AT_RISK,
+    maths.CRITICAL: CheckIn.Confidence.OFF_TRACK,
+}
+
+
+def _sync_tracking_key_results(kpi: Kpi, day: dt.date, actor) -> None:
+    """Key results that track the KPI take its aggregate for the period of ``day``."""
+    krs = list(KeyResult.objects.filter(kpi=kpi).select_related("objective"))
+    if not krs:
+        return
+    start, _end = maths.period_of(day, kpi.frequency)
+    period = next((p for p in kpi_periods(kpi) if p.start == start), None)
+    if period is None or period.value is None:
+        return
+    for kr in krs:
+        latest = kr.checkins.order_by("-date", "-id").first()
+        if latest is not None and latest.date == day and latest.value == period.value:
+            continue
+        if kr.type == KeyResult.Type.MILESTONE:
+            continue
+        okr_services.checkin_create(
+            key_result=kr,
+            date=day,
+            value=period.value,
+            confidence=_CONFIDENCE.get(period.status, CheckIn.Confidence.ON_TRACK),
+            comment=_("Automatic check-in from the KPI “%(kpi)s”.") % {"kpi": kpi.name},
+            actor=actor,
+        )
+
+
+# --- Health and deviations ------------------------------------------------------------------
+
+
+@transaction.atomic
+def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
+    """Judge the latest period: open, escalate or close the KPI's deviation, alert the owner."""
+    periods = kpi_periods(kpi)
+    open_dev = Deviation.objects.filter(kpi=kpi, closed_on__isnull=True).first()
+    if not periods:
+        return open_dev
+    latest = periods[-1]
+    state = latest.status
+    today = timezone.localdate()
+    if state in (maths.WARNING, maths.CRITICAL):
+        if open_dev is None:
+            open_dev = Deviation.objects.create(
+                workspace=kpi.workspace,
+                kpi=kpi,
+                level=state,
+                period_start=latest.start,
+                opened_on=today,
+                owner=kpi.owner,
+            )
+            audit.record(
+                workspace=kpi.workspace,
+                actor=actor,
+                action="deviation.open",
+                obj=open_dev,
+                after=audit.snapshot(open_dev),
+            )
+            _alert(
+                kpi,
+                _(
+                    "“%(kpi)s” is %(state)s: %(value)s %(unit)s in the period from "
+                    "%(start)s. Choose a response."
+                )
+                % {
+                    "kpi": kpi.name,
+                    "state": _state_label(state),
+                    "value": _fmt(latest.value),
+                    "unit": kpi.unit,
+                    "start": latest.start.isoformat(),
+                },
+            )
+        elif maths.SEVERITY[state] > maths.SEVERITY[open_dev.level]:
+            audit.save_changes(
+                open_dev,
+                actor=actor,
+                action="deviation.escalate",
+                workspace=kpi.workspace,
+                fields={"level": state},
+            )
+            _alert(kpi, _("“%(kpi)s” got worse: it is now critical.") % {"kpi": kpi.name})
+        return open_dev
+    if open_dev is not None and state == maths.HEALTHY:
+        audit.save_changes(
+            open_dev,
+            actor=actor,
+            action="deviation.close",
+            workspace=kpi.workspace,
+            fields={"closed_on": today},
+        )
+        _alert(kpi, _("“%(kpi)s” is healthy again; its deviation is closed.") % {"kpi": kpi.name})
+        return None
+    return open_dev
+
+
+def _state_label(state: str) -> str:
+    return {maths.WARNING: _("in warning"), maths.CRITICAL: _("critical")}.get(state, state)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    x = round(x, 2)
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _alert(kpi: Kpi, text: str) -> None:
+    if kpi.owner_id is not None:
+        Alert.objects.create(
+            workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]
+        )
+
+
+@transaction.atomic
+def deviation_respond(
+    *,
+    deviation: Deviation,
+    response: str,
+    note: str = "",
+    owner: Member | None = None,
+    actor: User | None,
+) -> Deviation:
+    if response not in Deviation.Response.values:
+        raise ValidationError({"response": _("Choose one of the three responses.")})
+    _same_workspace(deviation.workspace, "owner", owner)
+    fields = {"response": response, "note": note.strip()}
+    if owner is not None:
+        fields["owner"] = owner
+    return audit.save_changes(
+        deviation,
+        actor=actor,
+        action="deviation.respond",
+        workspace=deviation.workspace,
+        fields=fields,
+    )
+
+
+@transaction.atomic
+def alerts_mark_read(*, member: Member) -> int:
+    return Alert.objects.filter(recipient=member, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- Annotations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    workspace: Workspace,
+    date: dt.date,
+    text: str,
+    kind: str = Annotation.Kind.EXTERNAL,
+    kpi: Kpi | None = None,
+    key_result: KeyResult | None = None,
+    author: Member | None = None,
+    actor: User | None,
+) -> Annotation:
+    if kpi is None and key_result is None:
+        raise ValidationError(_("An annotation belongs to a KPI or a key result."))
+    if not text.strip():
+        raise ValidationError({"text": _("Write the note.")})
+    if kind not in Annotation.Kind.values:
+        raise ValidationError({"kind": _("Unknown value.")})
+    _same_workspace(workspace, "kpi", kpi, key_result, author)
+    annotation = Annotation.objects.create(
+        workspace=workspace,
+        kpi=kpi,
+        key_result=key_result,
+        date=date,
+        kind=kind,
+        text=text.strip(),
+        author=author,
+    )
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="annotation.create",
+        obj=annotation,
+        after=audit.snapshot(annotation),
+    )
+    return annotation
+
+
+# --- KPI <-> OKR (seed 001) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def kpi_promote(
+    *,
+    kpi: Kpi,
+    cycle: Cycle,
+    objective: Objective | None,
+    owner: Member | None,
+    actor: User | None,
+) -> KeyResult:
+    """Make an unhealthy KPI a key result: on an objective, or on a new draft objective.
+
+    The key result tracks the KPI, starts from its latest value and aims at its target.
+    """
+    _same_workspace(kpi.workspace, "cycle", cycle, objective, owner)
+    periods = kpi_periods(kpi)
+    current = periods[-1].value if periods else None
+    target = kpi.target
+    if target is None:
+        raise ValidationError(
+            {"target": _("Give the KPI a target first: it becomes the key result's target.")}
+        )
+    kr_type = (
+        KeyResult.Type.DECREASE
+        if kpi.direction == Kpi.Direction.LOWER
+        else (KeyResult.Type.INCREASE)
+    )
+    start = current if current is not None else 0.0
+    if (kr_type == KeyResult.Type.INCREASE and start >= target) or (
+        kr_type == KeyResult.Type.DECREASE and start <= target
+    ):
+        raise ValidationError(_("The KPI already meets its target: there is nothing to improve."))
+    if objective is None:
+        objective = okr_services.objective_create(
+            workspace=kpi.workspace,
+            cycle=cycle,
+            title=_("Get %(kpi)s back on target") % {"kpi": kpi.name},
+            why=_(
+                "The KPI “%(kpi)s” left its healthy range; bringing it back is worth a "
+                "focused effort this cycle."
+            )
+            % {"kpi": kpi.name},
+            level=Objective.Level.TEAM,
+            owner=owner,
+            teams=[kpi.team] if kpi.team else [],
+            status=Objective.Status.DRAFT,
+            actor=actor,
+        )
+    title = _("Bring %(kpi)s from %(start)s to %(target)s %(unit)s") % {
+        "kpi": kpi.name,
+        "start": _fmt(start),
+        "target": _fmt(target),
+        "unit": kpi.unit,
+    }
+    kr = okr_services.key_result_create(
+        objective=objective,
+        title=title.strip(),
+        type=kr_type,
+        start=start,
+        target=target,
+        unit=kpi.unit,
+        owner=owner or kpi.owner,
+        actor=actor,
+    )
+    kr.kpi = kpi
+    kr.save(update_fields=["kpi"])
+    audit.record(
+        workspace=kpi.workspace,
+        actor=actor,
+        action="kpi.promote",
+        obj=kr,
+        after={"kpi_id": kpi.pk, "objective_id": objective.pk},
+    )
+    return kr
+
+
+def keep_level_suggestions(objective: Objective, scores) -> list[dict]:
+    """KPIs that would keep the level an achieved objective reached (seed 001).
+
+    For each achieved increase, decrease or maintain key result that no KPI watches yet:
+    a KPI holding its target, warning 10 % short of it and critical 20 % short.
+    """
+    if scores.objective.get(objective.pk, 0.0) < 1.0:
+        return []
+    out = []
+    for kr in objective.key_results.all():
+        if kr.type == KeyResult.Type.MILESTONE or kr.target is None or kr.kpi_id:
+            continue
+        lower = kr.type == KeyResult.Type.DECREASE or (
+            kr.type == KeyResult.Type.MAINTAIN
+            and kr.direction == KeyResult.Direction.LOWER_IS_BETTER
+        )
+        factor = (1.1, 1.2) if lower else (0.9, 0.8)
+        out.append(
+            {
+                "key_result": kr,
+                "name": kr.title,
+                "direction": Kpi.Direction.LOWER if lower else Kpi.Direction.HIGHER,
+                "target": kr.target,
+                "warning": round(kr.target * factor[0], 4),
+                "critical": round(kr.target * factor[1], 4),
+                "unit": kr.unit,
+            }
+        )
+    return out

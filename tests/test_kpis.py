@@ -1,0 +1,248 @@
+"""KPIs in the product: data in, health judged, deviations opened and closed, KRs moved."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from waypoint.kpis import services as kpis
+from waypoint.kpis.models import Alert, DataPoint, Deviation, Kpi
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs import services as okr
+from waypoint.okrs.models import CheckIn, KeyResult, Objective
+from waypoint.workspaces.models import AuditEntry
+
+MON = dt.date(2026, 11, 16)
+
+
+@pytest.fixture
+def response_time(workspace, owner):
+    return kpis.kpi_create(
+        workspace=workspace, actor=None, name="Average response time", unit="h",
+        direction="lower_is_better", frequency="weekly", aggregation="average", target=2,
+        warning=4, critical=8, owner=owner,
+    )
+
+
+def record(kpi, *rows):
+    return kpis.data_points_record(kpi=kpi, rows=list(rows), actor=None)
+
+
+def test_a_later_value_for_a_date_replaces_the_earlier_and_is_audited(response_time):
+    record(response_time, (MON, 3))
+    result = record(response_time, (MON, 5))
+    assert result.replaced == 1
+    assert DataPoint.objects.get(kpi=response_time).value == 5
+    entry = AuditEntry.objects.get(action="data_point.replace")
+    assert entry.before["value"] == 3 and entry.after["value"] == 5
+
+
+def test_a_deviation_opens_on_a_breach_and_closes_on_recovery(response_time, owner):
+    record(response_time, (MON, 2), (MON + dt.timedelta(1), 3))
+    assert not Deviation.objects.exists()
+    record(response_time, (MON + dt.timedelta(2), 10))  # the week's average: 5 h, a warning
+    deviation = Deviation.objects.get()
+    assert deviation.is_open and deviation.level == "warning" and deviation.owner == owner
+    assert Alert.objects.filter(recipient=owner).count() == 1
+    record(response_time, (MON + dt.timedelta(3), 20))  # average 8.75: critical
+    deviation.refresh_from_db()
+    assert deviation.level == "critical"
+    next_week = MON + dt.timedelta(7)
+    record(response_time, (next_week, 1.5))  # the new week is healthy
+    deviation.refresh_from_db()
+    assert deviation.closed_on is not None
+    assert Alert.objects.filter(recipient=owner).count() == 3
+
+
+def test_a_response_is_recorded_on_the_deviation(response_time, owner):
+    record(response_time, (MON, 9))
+    deviation = Deviation.objects.get()
+    kpis.deviation_respond(deviation=deviation, response="improve_process",
+                           note="Triage rota", owner=owner, actor=None)
+    deviation.refresh_from_db()
+    assert deviation.get_response_display() == "Analyse the causes and improve the process"
+
+
+def test_a_key_result_tracking_a_kpi_moves_when_data_arrives(response_time, objective, owner):
+    kr = okr.key_result_create(objective=objective, title="Response time from 6 to 2 hours",
+                               type="decrease", start=6, target=2, unit="h", actor=None)
+    kr.kpi = response_time
+    kr.save()
+    record(response_time, (MON, 4), (MON + dt.timedelta(1), 5))
+    checkin = CheckIn.objects.get(key_result=kr)
+    assert checkin.value == 4.5 and checkin.confidence == "at_risk"
+    assert "Average response time" in checkin.comment
+    scores = okr_selectors.workspace_scores(objective.workspace)
+    assert scores.kr_progress[kr.pk] == pytest.approx((6 - 4.5) / 4)
+    record(response_time, (MON + dt.timedelta(7), 2))
+    assert okr_selectors.current_checkin(kr).value == 2
+
+
+def test_an_unhealthy_kpi_becomes_a_key_result_on_a_draft_objective(response_time, quarter,
+                                                                    owner):
+    record(response_time, (MON, 9))
+    kr = kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner,
+                          actor=None)
+    assert kr.kpi == response_time
+    assert (kr.type, kr.start, kr.target) == ("decrease", 9, 2)
+    assert kr.objective.status == Objective.Status.DRAFT
+
+
+def test_a_kpi_already_on_target_is_not_promoted(response_time, quarter, owner):
+    record(response_time, (MON, 1))
+    with pytest.raises(Exception, match="nothing to improve"):
+        kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner,
+                         actor=None)
+
+
+def test_an_achieved_objective_suggests_kpis_that_keep_the_level(objective, key_result):
+    okr.checkin_create(key_result=key_result, date=MON, value=66, actor=None)
+    scores = okr_selectors.workspace_scores(objective.workspace)
+    (suggestion,) = kpis.keep_level_suggestions(objective, scores)
+    assert suggestion["target"] == 66 and suggestion["direction"] == "higher_is_better"
+    assert suggestion["warning"] == pytest.approx(59.4)
+
+
+def test_thresholds_on_the_wrong_side_are_refused(workspace):
+    with pytest.raises(Exception, match="critical"):
+        kpis.kpi_create(workspace=workspace, actor=None, name="Bad", direction="higher_is_better",
+                        warning=80, critical=90)
+    assert not Kpi.objects.exists()
+
+
+# --- Through the web -------------------------------------------------------------------------
+
+
+def test_a_csv_with_one_bad_row_writes_nothing_and_names_the_row(client, owner_user,
+                                                                 response_time):
+    client.force_login(owner_user)
+    csv = b"date,value\n2026-11-16,3\n2026-11-17,abc\n2026-11-18,4\n"
+    upload = io.BytesIO(csv)
+    upload.name = "week.csv"
+    response = client.post(f"/w/acme/kpis/{response_time.pk}/data/upload/", {"file": upload})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Row 3, column 2" in html and "abc" in html
+    client.post(f"/w/acme/kpis/{response_time.pk}/data/confirm/")
+    assert not DataPoint.objects.exists()
+
+
+def test_a_good_xlsx_is_previewed_then_imported(client, owner_user, response_time):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Date", "Hours"])
+    for i in range(5):
+        sheet.append([MON + dt.timedelta(days=i), 2 + i * 0.5])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    data.name = "week.xlsx"
+    client.force_login(owner_user)
+    response = client.post(f"/w/acme/kpis/{response_time.pk}/data/upload/", {"file": data})
+    assert response.status_code == 200 and "Import 5 rows" in response.content.decode()
+    assert not DataPoint.objects.exists()
+    client.post(f"/w/acme/kpis/{response_time.pk}/data/confirm/")
+    assert DataPoint.objects.filter(kpi=response_time).count() == 5
+
+
+def test_pasted_rows_with_decimal_commas_are_imported(client, owner_user, response_time):
+    client.force_login(owner_user)
+    client.post(f"/w/acme/kpis/{response_time.pk}/data/paste/",
+                {"text": "16.11.2026\t3,5\n17.11.2026\t4,25\n"})
+    client.post(f"/w/acme/kpis/{response_time.pk}/data/confirm/")
+    assert sorted(DataPoint.objects.values_list("value", flat=True)) == [3.5, 4.25]
+
+
+def test_a_kpi_is_created_from_a_template(client, owner_user, workspace):
+    client.force_login(owner_user)
+    page = client.get("/w/acme/kpis/new/?template=plastered_m2").content.decode()
+    assert 'value="Wall area plastered"' in page
+    response = client.post("/w/acme/kpis/new/", {
+        "name": "Wall area plastered", "unit": "m²", "direction": "higher_is_better",
+        "frequency": "daily", "aggregation": "sum", "target": "96", "warning": "80",
+        "critical": "60", "process": "Construction", "stage": "Plastering",
+        "template": "plastered_m2",
+    })
+    kpi = Kpi.objects.get()
+    assert response["Location"].startswith(f"/w/acme/kpis/{kpi.pk}/")
+    assert kpi.process.name == "Construction" and kpi.template == "plastered_m2"
+
+
+def test_the_derivation_page_gives_seed_002s_numbers(client, owner_user, workspace):
+    client.force_login(owner_user)
+    html = client.post("/w/acme/kpis/derive/", {
+        "form": "capacity", "output": "2000", "unit": "m²", "per": "month", "executors": "3",
+        "time_unit": "day", "time_units": "21"}).content.decode()
+    assert "about 32 m² a day each" in html
+    html = client.post("/w/acme/kpis/derive/", {
+        "form": "capacity", "output": "1", "unit": "article", "per": "week", "executors": "2",
+        "time_unit": "week", "time_units": "1"}).content.decode()
+    assert "one article every 2 weeks each" in html
+    client.post("/w/acme/kpis/derive/", {
+        "form": "funnel", "stages": "Blog visitors; 2\nLeads; 10\nDeals", "target": "10",
+        "per": "month", "process": "Sales funnel", "save": "1"})
+    assert list(Kpi.objects.order_by("stage_position").values_list("name", "target")) == [
+        ("Blog visitors", 5000), ("Leads", 100), ("Deals", 10)]
+
+
+def test_outsiders_get_404_and_viewers_cannot_enter_data(client, response_time, other_workspace,
+                                                        workspace, django_user_model):
+    from waypoint.workspaces import services as ws_services
+
+    outsider = other_workspace.members.get().user
+    client.force_login(outsider)
+    for url in (f"/w/acme/kpis/{response_time.pk}/", "/w/acme/kpis/"):
+        assert client.get(url).status_code == 404
+    viewer = django_user_model.objects.create_user(email="v@acme.test", password="pw-12345-x")
+    ws_services.member_add(workspace=workspace, user=viewer, role="viewer", actor=None)
+    client.force_login(viewer)
+    assert client.get(f"/w/acme/kpis/{response_time.pk}/").status_code == 200
+    response = client.post(f"/w/acme/kpis/{response_time.pk}/data/",
+                           {"date": "2026-11-16", "value": "3"})
+    assert response.status_code == 403 and not DataPoint.objects.exists()
+
+
+def test_the_kpi_page_draws_bands_target_annotations_and_forecast(client, owner_user,
+                                                                  response_time, owner, quarter):
+    okr.cycle_set_current(cycle=quarter, actor=None)
+    today = dt.date.today()
+    record(response_time, (today - dt.timedelta(days=8), 3), (today - dt.timedelta(days=1), 5),
+           (today, 5.5))
+    kpis.annotation_create(workspace=response_time.workspace, kpi=response_time, date=today,
+                           text="Two agents on holiday", actor=None)
+    client.force_login(owner_user)
+    html = client.get(f"/w/acme/kpis/{response_time.pk}/").content.decode()
+    assert '"zone"' in html and '"target"' in html and "Two agents on holiday" in html
+    assert '"low"' in html  # the forecast band
+    assert 'data-action="promote"' in html  # unhealthy: it can become a key result
+
+
+@pytest.mark.parametrize("url", ["/w/acme/kpis/", "/w/acme/kpis/processes/"])
+def test_the_board_does_the_same_queries_for_10_and_1000_kpis(client, owner_user, workspace,
+                                                              owner, url):
+    client.force_login(owner_user)
+    today = dt.date.today()
+
+    def make(n, start):
+        objs = [Kpi(workspace=workspace, name=f"K{start + i}", owner=owner,
+                    frequency=("daily", "weekly", "monthly", "quarterly")[i % 4],
+                    warning=5, critical=2) for i in range(n)]
+        Kpi.objects.bulk_create(objs)
+        DataPoint.objects.bulk_create([
+            DataPoint(workspace=workspace, kpi=o, date=today - dt.timedelta(days=d), value=d)
+            for o in Kpi.objects.filter(name__in=[x.name for x in objs]) for d in range(3)
+        ])
+
+    make(10, 0)
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get(url).status_code == 200
+    make(990, 10)
+    with CaptureQueriesContext(connection) as thousand:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/w/acme/kpis/') >= 1000
+    assert len(thousand.captured_queries) == len(ten.captured_queries) <= 20
