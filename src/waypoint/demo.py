@@ -871,6 +871,7 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
         user = User.objects.get(email=email)
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    _load_kpis(ws, today, say)
     return ws
 
 
@@ -880,3 +881,233 @@ def ensure_demo(today: dt.date | None = None, progress=print) -> Workspace:
         progress(f"The demo workspace {ws.name} is already loaded.")
         return ws
     return load_demo(today=today, progress=progress)
+
+
+def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
+    """KPIs beside the OKRs: the plasterers and the blog of seed 002, a sales funnel, support."""
+    from waypoint.kpis import services as kpis
+    from waypoint.kpis.models import Deviation
+    from waypoint.okrs.models import KeyResult
+    from waypoint.workspaces.models import Member, Team
+
+    rng = random.Random(2002)  # noqa: S311 - deterministic demo data
+    member = {m.user.email: m for m in Member.objects.filter(workspace=ws).select_related("user")}
+    team = {t.name: t for t in Team.objects.filter(workspace=ws)}
+    construction = kpis.process_ensure(workspace=ws, name="Construction", actor=None)
+    funnel = kpis.process_ensure(workspace=ws, name="Sales funnel", actor=None)
+    support = kpis.process_ensure(workspace=ws, name="Customer support", actor=None)
+    plaster_kr = KeyResult.objects.filter(
+        workspace=ws, title__startswith="Raise plastering"
+    ).first()
+    leads_kr = KeyResult.objects.filter(
+        workspace=ws, title__startswith="Grow leads from the blog"
+    ).first()
+    response_kr = KeyResult.objects.filter(
+        workspace=ws, title__startswith="Cut average response"
+    ).first()
+
+    def series(days, base, noise, step=1, trend=0.0, dip=None):
+        rows = []
+        for i in range(days, 0, -step):
+            day = today - dt.timedelta(days=i - 1)
+            if step == 1 and day.weekday() >= 5:
+                continue  # crews rest at the weekend
+            value = base + trend * (days - i) + rng.uniform(-noise, noise)
+            if dip and dip[0] <= i <= dip[1]:
+                value *= dip[2]
+            rows.append((day, round(value, 1)))
+        return rows
+
+    o, tz, m, olga, li, ewa = (
+        member[e]
+        for e in (
+            "oleg@brightstone.test",
+            "tomasz@brightstone.test",
+            "maria@brightstone.test",
+            "olga@brightstone.test",
+            "li@brightstone.test",
+            "ewa@brightstone.test",
+        )
+    )
+    plaster = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Wall area plastered",
+        unit="m²",
+        direction="higher_is_better",
+        frequency="daily",
+        aggregation="sum",
+        target=96,
+        warning=80,
+        critical=60,
+        owner=tz,
+        team=team["Construction"],
+        process=construction,
+        stage="Plastering",
+        stage_position=2,
+        serves=plaster_kr,
+        template="plastered_m2",
+        description="10 houses a month need about 2,000 m² of plaster; 3 plasterers, about 32 m² "
+        "a day each (seed 002).",
+    )
+    kpis.data_points_record(kpi=plaster, rows=series(40, 95, 9, dip=(1, 3, 0.7)), actor=None)
+    kpis.annotation_create(
+        workspace=ws,
+        kpi=plaster,
+        date=today - dt.timedelta(days=2),
+        kind="external",
+        text="Gypsum supplier delayed two deliveries",
+        actor=None,
+    )
+    deviation = Deviation.objects.filter(kpi=plaster, closed_on__isnull=True).first()
+    if deviation is not None:
+        kpis.deviation_respond(
+            deviation=deviation,
+            response="improve_process",
+            owner=o,
+            note="Second supplier for gypsum; buffer stock of 3 days.",
+            actor=None,
+        )
+    kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Houses handed over",
+        unit="houses",
+        direction="higher_is_better",
+        frequency="monthly",
+        aggregation="sum",
+        target=10,
+        warning=8,
+        critical=6,
+        owner=o,
+        team=team["Construction"],
+        process=construction,
+        stage="Handover",
+        stage_position=3,
+    )
+    articles = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Expert articles published",
+        unit="articles",
+        direction="higher_is_better",
+        frequency="weekly",
+        aggregation="sum",
+        target=1,
+        warning=0.5,
+        critical=0,
+        owner=olga,
+        team=team["Marketing"],
+        process=funnel,
+        stage="Blog",
+        stage_position=1,
+        serves=leads_kr,
+        template="expert_articles",
+    )
+    kpis.data_points_record(
+        kpi=articles,
+        rows=[(today - dt.timedelta(days=7 * w + 2), 1) for w in range(10) if w != 3],
+        actor=None,
+    )
+    visitors = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Blog visitors",
+        unit="visitors",
+        direction="higher_is_better",
+        frequency="weekly",
+        aggregation="sum",
+        target=3500,
+        warning=3000,
+        critical=2500,
+        owner=m,
+        team=team["Marketing"],
+        process=funnel,
+        stage="Blog",
+        stage_position=1,
+        serves=leads_kr,
+    )
+    kpis.data_points_record(kpi=visitors, rows=series(70, 3300, 250, step=7, trend=6), actor=None)
+    kpis.annotation_create(
+        workspace=ws,
+        kpi=visitors,
+        date=today - dt.timedelta(days=30),
+        kind="campaign",
+        text="Autumn “choose your finish” campaign",
+        actor=None,
+    )
+    leads = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Leads from the blog",
+        unit="leads",
+        direction="higher_is_better",
+        frequency="weekly",
+        aggregation="sum",
+        target=30,
+        warning=25,
+        critical=18,
+        owner=olga,
+        team=team["Marketing"],
+        process=funnel,
+        stage="Leads",
+        stage_position=2,
+        serves=leads_kr,
+    )
+    kpis.data_points_record(kpi=leads, rows=series(70, 24, 4, step=7, trend=0.1), actor=None)
+    response = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Average response time to a new lead",
+        unit="h",
+        direction="lower_is_better",
+        frequency="weekly",
+        aggregation="average",
+        target=2,
+        warning=6,
+        critical=12,
+        owner=member["piotr@brightstone.test"],
+        team=team["Sales"],
+        process=funnel,
+        stage="Bookings",
+        stage_position=3,
+        serves=response_kr,
+        template="response_time",
+    )
+    kpis.data_points_record(kpi=response, rows=series(60, 7, 2, step=3, trend=-0.08), actor=None)
+    tickets = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Tickets a month",
+        unit="tickets",
+        direction="within_band",
+        frequency="monthly",
+        aggregation="sum",
+        target=400,
+        warning=200,
+        critical=100,
+        warning_high=600,
+        critical_high=800,
+        owner=ewa,
+        team=team["Customer Experience"],
+        process=support,
+        template="tickets_month",
+    )
+    kpis.data_points_record(kpi=tickets, rows=series(180, 14, 4, step=1), actor=None)
+    kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Customer service call completion rate",
+        unit="%",
+        direction="higher_is_better",
+        frequency="weekly",
+        aggregation="average",
+        target=85,
+        warning=75,
+        critical=65,
+        owner=li,
+        team=team["Customer Experience"],
+        process=support,
+        template="call_completion",
+    )
+    say("  8 KPIs with their data, a deviation and annotations")

@@ -31,8 +31,12 @@ def progress_over_time(
     expected_label: str,
     progress_label: str,
     date_label: str,
+    annotations: Sequence[dict] = (),
 ) -> dict:
-    """Each key result's progress at every check-in, against the straight expected line."""
+    """Each key result's progress at every check-in, against the straight expected line.
+
+    ``annotations`` ({"date", "text"}) are drawn as vertical rules with their note.
+    """
     values = [
         {"series": name, "date": day.isoformat(), "progress": round(p, 4)}
         for name, points in series.items()
@@ -64,6 +68,21 @@ def progress_over_time(
         "scale": {"domain": names, "range": [*PALETTE[: len(series)], "#9ca3af"]},
         "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320},
     }
+    notes = []
+    if annotations:
+        notes = [
+            {
+                "data": {"values": list(annotations)},
+                "mark": {"type": "rule", "color": "#7c3aed", "strokeWidth": 2},
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "tooltip": [
+                        {"field": "date", "type": "temporal"},
+                        {"field": "text", "title": " "},
+                    ],
+                },
+            }
+        ]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "width": "container",
@@ -89,6 +108,7 @@ def progress_over_time(
                     ],
                 },
             },
+            *notes,
         ],
         "config": {"font": "system-ui, sans-serif", "view": {"stroke": None}},
     }

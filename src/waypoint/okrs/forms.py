@@ -89,9 +89,20 @@ class KeyResultForm(forms.Form):
         help_text=_("Progress is the mean score of the objectives aligned to this one."),
     )
 
+    kpi = forms.ModelChoiceField(
+        label=_("Tracks KPI"),
+        queryset=None,
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_("The current value then follows the KPI's data as automatic check-ins."),
+    )
+
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
+        from waypoint.kpis.models import Kpi
+
+        self.fields["kpi"].queryset = Kpi.objects.filter(workspace=workspace)
         kind = (self.data.get(self.add_prefix("type")) if self.is_bound else None) or (
             self.initial.get("type") or KeyResult.Type.INCREASE
         )

@@ -329,6 +329,7 @@ def objective_delete(*, objective: Objective, actor: User | None) -> None:
 # --- Key results --------------------------------------------------------------------------
 
 KEY_RESULT_FIELDS = {
+    "kpi",
     "title",
     "type",
     "scoring",
@@ -364,6 +365,7 @@ def _check_kr(workspace: Workspace, values: dict) -> None:
         raise ValidationError({"weight": _("The weight must be greater than 0.")})
     _same_workspace(workspace, "owner", values.get("owner"))
     _same_workspace(workspace, "team", values.get("team"))
+    _same_workspace(workspace, "kpi", values.get("kpi"))
 
 
 @transaction.atomic
@@ -381,6 +383,7 @@ def key_result_create(
     owner: Member | None = None,
     team: Team | None = None,
     driven_by_children: bool = False,
+    kpi=None,
     actor: User | None,
 ) -> KeyResult:
     if type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start is None:
@@ -397,6 +400,7 @@ def key_result_create(
         owner=owner,
         team=team,
         driven_by_children=driven_by_children,
+        kpi=kpi,
     )
     _check_kr(objective.workspace, values)
     position = (objective.key_results.aggregate(m=Max("position"))["m"] or 0) + 1

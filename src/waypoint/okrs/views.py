@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from waypoint.kpis import services as kpi_services
+from waypoint.kpis.forms import AnnotationForm
+from waypoint.kpis.models import Annotation
 from waypoint.lib import charts, scoring
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role, Team
@@ -347,7 +350,9 @@ def _objective_context(request, objective):
     today = workspace_today(ws)
     krs = (
         selectors.with_current_value(
-            KeyResult.objects.filter(objective=objective).select_related("owner__user", "team")
+            KeyResult.objects.filter(objective=objective).select_related(
+                "owner__user", "team", "kpi"
+            )
         )
         .prefetch_related(
             Prefetch(
@@ -382,6 +387,9 @@ def _objective_context(request, objective):
         ]
         if points:
             series[kr.title[:60]] = points
+    notes = list(
+        Annotation.objects.filter(key_result__objective=objective).select_related("key_result")
+    )
     chart = (
         charts.progress_over_time(
             start=objective.cycle.start,
@@ -390,6 +398,10 @@ def _objective_context(request, objective):
             expected_label=_("Expected"),
             progress_label=_("Progress"),
             date_label=_("Date"),
+            annotations=[
+                {"date": a.date.isoformat(), "text": f"{a.key_result.title}: {a.text}"}
+                for a in notes
+            ],
         )
         if series
         else None
@@ -417,6 +429,9 @@ def _objective_context(request, objective):
         "can_comment": permissions.at_least(me, Role.MEMBER),
         "teams": objective.teams.all(),
         "initiative_form": InitiativeForm(workspace=ws),
+        "annotation_form": AnnotationForm(initial={"date": today}),
+        "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
+        "keep_level": kpi_services.keep_level_suggestions(objective, scores),
         "today": today,
     }
 
@@ -568,6 +583,7 @@ def _kr_fields(data):
             "weight",
             "owner",
             "driven_by_children",
+            "kpi",
         )
     }
 
@@ -621,6 +637,7 @@ def kr_edit(request, pk):
             "weight": kr.weight,
             "owner": kr.owner,
             "driven_by_children": kr.driven_by_children,
+            "kpi": kr.kpi,
         },
     )
     if request.method == "POST" and form.is_valid():
