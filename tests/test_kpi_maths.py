@@ -11,19 +11,39 @@ from waypoint.lib import kpi as k
 
 UP = k.Thresholds(direction=k.HIGHER, warning=90, critical=80)
 DOWN = k.Thresholds(direction=k.LOWER, warning=4, critical=8)
-BAND = k.Thresholds(direction=k.BAND, warning=200, critical=100, warning_high=600,
-                    critical_high=800)
+BAND = k.Thresholds(
+    direction=k.BAND, warning=200, critical=100, warning_high=600, critical_high=800
+)
 
 
-@pytest.mark.parametrize(("t", "value", "expected"), [
-    (UP, 95, "healthy"), (UP, 90.0001, "healthy"), (UP, 90, "warning"), (UP, 85, "warning"),
-    (UP, 80.0001, "warning"), (UP, 80, "critical"), (UP, 10, "critical"),
-    (DOWN, 2, "healthy"), (DOWN, 3.9999, "healthy"), (DOWN, 4, "warning"), (DOWN, 7.99, "warning"),
-    (DOWN, 8, "critical"), (DOWN, 20, "critical"),
-    (BAND, 400, "healthy"), (BAND, 200.01, "healthy"), (BAND, 200, "warning"),
-    (BAND, 100.5, "warning"), (BAND, 100, "critical"), (BAND, 599.99, "healthy"),
-    (BAND, 600, "warning"), (BAND, 799, "warning"), (BAND, 800, "critical"), (BAND, 5000, "critical"),
-])
+@pytest.mark.parametrize(
+    ("t", "value", "expected"),
+    [
+        (UP, 95, "healthy"),
+        (UP, 90.0001, "healthy"),
+        (UP, 90, "warning"),
+        (UP, 85, "warning"),
+        (UP, 80.0001, "warning"),
+        (UP, 80, "critical"),
+        (UP, 10, "critical"),
+        (DOWN, 2, "healthy"),
+        (DOWN, 3.9999, "healthy"),
+        (DOWN, 4, "warning"),
+        (DOWN, 7.99, "warning"),
+        (DOWN, 8, "critical"),
+        (DOWN, 20, "critical"),
+        (BAND, 400, "healthy"),
+        (BAND, 200.01, "healthy"),
+        (BAND, 200, "warning"),
+        (BAND, 100.5, "warning"),
+        (BAND, 100, "critical"),
+        (BAND, 599.99, "healthy"),
+        (BAND, 600, "warning"),
+        (BAND, 799, "warning"),
+        (BAND, 800, "critical"),
+        (BAND, 5000, "critical"),
+    ],
+)
 def test_status_for_each_direction_and_threshold_edge(t, value, expected):
     """Reaching a threshold crosses it: exactly on the warning line is a warning."""
     assert k.status(value, t) == expected
@@ -34,11 +54,14 @@ def test_no_value_has_no_status_and_no_thresholds_is_always_healthy():
     assert k.status(-5, k.Thresholds(direction=k.HIGHER)) == "healthy"
 
 
-@pytest.mark.parametrize("t", [
-    k.Thresholds(direction=k.HIGHER, warning=80, critical=90),
-    k.Thresholds(direction=k.LOWER, warning=8, critical=4),
-    k.Thresholds(direction=k.BAND, warning=600, warning_high=200),
-])
+@pytest.mark.parametrize(
+    "t",
+    [
+        k.Thresholds(direction=k.HIGHER, warning=80, critical=90),
+        k.Thresholds(direction=k.LOWER, warning=8, critical=4),
+        k.Thresholds(direction=k.BAND, warning=600, warning_high=200),
+    ],
+)
 def test_contradictory_thresholds_are_named(t):
     assert k.threshold_errors(t)
 
@@ -66,7 +89,10 @@ def test_seed_002_experts_write_one_article_every_two_weeks_each():
 def test_the_funnel_is_back_calculated_from_the_final_target():
     stages = k.funnel_back(10, [("Blog visitors", 0.02), ("Leads", 0.10), ("Deals", None)])
     assert [(s.name, s.volume) for s in stages] == [
-        ("Blog visitors", 5000), ("Leads", 100), ("Deals", 10)]
+        ("Blog visitors", 5000),
+        ("Leads", 100),
+        ("Deals", 10),
+    ]
 
 
 def test_funnel_volumes_round_up_to_whole_people():
@@ -74,12 +100,15 @@ def test_funnel_volumes_round_up_to_whole_people():
     assert stages[0].volume == 24  # 23.33 leads would not be enough
 
 
-@pytest.mark.parametrize("bad", [
-    dict(final_target=0, stages=[("A", 0.5), ("B", None)]),
-    dict(final_target=5, stages=[("A", 0), ("B", None)]),
-    dict(final_target=5, stages=[("A", 1.5), ("B", None)]),
-    dict(final_target=5, stages=[("A", 0.5), ("B", 0.5)]),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(final_target=0, stages=[("A", 0.5), ("B", None)]),
+        dict(final_target=5, stages=[("A", 0), ("B", None)]),
+        dict(final_target=5, stages=[("A", 1.5), ("B", None)]),
+        dict(final_target=5, stages=[("A", 0.5), ("B", 0.5)]),
+    ],
+)
 def test_a_funnel_with_impossible_numbers_is_refused(bad):
     with pytest.raises(ValueError):
         k.funnel_back(**bad)
@@ -94,8 +123,9 @@ def test_periods_follow_the_calendar():
     assert k.working_days(dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == 21
 
 
-@pytest.mark.parametrize(("method", "expected"), [
-    ("sum", 60), ("average", 20), ("last", 30), ("min", 10), ("max", 30)])
+@pytest.mark.parametrize(
+    ("method", "expected"), [("sum", 60), ("average", 20), ("last", 30), ("min", 10), ("max", 30)]
+)
 def test_aggregation_of_a_period(method, expected):
     points = [(dt.date(2026, 11, 2), 10), (dt.date(2026, 11, 3), 20), (dt.date(2026, 11, 4), 30)]
     (period,) = k.periods(points, frequency=k.WEEKLY, method=method, thresholds=UP)
@@ -112,23 +142,40 @@ def test_a_summed_kpi_forecasts_its_run_rate_to_the_end_of_the_period():
 
 def test_a_trend_is_extended_with_an_uncertainty_band():
     start, end = dt.date(2026, 11, 2), dt.date(2026, 11, 8)
-    points = [(start, 10.0), (start + dt.timedelta(1), 12.2), (start + dt.timedelta(2), 13.9),
-              (start + dt.timedelta(3), 16.1)]
+    points = [
+        (start, 10.0),
+        (start + dt.timedelta(1), 12.2),
+        (start + dt.timedelta(2), 13.9),
+        (start + dt.timedelta(3), 16.1),
+    ]
     f = k.forecast_period(points, start=start, end=end, method=k.LAST)
     assert f.value == pytest.approx(22, abs=0.6)
     assert f.low < f.value < f.high
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("12", 12), ("12.5", 12.5), ("12,5", 12.5), ("1 234,5", 1234.5), ("1,234.5", 1234.5),
-    ("1.234,5", 1234.5), ("45%", 45), (7, 7), ("abc", None), ("", None)])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("12", 12),
+        ("12.5", 12.5),
+        ("12,5", 12.5),
+        ("1 234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("45%", 45),
+        (7, 7),
+        ("abc", None),
+        ("", None),
+    ],
+)
 def test_numbers_are_read_the_way_people_write_them(cell, value):
     assert importing.parse_number(cell) == value
 
 
 def test_a_table_names_each_bad_row_and_keeps_none():
-    parsed = importing.parse_text("date;value\n2026-11-02;10\n2026-11-03;ten\n31.11.2026;4\n"
-                                  "2026-11-02;12\n")
+    parsed = importing.parse_text(
+        "date;value\n2026-11-02;10\n2026-11-03;ten\n31.11.2026;4\n2026-11-02;12\n"
+    )
     assert not parsed.ok and parsed.skipped_header
     assert any("Row 3, column 2" in e and "ten" in e for e in parsed.errors)
     assert any("Row 4, column 1" in e for e in parsed.errors)

@@ -20,9 +20,17 @@ MON = dt.date(2026, 11, 16)
 @pytest.fixture
 def response_time(workspace, owner):
     return kpis.kpi_create(
-        workspace=workspace, actor=None, name="Average response time", unit="h",
-        direction="lower_is_better", frequency="weekly", aggregation="average", target=2,
-        warning=4, critical=8, owner=owner,
+        workspace=workspace,
+        actor=None,
+        name="Average response time",
+        unit="h",
+        direction="lower_is_better",
+        frequency="weekly",
+        aggregation="average",
+        target=2,
+        warning=4,
+        critical=8,
+        owner=owner,
     )
 
 
@@ -59,15 +67,23 @@ def test_a_deviation_opens_on_a_breach_and_closes_on_recovery(response_time, own
 def test_a_response_is_recorded_on_the_deviation(response_time, owner):
     record(response_time, (MON, 9))
     deviation = Deviation.objects.get()
-    kpis.deviation_respond(deviation=deviation, response="improve_process",
-                           note="Triage rota", owner=owner, actor=None)
+    kpis.deviation_respond(
+        deviation=deviation, response="improve_process", note="Triage rota", owner=owner, actor=None
+    )
     deviation.refresh_from_db()
     assert deviation.get_response_display() == "Analyse the causes and improve the process"
 
 
 def test_a_key_result_tracking_a_kpi_moves_when_data_arrives(response_time, objective, owner):
-    kr = okr.key_result_create(objective=objective, title="Response time from 6 to 2 hours",
-                               type="decrease", start=6, target=2, unit="h", actor=None)
+    kr = okr.key_result_create(
+        objective=objective,
+        title="Response time from 6 to 2 hours",
+        type="decrease",
+        start=6,
+        target=2,
+        unit="h",
+        actor=None,
+    )
     kr.kpi = response_time
     kr.save()
     record(response_time, (MON, 4), (MON + dt.timedelta(1), 5))
@@ -80,11 +96,9 @@ def test_a_key_result_tracking_a_kpi_moves_when_data_arrives(response_time, obje
     assert okr_selectors.current_checkin(kr).value == 2
 
 
-def test_an_unhealthy_kpi_becomes_a_key_result_on_a_draft_objective(response_time, quarter,
-                                                                    owner):
+def test_an_unhealthy_kpi_becomes_a_key_result_on_a_draft_objective(response_time, quarter, owner):
     record(response_time, (MON, 9))
-    kr = kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner,
-                          actor=None)
+    kr = kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner, actor=None)
     assert kr.kpi == response_time
     assert (kr.type, kr.start, kr.target) == ("decrease", 9, 2)
     assert kr.objective.status == Objective.Status.DRAFT
@@ -93,8 +107,7 @@ def test_an_unhealthy_kpi_becomes_a_key_result_on_a_draft_objective(response_tim
 def test_a_kpi_already_on_target_is_not_promoted(response_time, quarter, owner):
     record(response_time, (MON, 1))
     with pytest.raises(Exception, match="nothing to improve"):
-        kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner,
-                         actor=None)
+        kpis.kpi_promote(kpi=response_time, cycle=quarter, objective=None, owner=owner, actor=None)
 
 
 def test_an_achieved_objective_suggests_kpis_that_keep_the_level(objective, key_result):
@@ -107,16 +120,21 @@ def test_an_achieved_objective_suggests_kpis_that_keep_the_level(objective, key_
 
 def test_thresholds_on_the_wrong_side_are_refused(workspace):
     with pytest.raises(Exception, match="critical"):
-        kpis.kpi_create(workspace=workspace, actor=None, name="Bad", direction="higher_is_better",
-                        warning=80, critical=90)
+        kpis.kpi_create(
+            workspace=workspace,
+            actor=None,
+            name="Bad",
+            direction="higher_is_better",
+            warning=80,
+            critical=90,
+        )
     assert not Kpi.objects.exists()
 
 
 # --- Through the web -------------------------------------------------------------------------
 
 
-def test_a_csv_with_one_bad_row_writes_nothing_and_names_the_row(client, owner_user,
-                                                                 response_time):
+def test_a_csv_with_one_bad_row_writes_nothing_and_names_the_row(client, owner_user, response_time):
     client.force_login(owner_user)
     csv = b"date,value\n2026-11-16,3\n2026-11-17,abc\n2026-11-18,4\n"
     upload = io.BytesIO(csv)
@@ -151,8 +169,10 @@ def test_a_good_xlsx_is_previewed_then_imported(client, owner_user, response_tim
 
 def test_pasted_rows_with_decimal_commas_are_imported(client, owner_user, response_time):
     client.force_login(owner_user)
-    client.post(f"/w/acme/kpis/{response_time.pk}/data/paste/",
-                {"text": "16.11.2026\t3,5\n17.11.2026\t4,25\n"})
+    client.post(
+        f"/w/acme/kpis/{response_time.pk}/data/paste/",
+        {"text": "16.11.2026\t3,5\n17.11.2026\t4,25\n"},
+    )
     client.post(f"/w/acme/kpis/{response_time.pk}/data/confirm/")
     assert sorted(DataPoint.objects.values_list("value", flat=True)) == [3.5, 4.25]
 
@@ -161,12 +181,22 @@ def test_a_kpi_is_created_from_a_template(client, owner_user, workspace):
     client.force_login(owner_user)
     page = client.get("/w/acme/kpis/new/?template=plastered_m2").content.decode()
     assert 'value="Wall area plastered"' in page
-    response = client.post("/w/acme/kpis/new/", {
-        "name": "Wall area plastered", "unit": "m²", "direction": "higher_is_better",
-        "frequency": "daily", "aggregation": "sum", "target": "96", "warning": "80",
-        "critical": "60", "process": "Construction", "stage": "Plastering",
-        "template": "plastered_m2",
-    })
+    response = client.post(
+        "/w/acme/kpis/new/",
+        {
+            "name": "Wall area plastered",
+            "unit": "m²",
+            "direction": "higher_is_better",
+            "frequency": "daily",
+            "aggregation": "sum",
+            "target": "96",
+            "warning": "80",
+            "critical": "60",
+            "process": "Construction",
+            "stage": "Plastering",
+            "template": "plastered_m2",
+        },
+    )
     kpi = Kpi.objects.get()
     assert response["Location"].startswith(f"/w/acme/kpis/{kpi.pk}/")
     assert kpi.process.name == "Construction" and kpi.template == "plastered_m2"
@@ -174,23 +204,53 @@ def test_a_kpi_is_created_from_a_template(client, owner_user, workspace):
 
 def test_the_derivation_page_gives_seed_002s_numbers(client, owner_user, workspace):
     client.force_login(owner_user)
-    html = client.post("/w/acme/kpis/derive/", {
-        "form": "capacity", "output": "2000", "unit": "m²", "per": "month", "executors": "3",
-        "time_unit": "day", "time_units": "21"}).content.decode()
+    html = client.post(
+        "/w/acme/kpis/derive/",
+        {
+            "form": "capacity",
+            "output": "2000",
+            "unit": "m²",
+            "per": "month",
+            "executors": "3",
+            "time_unit": "day",
+            "time_units": "21",
+        },
+    ).content.decode()
     assert "about 32 m² a day each" in html
-    html = client.post("/w/acme/kpis/derive/", {
-        "form": "capacity", "output": "1", "unit": "article", "per": "week", "executors": "2",
-        "time_unit": "week", "time_units": "1"}).content.decode()
+    html = client.post(
+        "/w/acme/kpis/derive/",
+        {
+            "form": "capacity",
+            "output": "1",
+            "unit": "article",
+            "per": "week",
+            "executors": "2",
+            "time_unit": "week",
+            "time_units": "1",
+        },
+    ).content.decode()
     assert "one article every 2 weeks each" in html
-    client.post("/w/acme/kpis/derive/", {
-        "form": "funnel", "stages": "Blog visitors; 2\nLeads; 10\nDeals", "target": "10",
-        "per": "month", "process": "Sales funnel", "save": "1"})
+    client.post(
+        "/w/acme/kpis/derive/",
+        {
+            "form": "funnel",
+            "stages": "Blog visitors; 2\nLeads; 10\nDeals",
+            "target": "10",
+            "per": "month",
+            "process": "Sales funnel",
+            "save": "1",
+        },
+    )
     assert list(Kpi.objects.order_by("stage_position").values_list("name", "target")) == [
-        ("Blog visitors", 5000), ("Leads", 100), ("Deals", 10)]
+        ("Blog visitors", 5000),
+        ("Leads", 100),
+        ("Deals", 10),
+    ]
 
 
-def test_outsiders_get_404_and_viewers_cannot_enter_data(client, response_time, other_workspace,
-                                                        workspace, django_user_model):
+def test_outsiders_get_404_and_viewers_cannot_enter_data(
+    client, response_time, other_workspace, workspace, django_user_model
+):
     from waypoint.workspaces import services as ws_services
 
     outsider = other_workspace.members.get().user
@@ -201,19 +261,30 @@ def test_outsiders_get_404_and_viewers_cannot_enter_data(client, response_time, 
     ws_services.member_add(workspace=workspace, user=viewer, role="viewer", actor=None)
     client.force_login(viewer)
     assert client.get(f"/w/acme/kpis/{response_time.pk}/").status_code == 200
-    response = client.post(f"/w/acme/kpis/{response_time.pk}/data/",
-                           {"date": "2026-11-16", "value": "3"})
+    response = client.post(
+        f"/w/acme/kpis/{response_time.pk}/data/", {"date": "2026-11-16", "value": "3"}
+    )
     assert response.status_code == 403 and not DataPoint.objects.exists()
 
 
-def test_the_kpi_page_draws_bands_target_annotations_and_forecast(client, owner_user,
-                                                                  response_time, owner, quarter):
+def test_the_kpi_page_draws_bands_target_annotations_and_forecast(
+    client, owner_user, response_time, owner, quarter
+):
     okr.cycle_set_current(cycle=quarter, actor=None)
     today = dt.date.today()
-    record(response_time, (today - dt.timedelta(days=8), 3), (today - dt.timedelta(days=1), 5),
-           (today, 5.5))
-    kpis.annotation_create(workspace=response_time.workspace, kpi=response_time, date=today,
-                           text="Two agents on holiday", actor=None)
+    record(
+        response_time,
+        (today - dt.timedelta(days=8), 3),
+        (today - dt.timedelta(days=1), 5),
+        (today, 5.5),
+    )
+    kpis.annotation_create(
+        workspace=response_time.workspace,
+        kpi=response_time,
+        date=today,
+        text="Two agents on holiday",
+        actor=None,
+    )
     client.force_login(owner_user)
     html = client.get(f"/w/acme/kpis/{response_time.pk}/").content.decode()
     assert '"zone"' in html and '"target"' in html and "Two agents on holiday" in html
@@ -222,20 +293,32 @@ def test_the_kpi_page_draws_bands_target_annotations_and_forecast(client, owner_
 
 
 @pytest.mark.parametrize("url", ["/w/acme/kpis/", "/w/acme/kpis/processes/"])
-def test_the_board_does_the_same_queries_for_10_and_1000_kpis(client, owner_user, workspace,
-                                                              owner, url):
+def test_the_board_does_the_same_queries_for_10_and_1000_kpis(
+    client, owner_user, workspace, owner, url
+):
     client.force_login(owner_user)
     today = dt.date.today()
 
     def make(n, start):
-        objs = [Kpi(workspace=workspace, name=f"K{start + i}", owner=owner,
-                    frequency=("daily", "weekly", "monthly", "quarterly")[i % 4],
-                    warning=5, critical=2) for i in range(n)]
+        objs = [
+            Kpi(
+                workspace=workspace,
+                name=f"K{start + i}",
+                owner=owner,
+                frequency=("daily", "weekly", "monthly", "quarterly")[i % 4],
+                warning=5,
+                critical=2,
+            )
+            for i in range(n)
+        ]
         Kpi.objects.bulk_create(objs)
-        DataPoint.objects.bulk_create([
-            DataPoint(workspace=workspace, kpi=o, date=today - dt.timedelta(days=d), value=d)
-            for o in Kpi.objects.filter(name__in=[x.name for x in objs]) for d in range(3)
-        ])
+        DataPoint.objects.bulk_create(
+            [
+                DataPoint(workspace=workspace, kpi=o, date=today - dt.timedelta(days=d), value=d)
+                for o in Kpi.objects.filter(name__in=[x.name for x in objs])
+                for d in range(3)
+            ]
+        )
 
     make(10, 0)
     with CaptureQueriesContext(connection) as ten:

@@ -60,7 +60,30 @@ def world(db, django_user_model):
                 actor=None,
             )
     invitation = ws_services.invitation_create(workspace=ws, email="new@acme.test", actor=None)
+    from waypoint.kpis import services as kpis
+
+    kpi_mine = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Mine KPI",
+        owner=members["member"],
+        target=10,
+        warning=5,
+        critical=2,
+    )
+    kpi_theirs = kpis.kpi_create(
+        workspace=ws,
+        actor=None,
+        name="Their KPI",
+        owner=members["editor"],
+        target=10,
+        warning=5,
+        critical=2,
+    )
+    kpis.data_points_record(kpi=kpi_theirs, rows=[(dt.date(2026, 1, 5), 1)], actor=None)
     return {
+        "kpi_mine": kpi_mine,
+        "kpi_theirs": kpi_theirs,
         "ws": ws,
         "users": users,
         "members": members,
@@ -309,6 +332,68 @@ CASES = [
         lambda w: f"/w/acme/settings/members/{w['target'].pk}/role/",
         lambda w: {f"m{w['target'].pk}-role": "editor"},
         ADMINS,
+    ),
+    ("kpi board", "get", lambda w: "/w/acme/kpis/", None, READ),
+    ("kpi processes", "get", lambda w: "/w/acme/kpis/processes/", None, READ),
+    ("kpi page", "get", lambda w: f"/w/acme/kpis/{w['kpi_theirs'].pk}/", None, READ),
+    ("kpi derive", "get", lambda w: "/w/acme/kpis/derive/", None, READ),
+    ("alerts", "get", lambda w: "/w/acme/alerts/", None, READ),
+    ("kpi templates", "get", lambda w: "/w/acme/kpis/templates/", None, WRITE_ANY),
+    ("new kpi page", "get", lambda w: "/w/acme/kpis/new/", None, WRITE_ANY),
+    ("edit kpi page", "get", lambda w: f"/w/acme/kpis/{w['kpi_mine'].pk}/edit/", None, WRITE_ANY),
+    (
+        "create kpi",
+        "post",
+        lambda w: "/w/acme/kpis/new/",
+        lambda w: {
+            "name": "Leads",
+            "direction": "higher_is_better",
+            "frequency": "weekly",
+            "aggregation": "sum",
+        },
+        WRITE_ANY,
+    ),
+    (
+        "delete kpi",
+        "post",
+        lambda w: f"/w/acme/kpis/{w['kpi_mine'].pk}/delete/",
+        lambda w: {},
+        WRITE_ANY,
+    ),
+    (
+        "data on own kpi",
+        "post",
+        lambda w: f"/w/acme/kpis/{w['kpi_mine'].pk}/data/",
+        lambda w: {"date": "2026-01-05", "value": "3"},
+        MEMBERS_UP,
+    ),
+    (
+        "data on others' kpi",
+        "post",
+        lambda w: f"/w/acme/kpis/{w['kpi_theirs'].pk}/data/",
+        lambda w: {"date": "2026-01-05", "value": "3"},
+        WRITE_ANY,
+    ),
+    (
+        "respond to others' deviation",
+        "post",
+        lambda w: f"/w/acme/deviations/{w['kpi_theirs'].deviations.get().pk}/respond/",
+        lambda w: {f"d{w['kpi_theirs'].deviations.get().pk}-response": "correct_plan"},
+        WRITE_ANY,
+    ),
+    (
+        "annotate a kpi",
+        "post",
+        lambda w: f"/w/acme/kpis/{w['kpi_theirs'].pk}/annotations/",
+        lambda w: {"date": "2026-01-05", "kind": "campaign", "text": "Launch"},
+        MEMBERS_UP,
+    ),
+    (
+        "promote others' kpi",
+        "post",
+        lambda w: f"/w/acme/kpis/{w['kpi_theirs'].pk}/promote/",
+        lambda w: {},
+        WRITE_ANY,
     ),
     (
         "remove member",

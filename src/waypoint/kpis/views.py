@@ -266,7 +266,7 @@ def _detail_context(request, kpi, **extra):
     can_feed = _can_feed(request.member, kpi)
     context = {
         "kpi": kpi,
-        "periods": list(reversed(periods)),
+        "periods": list(reversed(periods))[:30],
         "latest": latest,
         "points": list(reversed(points))[:60],
         "point_count": len(points),
