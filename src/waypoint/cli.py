@@ -80,6 +80,39 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_lint(args) -> int:
+    _setup(migrate=False)
+    from django.utils import translation
+
+    from waypoint.coach import lint
+
+    findings = []
+    with translation.override(args.lang):
+        for name in args.files:
+            try:
+                text = Path(name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                print(f"{name}: cannot read: {exc}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            try:
+                found = lint.lint_text(text, name)
+            except lint.LintInputError as exc:
+                print(str(exc), file=sys.stderr)
+                return EXIT_BAD_INPUT
+            findings += [(name, f) for f in found]
+    if args.format == "json":
+        sys.stdout.write(lint.dumps([f for _name, f in findings]))
+    else:
+        for name, f in findings:
+            where = f.objective or ""
+            if f.key_result:
+                where += f" › {f.key_result}"
+            print(f"{name}: {f.severity}: {f.rule}: {where}\n    {f.message}")
+        errors = sum(1 for _n, f in findings if f.severity == "error")
+        print(f"{len(findings)} finding(s), {errors} error(s)")
+    return EXIT_FINDINGS if any(f.severity == "error" for _n, f in findings) else EXIT_OK
+
+
 def _collectstatic() -> None:
     from django.core.management import call_command
 
@@ -210,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--workspace", help="workspace slug (default: the file's workspace)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("lint", help="check OKR files with the coach's quality rules")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["en", "ru", "zh-hans", "pl"], default="en")
+    p.set_defaults(func=cmd_lint)
 
     p = sub.add_parser("export", help="export a workspace's OKRs")
     p.add_argument("--workspace", required=True, help="workspace slug")

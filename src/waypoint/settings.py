@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "waypoint.workspaces",
     "waypoint.okrs",
     "waypoint.kpis",
+    "waypoint.coach",
 ]
 
 MIDDLEWARE = [

@@ -44,4 +44,5 @@ urlpatterns = [
     path("w/<slug:slug>/", include("waypoint.okrs.urls")),
     path("w/<slug:slug>/", include("waypoint.workspaces.urls")),
     path("w/<slug:slug>/", include("waypoint.kpis.urls")),
+    path("w/<slug:slug>/", include("waypoint.coach.urls")),
 ]

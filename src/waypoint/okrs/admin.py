@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
+from .models import (
+    CheckIn,
+    Comment,
+    Cycle,
+    CycleReview,
+    Initiative,
+    KeyResult,
+    Objective,
+    Retrospective,
+)
 
 
 @admin.register(Cycle)
@@ -88,3 +97,18 @@ class CommentAdmin(AuditedAdmin):
     search_fields = ["body", "objective__title"]
     list_select_related = ["objective", "author__user"]
     autocomplete_fields = ["workspace", "objective", "author"]
+
+
+@admin.register(Retrospective)
+class RetrospectiveAdmin(AuditedAdmin):
+    list_display = ["objective", "grade", "suggested_grade", "graded_by", "graded_at"]
+    list_select_related = ["objective", "graded_by__user"]
+    search_fields = ["objective__title", "what_worked", "what_did_not", "learned"]
+    autocomplete_fields = ["workspace", "objective", "graded_by"]
+
+
+@admin.register(CycleReview)
+class CycleReviewAdmin(AuditedAdmin):
+    list_display = ["cycle", "held_on"]
+    list_select_related = ["cycle"]
+    autocomplete_fields = ["workspace", "cycle"]

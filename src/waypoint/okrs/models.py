@@ -109,6 +109,14 @@ class Objective(models.Model):
     )
     private = models.BooleanField(_("private"), default=False)
     position = models.PositiveIntegerField(_("position"), default=0)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -311,3 +319,52 @@ class Comment(models.Model):
 
     def __str__(self):
         return self.body[:60]
+
+
+class Retrospective(models.Model):
+    """The end-of-cycle review of an objective: its grade and what the team learned (seed 003).
+
+    The suggested grade is the score when graded; a grade that differs needs a reason.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="retrospectives"
+    )
+    objective = models.OneToOneField(
+        Objective, on_delete=models.CASCADE, related_name="retrospective"
+    )
+    grade = models.FloatField(_("grade"), null=True, blank=True)
+    suggested_grade = models.FloatField(_("suggested grade"), null=True, blank=True)
+    override_reason = models.TextField(_("why the grade differs from the score"), blank=True)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    what_did_not = models.TextField(_("what did not work"), blank=True)
+    learned = models.TextField(_("what we learned"), blank=True)
+    graded_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("retrospective")
+        verbose_name_plural = _("retrospectives")
+
+    def __str__(self):
+        return f"{self.objective}: {self.grade}"
+
+
+class CycleReview(models.Model):
+    """The team's retrospective of a whole cycle (seed 000, stage 3: a real OKR retro)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="review")
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    summary = models.TextField(_("what we take into the next cycle"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cycle retrospective")
+        verbose_name_plural = _("cycle retrospectives")
+
+    def __str__(self):
+        return str(self.cycle)

@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 
-from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
+from .models import (
+    CheckIn,
+    Comment,
+    Cycle,
+    CycleReview,
+    Initiative,
+    KeyResult,
+    Objective,
+    Retrospective,
+)
 from .validation import checkin_value_errors, kr_definition_errors
 
 
@@ -578,3 +587,276 @@ def comment_create(
         after=audit.snapshot(comment),
     )
     return comment
+
+
+# --- Grading, retrospectives and closing a cycle (seeds 000, 001, 003) --------------------------
+
+GRADE_TOLERANCE = 0.05
+
+
+@transaction.atomic
+def objective_grade(
+    *,
+    objective: Objective,
+    grade: float,
+    suggested: float,
+    reason: str = "",
+    by: Member | None = None,
+    actor: User | None,
+) -> Retrospective:
+    """Grade an objective. The suggestion is its score; a grade that differs needs a reason."""
+    from django.utils import timezone
+
+    if not 0 <= grade <= 1:
+        raise ValidationError({"grade": _("A grade lies between 0.0 and 1.0.")})
+    if abs(grade - suggested) > GRADE_TOLERANCE and not reason.strip():
+        raise ValidationError(
+            {
+                "override_reason": _("The grade differs from the score (%(score).1f): say why.")
+                % {"score": suggested}
+            }
+        )
+    retro, _created = Retrospective.objects.get_or_create(
+        objective=objective, defaults={"workspace": objective.workspace}
+    )
+    audit.save_changes(
+        retro,
+        actor=actor,
+        action="objective.grade",
+        workspace=objective.workspace,
+        fields={
+            "grade": grade,
+            "suggested_grade": suggested,
+            "override_reason": reason.strip(),
+            "graded_by": by,
+            "graded_at": timezone.now(),
+        },
+    )
+    return retro
+
+
+@transaction.atomic
+def retrospective_write(
+    *,
+    objective: Objective,
+    what_worked: str,
+    what_did_not: str,
+    learned: str,
+    actor: User | None,
+) -> Retrospective:
+    retro, _created = Retrospective.objects.get_or_create(
+        objective=objective, defaults={"workspace": objective.workspace}
+    )
+    return audit.save_changes(
+        retro,
+        actor=actor,
+        action="objective.retrospective",
+        workspace=objective.workspace,
+        fields={
+            "what_worked": what_worked.strip(),
+            "what_did_not": what_did_not.strip(),
+            "learned": learned.strip(),
+        },
+    )
+
+
+@transaction.atomic
+def cycle_review_write(*, cycle: Cycle, summary: str, held_on, actor: User | None) -> CycleReview:
+    review, _created = CycleReview.objects.get_or_create(
+        cycle=cycle, defaults={"workspace": cycle.workspace}
+    )
+    return audit.save_changes(
+        review,
+        actor=actor,
+        action="cycle.review",
+        workspace=cycle.workspace,
+        fields={"summary": summary.strip(), "held_on": held_on},
+    )
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
+    """Close a cycle: its active objectives are closed with it; grades can still be given."""
+    for objective in Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE):
+        audit.save_changes(
+            objective,
+            actor=actor,
+            action="objective.close",
+            workspace=cycle.workspace,
+            fields={"status": Objective.Status.CLOSED},
+        )
+    return audit.save_changes(
+        cycle,
+        actor=actor,
+        action="cycle.close",
+        workspace=cycle.workspace,
+        fields={"status": Cycle.Status.CLOSED},
+    )
+
+
+@transaction.atomic
+def objective_carry_over(
+    *,
+    objective: Objective,
+    cycle: Cycle,
+    key_results: Sequence[KeyResult],
+    current_values: dict[int, float | None],
+    actor: User | None,
+) -> Objective:
+    """Carry an objective and its unfinished key results into the next cycle.
+
+    Each key result starts from its current value; the target stays. The new objective
+    remembers where it came from, and aligns where the old one did.
+    """
+    _same_workspace(objective.workspace, "cycle", cycle)
+    if cycle.pk == objective.cycle_id:
+        raise ValidationError({"cycle": _("Choose another cycle to carry over into.")})
+    ref = (
+        objective.ref
+        if not Objective.objects.filter(cycle=cycle, ref=objective.ref).exists()
+        else ""
+    )
+    new = objective_create(
+        workspace=objective.workspace,
+        cycle=cycle,
+        title=objective.title,
+        why=objective.why,
+        level=objective.level,
+        owner=objective.owner,
+        teams=list(objective.teams.all()),
+        kind=objective.kind,
+        parent=objective.parent,
+        ref=ref,
+        actor=actor,
+    )
+    new.carried_from = objective
+    new.save(update_fields=["carried_from"])
+    for kr in key_results:
+        if kr.objective_id != objective.pk:
+            raise ValidationError({"key_results": _("Only this objective's key results.")})
+        current = current_values.get(kr.pk)
+        start = kr.start if current is None else current
+        if kr.type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start == kr.target:
+            continue  # already reached: nothing to carry
+        key_result_create(
+            objective=new,
+            title=kr.title,
+            type=kr.type,
+            start=start,
+            target=kr.target,
+            unit=kr.unit,
+            scoring=kr.scoring,
+            direction=kr.direction,
+            weight=kr.weight,
+            owner=kr.owner,
+            team=kr.team,
+            kpi=kr.kpi,
+            actor=actor,
+        )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="objective.carry_over",
+        obj=new,
+        after={"from": objective.pk, "cycle": cycle.pk},
+    )
+    return new
+
+
+@transaction.atomic
+def initiative_to_objective(
+    *, initiative: Initiative, cycle: Cycle, actor: User | None
+) -> Objective:
+    """Seed 001: the initiatives of a cycle form the basis of the next set of OKRs."""
+    _same_workspace(initiative.workspace, "cycle", cycle)
+    source = initiative.key_result.objective
+    return objective_create(
+        workspace=initiative.workspace,
+        cycle=cycle,
+        title=initiative.title,
+        why=_("Grew from an initiative of “%(objective)s”.") % {"objective": source.title},
+        level=source.level,
+        owner=initiative.owner or source.owner,
+        teams=list(source.teams.all()),
+        kind=source.kind,
+        status=Objective.Status.DRAFT,
+        actor=actor,
+    )
+
+
+def split_targets(
+    start: float, target: float, weights: Sequence[float]
+) -> list[tuple[float, float]]:
+    """(start, target) of each part: the yearly change shared out by the weights, in order.
+
+    20 points of conversion a year, equal weights: 5 points a quarter.
+    """
+    total = sum(weights)
+    if total <= 0 or any(w < 0 for w in weights):
+        raise ValidationError({"weights": _("The shares must be positive.")})
+    out, begin, done = [], start, 0.0
+    for w in weights:
+        done += w
+        end = start + (target - start) * done / total
+        out.append((round(begin, 6), round(end, 6)))
+        begin = end
+    return out
+
+
+@transaction.atomic
+def key_result_split_into_quarters(
+    *,
+    key_result: KeyResult,
+    weights: Sequence[float] = (1, 1, 1, 1),
+    actor: User | None,
+) -> list[KeyResult]:
+    """Seed 003: a yearly key result broken into quarterly ones, on quarterly objectives
+    aligned to the yearly objective (created when missing)."""
+    yearly = key_result.objective
+    quarters = list(Cycle.objects.filter(parent=yearly.cycle).order_by("start"))
+    if not quarters:
+        raise ValidationError(
+            _("The cycle %(cycle)s has no quarters inside it.") % {"cycle": yearly.cycle.name}
+        )
+    if len(weights) != len(quarters):
+        raise ValidationError(
+            {"weights": _("Give one share for each of the %(n)s quarters.") % {"n": len(quarters)}}
+        )
+    if key_result.type not in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE):
+        raise ValidationError(_("Only increase and decrease key results can be split."))
+    made = []
+    for quarter, (start, target) in zip(
+        quarters, split_targets(key_result.start or 0.0, key_result.target, weights), strict=True
+    ):
+        objective = Objective.objects.filter(cycle=quarter, parent=yearly).first()
+        if objective is None:
+            objective = objective_create(
+                workspace=yearly.workspace,
+                cycle=quarter,
+                title=f"{yearly.title} ({quarter.name})",
+                why=yearly.why,
+                level=yearly.level,
+                owner=yearly.owner,
+                teams=list(yearly.teams.all()),
+                kind=yearly.kind,
+                parent=yearly,
+                actor=actor,
+            )
+        if start == target:
+            continue
+        made.append(
+            key_result_create(
+                objective=objective,
+                title=f"{key_result.title} ({quarter.name})",
+                type=key_result.type,
+                start=start,
+                target=target,
+                unit=key_result.unit,
+                scoring=key_result.scoring,
+                weight=key_result.weight,
+                owner=key_result.owner,
+                team=key_result.team,
+                actor=actor,
+            )
+        )
+    return made

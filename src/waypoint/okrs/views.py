@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from waypoint.coach import selectors as coach_selectors
 from waypoint.kpis import services as kpi_services
 from waypoint.kpis.forms import AnnotationForm
 from waypoint.kpis.models import Annotation
@@ -268,7 +269,17 @@ def overview(request, pk):
     form = OverviewFilterForm(request.GET or None, workspace=ws)
     rows = _filtered_rows(request, cycle, form)
     company, team_groups, no_team, individual = group_rows(rows, Team.objects.filter(workspace=ws))
+    review = coach_selectors.cycle_review(ws, cycle, member=request.member)
     context = {
+        "review": review,
+        "quality": review.quality,
+        "titles": {str(r.objective.pk): r.objective.title for r in rows}
+        | {
+            str(k): v
+            for k, v in Objective.objects.filter(
+                pk__in=[int(f.objective) for f in review.findings]
+            ).values_list("pk", "title")
+        },
         "cycle": cycle,
         "form": form,
         "rows": rows,
@@ -432,6 +443,9 @@ def _objective_context(request, objective):
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective, scores),
+        "findings": coach_selectors.cycle_review(ws, objective.cycle, member=me).by_objective.get(
+            objective.pk, []
+        ),
         "today": today,
     }
 

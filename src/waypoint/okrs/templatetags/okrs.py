@@ -83,3 +83,8 @@ def progress_bar(progress, expected=None, label=""):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def listify(value):
+    return [value]

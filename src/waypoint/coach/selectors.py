@@ -1,0 +1,209 @@
+"""The coach over the database: a cycle's objectives as plain data, then the pure rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from waypoint.kpis.models import Kpi
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs.models import Cycle, KeyResult, Objective, Retrospective
+from waypoint.workspaces.models import Workspace
+
+from . import maturity, rules
+from .models import CoachSettings
+
+
+def settings_for(workspace: Workspace) -> rules.Settings:
+    cs = CoachSettings.objects.filter(workspace=workspace).first()
+    if cs is None:
+        return rules.Settings()
+    return rules.Settings(
+        min_krs=cs.min_krs,
+        max_krs=cs.max_krs,
+        max_objectives=cs.max_objectives,
+        disabled=frozenset(cs.disabled_rules or ()),
+    )
+
+
+def as_rule_objective(o: Objective, key_results=None) -> rules.Objective:
+    krs = list(key_results if key_results is not None else o.key_results.all())
+    return rules.Objective(
+        key=str(o.pk),
+        title=o.title,
+        why=o.why,
+        owner=o.owner.user.email if o.owner_id else None,
+        level=o.level,
+        kind=o.kind,
+        teams=tuple(t.name for t in o.teams.all()),
+        parent=str(o.parent_id) if o.parent_id else None,
+        key_results=tuple(
+            rules.KR(
+                title=kr.title,
+                type=kr.type,
+                target=None if kr.type == KeyResult.Type.MILESTONE else kr.target,
+                owner=kr.owner.user.email if kr.owner_id else None,
+                team=kr.team.name if kr.team_id else None,
+            )
+            for kr in krs
+        ),
+    )
+
+
+def history(workspace: Workspace) -> list[rules.Outcome]:
+    """Aspirational objectives of closed cycles with their grade (or score when ungraded)."""
+    closed = list(
+        Objective.objects.filter(
+            workspace=workspace, kind=Objective.Kind.ASPIRATIONAL, cycle__status=Cycle.Status.CLOSED
+        )
+        .select_related("cycle", "owner__user")
+        .prefetch_related("teams")
+    )
+    if not closed:
+        return []
+    grades = dict(
+        Retrospective.objects.filter(objective__in=closed, grade__isnull=False).values_list(
+            "objective_id", "grade"
+        )
+    )
+    scores = okr_selectors.workspace_scores(workspace)
+    return [
+        rules.Outcome(
+            cycle=o.cycle.name,
+            cycle_end=o.cycle.end.isoformat(),
+            owner=o.owner.user.email if o.owner_id else None,
+            teams=tuple(t.name for t in o.teams.all()),
+            score=grades.get(o.pk, scores.objective.get(o.pk, 0.0)),
+        )
+        for o in closed
+    ]
+
+
+@dataclass
+class Review:
+    findings: list[rules.Finding] = field(default_factory=list)
+    by_objective: dict[int, list[rules.Finding]] = field(default_factory=dict)
+    quality: dict[int, float] = field(default_factory=dict)
+    cycle_quality: float | None = None
+    kpi_findings: list[rules.Finding] = field(default_factory=list)
+
+
+def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
+    """The coach on a cycle: findings per objective, quality per objective and for the cycle."""
+    qs = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
+        status=Objective.Status.ARCHIVED
+    )
+    if member is not None:
+        qs = qs.filter(pk__in=okr_selectors.visible_objectives(workspace, member))
+    objectives = list(
+        qs.select_related("owner__user").prefetch_related(
+            "teams", "key_results__owner__user", "key_results__team"
+        )
+    )
+    plain = [as_rule_objective(o) for o in objectives]
+    parent_ids = {o.parent_id for o in objectives if o.parent_id} - {o.pk for o in objectives}
+    parents = {
+        str(p.pk): as_rule_objective(p)
+        for p in Objective.objects.filter(pk__in=parent_ids)
+        .select_related("owner__user")
+        .prefetch_related("teams", "key_results__owner__user", "key_results__team")
+    }
+    kpis = [
+        rules.KPI(key=str(k.pk), name=k.name, serves=bool(k.serves_id), process=bool(k.process_id))
+        for k in Kpi.objects.filter(workspace=workspace)
+    ]
+    ctx = rules.Context(
+        objectives=plain,
+        parents=parents,
+        kpis=kpis,
+        history=history(workspace),
+        settings=settings_for(workspace),
+    )
+    found = rules.run(ctx)
+    review = Review(
+        findings=[f for f in found if f.objective is not None],
+        kpi_findings=[f for f in found if f.kpi is not None],
+    )
+    for f in review.findings:
+        review.by_objective.setdefault(int(f.objective), []).append(f)
+    scores, review.cycle_quality = rules.quality_by_objective(plain, review.findings)
+    review.quality = {int(k): v for k, v in scores.items()}
+    return review
+
+
+def draft_findings(workspace: Workspace, objective: rules.Objective) -> list[rules.Finding]:
+    """The rules that judge one objective on its own, for the editor as the user types."""
+    settings = settings_for(workspace)
+    own = {
+        "objective-is-metric",
+        "missing-why",
+        "kr-count",
+        "defocus",
+        "no-owner",
+        "kr-is-activity",
+        "kr-not-measurable",
+    }
+    settings.disabled = frozenset(set(rules.RULES) - own) | settings.disabled
+    return rules.run(rules.Context(objectives=[objective], settings=settings))
+
+
+def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
+    import datetime as dt
+
+    from waypoint.kpis.models import DataPoint
+    from waypoint.okrs.models import CheckIn, CycleReview
+
+    cycle = okr_selectors.current_cycle(workspace) or (
+        Cycle.objects.filter(workspace=workspace, objectives__isnull=False)
+        .order_by("-start")
+        .first()
+    )
+    objectives = (
+        list(
+            Objective.objects.filter(workspace=workspace, cycle=cycle)
+            .exclude(status=Objective.Status.ARCHIVED)
+            .prefetch_related("teams")
+        )
+        if cycle
+        else []
+    )
+    review = cycle_review(workspace, cycle) if cycle else Review()
+    by_rule: dict[str, set[int]] = {}
+    for f in review.findings:
+        by_rule.setdefault(f.rule, set()).add(int(f.objective))
+    company = [o for o in objectives if o.level == Objective.Level.COMPANY]
+    lower = [o for o in objectives if o.level != Objective.Level.COMPANY]
+    krs = KeyResult.objects.filter(objective__in=objectives)
+    recent = (
+        CheckIn.objects.filter(key_result__in=krs, date__gte=today - dt.timedelta(days=14))
+        .values("key_result")
+        .distinct()
+        .count()
+    )
+    closed = Cycle.objects.filter(workspace=workspace, status=Cycle.Status.CLOSED)
+    closed_objectives = Objective.objects.filter(cycle__in=closed)
+    graded = Retrospective.objects.filter(
+        objective__in=closed_objectives, grade__isnull=False
+    ).count()
+    kpis = Kpi.objects.filter(workspace=workspace)
+    with_data = DataPoint.objects.filter(kpi__in=kpis).values("kpi").distinct().count()
+    linked = (
+        kpis.filter(serves__isnull=False).count()
+        + kpis.filter(serves__isnull=True, process__isnull=False).count()
+    )
+    today_cycles = Cycle.objects.filter(workspace=workspace, start__lte=today, end__gte=today)
+    return maturity.Facts(
+        company_objectives=len(company),
+        metric_objectives=len(by_rule.get("objective-is-metric", set()) & {o.pk for o in company}),
+        lower_objectives=len(lower),
+        aligned_lower=sum(1 for o in lower if o.parent_id),
+        cascaded_copies=len(by_rule.get("cascaded-kpi", set())),
+        cross_team=sum(1 for o in objectives if len(o.teams.all()) > 1),
+        key_results=krs.count(),
+        checked_in_recently=recent,
+        closed_cycles=closed.count(),
+        reviewed_cycles=CycleReview.objects.filter(cycle__in=closed, held_on__isnull=False).count(),
+        graded_share=graded / closed_objectives.count() if closed_objectives.exists() else 0.0,
+        kpis_with_data=with_data,
+        kpis_linked=linked,
+        cycle_kinds=len(set(today_cycles.values_list("kind", flat=True))),
+    )

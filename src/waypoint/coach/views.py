@@ -1,0 +1,498 @@
+"""The coach's pages: live checks in the editor, the maturity diagnostic, coach settings,
+and the end of a cycle (grades, retrospectives, carry-over, closing) and year splits."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs import services as okr_services
+from waypoint.okrs.models import Cycle, Initiative, KeyResult, Objective, Retrospective
+from waypoint.workspaces import audit, permissions
+from waypoint.workspaces.models import Member, Role
+from waypoint.workspaces.selectors import scoped_get
+from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+
+from . import grading, maturity, rules, selectors
+from .models import CoachSettings
+
+# --- Live checks in the editor --------------------------------------------------------------
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def check(request):
+    """The draft objective in the editor, judged as the user types (htmx, debounced)."""
+    ws = request.workspace
+    data = request.POST
+    existing: list[KeyResult] = []
+    if data.get("objective"):
+        objective = scoped_get(
+            okr_selectors.visible_objectives(ws, request.member), ws, pk=data["objective"]
+        )
+        existing = list(objective.key_results.select_related("owner__user", "team"))
+        base = selectors.as_rule_objective(objective, existing)
+    else:
+        base = rules.Objective(key="draft", title="")
+    owner_id = data.get("owner")
+    owner = None
+    if owner_id:
+        owner = Member.objects.filter(workspace=ws, pk=owner_id).select_related("user").first()
+    krs = list(base.key_results)
+    draft_kr = (data.get("kr-title") or "").strip()
+    if draft_kr:
+        target = data.get("kr-target") or None
+        try:
+            target = float(target) if target is not None else None
+        except ValueError:
+            target = None
+        krs.append(rules.KR(title=draft_kr, type=data.get("kr-type"), target=target))
+    draft = rules.Objective(
+        key=base.key,
+        title=data.get("title", base.title),
+        why=data.get("why", base.why),
+        owner=(owner.user.email if owner else None) if "owner" in data else base.owner,
+        level=data.get("level", base.level),
+        kind=data.get("kind", base.kind),
+        teams=base.teams,
+        key_results=tuple(krs),
+    )
+    findings = selectors.draft_findings(ws, draft) if draft.title else []
+    if draft_kr:
+        # While a key result is being typed, speak about it and about the objective only.
+        findings = [
+            f for f in findings if f.key_result in (None, draft_kr) and f.rule != "kr-count"
+        ]
+    return render(request, "coach/_findings.html", {"findings": findings, "live": True})
+
+
+# --- Maturity -------------------------------------------------------------------------------
+
+
+@workspace_view()
+def maturity_page(request):
+    ws = request.workspace
+    facts = selectors.maturity_facts(ws, workspace_today(ws))
+    diagnosis = maturity.diagnose(facts)
+    return render(
+        request,
+        "coach/maturity.html",
+        {
+            "diagnosis": diagnosis,
+            "stages": maturity.STAGES,
+            "facts": facts,
+        },
+    )
+
+
+# --- Coach settings -------------------------------------------------------------------------
+
+
+class CoachSettingsForm(forms.Form):
+    min_krs = forms.IntegerField(
+        label=gettext_lazy("Fewest key results"), min_value=1, max_value=10
+    )
+    max_krs = forms.IntegerField(label=gettext_lazy("Most key results"), min_value=1, max_value=15)
+    max_objectives = forms.IntegerField(
+        label=gettext_lazy("Most objectives per owner, team or the company"),
+        min_value=1,
+        max_value=20,
+    )
+    enabled = forms.MultipleChoiceField(
+        label=gettext_lazy("Rules the coach applies"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(r.id, r.title) for r in rules.RULES.values()],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("min_krs") and data.get("max_krs") and data["min_krs"] > data["max_krs"]:
+            self.add_error("max_krs", _("The most must not be below the fewest."))
+        return data
+
+
+@workspace_view(Role.ADMIN)
+def coach_settings(request):
+    ws = request.workspace
+    current = CoachSettings.objects.filter(workspace=ws).first() or CoachSettings(workspace=ws)
+    form = CoachSettingsForm(
+        request.POST or None,
+        initial={
+            "min_krs": current.min_krs,
+            "max_krs": current.max_krs,
+            "max_objectives": current.max_objectives,
+            "enabled": [r for r in rules.RULES if r not in (current.disabled_rules or [])],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if current.pk is None:
+            current.save()
+        audit.save_changes(
+            current,
+            actor=request.user,
+            action="coach.settings",
+            workspace=ws,
+            fields={
+                "min_krs": d["min_krs"],
+                "max_krs": d["max_krs"],
+                "max_objectives": d["max_objectives"],
+                "disabled_rules": sorted(set(rules.RULES) - set(d["enabled"])),
+            },
+        )
+        messages.success(request, _("Coach settings saved."))
+        return redirect("coach:settings", ws.slug)
+    return render(request, "coach/settings.html", {"form": form, "rules": rules.RULES.values()})
+
+
+# --- End of a cycle -------------------------------------------------------------------------
+
+
+class GradeForm(forms.Form):
+    grade = forms.FloatField(label=gettext_lazy("Grade"), min_value=0, max_value=1)
+    override_reason = forms.CharField(
+        label=gettext_lazy("Why it differs from the score"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    what_worked = forms.CharField(
+        label=gettext_lazy("What worked"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    what_did_not = forms.CharField(
+        label=gettext_lazy("What did not"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    learned = forms.CharField(
+        label=gettext_lazy("What we learned"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CarryForm(forms.Form):
+    cycle = forms.ModelChoiceField(label=gettext_lazy("Into cycle"), queryset=Cycle.objects.none())
+    key_results = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Unfinished key results"),
+        queryset=KeyResult.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, objective, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = Cycle.objects.filter(
+            workspace=objective.workspace, status=Cycle.Status.OPEN
+        ).exclude(pk=objective.cycle_id)
+        self.fields["key_results"].queryset = objective.key_results.all()
+
+
+class ReviewForm(forms.Form):
+    held_on = forms.DateField(
+        label=gettext_lazy("Held on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("What we take into the next cycle"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def _next_cycle(cycle: Cycle) -> Cycle | None:
+    return (
+        Cycle.objects.filter(
+            workspace=cycle.workspace,
+            start__gt=cycle.start,
+            status=Cycle.Status.OPEN,
+            kind=cycle.kind,
+        )
+        .order_by("start")
+        .first()
+        or Cycle.objects.filter(
+            workspace=cycle.workspace, start__gt=cycle.start, status=Cycle.Status.OPEN
+        )
+        .order_by("start")
+        .first()
+    )
+
+
+def _can_grade(member, objective) -> bool:
+    return permissions.can_edit_all(member) or (
+        permissions.at_least(member, Role.MEMBER) and objective.owner_id == member.pk
+    )
+
+
+@workspace_view()
+def retro(request, pk):
+    ws, me = request.workspace, request.member
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    today = workspace_today(ws)
+    scores = okr_selectors.workspace_scores(ws)
+    objectives = list(
+        okr_selectors.objectives_with_details(ws, me)
+        .filter(cycle=cycle)
+        .exclude(status=Objective.Status.ARCHIVED)
+        .prefetch_related("key_results__initiatives")
+    )
+    rows = okr_selectors.rows_for(objectives, scores, today)
+    retros = {r.objective_id: r for r in Retrospective.objects.filter(objective__in=objectives)}
+    next_cycle = _next_cycle(cycle)
+    items = []
+    for row in rows:
+        o = row.objective
+        r = retros.get(o.pk)
+        suggested = grading.suggested_grade(row.score)
+        grade = r.grade if r and r.grade is not None else None
+        items.append(
+            {
+                "row": row,
+                "retro": r,
+                "suggested": suggested,
+                "guidance": grading.guidance(o.kind, grade if grade is not None else suggested),
+                "can_grade": _can_grade(me, o),
+                "form": GradeForm(
+                    prefix=f"o{o.pk}",
+                    initial={
+                        "grade": grade if grade is not None else suggested,
+                        "override_reason": r.override_reason if r else "",
+                        "what_worked": r.what_worked if r else "",
+                        "what_did_not": r.what_did_not if r else "",
+                        "learned": r.learned if r else "",
+                    },
+                ),
+                "carry": CarryForm(
+                    objective=o,
+                    prefix=f"c{o.pk}",
+                    initial={
+                        "cycle": next_cycle,
+                        "key_results": [k.kr.pk for k in row.krs if k.progress < 1],
+                    },
+                ),
+                "unfinished": [k for k in row.krs if k.progress < 1],
+                "initiatives": [
+                    i
+                    for k in row.krs
+                    for i in k.kr.initiatives.all()
+                    if i.status != Initiative.Status.DONE
+                ],
+            }
+        )
+    review = getattr(cycle, "review", None) if hasattr(cycle, "review") else None
+    from waypoint.okrs.models import CycleReview
+
+    review = CycleReview.objects.filter(cycle=cycle).first()
+    return render(
+        request,
+        "coach/retro.html",
+        {
+            "cycle": cycle,
+            "items": items,
+            "next_cycle": next_cycle,
+            "graded": sum(1 for i in items if i["retro"] and i["retro"].grade is not None),
+            "review": review,
+            "review_form": ReviewForm(
+                initial={
+                    "held_on": review.held_on if review else today,
+                    "summary": review.summary if review else "",
+                }
+            ),
+            "can_admin": permissions.can_admin(me),
+        },
+    )
+
+
+def _objective_for_grading(request, pk) -> Objective:
+    objective = scoped_get(
+        okr_selectors.visible_objectives(request.workspace, request.member).select_related("cycle"),
+        request.workspace,
+        pk=pk,
+    )
+    if not _can_grade(request.member, objective):
+        raise PermissionDenied
+    return objective
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def grade(request, pk):
+    objective = _objective_for_grading(request, pk)
+    form = GradeForm(request.POST, prefix=f"o{objective.pk}")
+    url = reverse("coach:retro", args=[request.workspace.slug, objective.cycle_id])
+    if form.is_valid():
+        d = form.cleaned_data
+        score = okr_selectors.workspace_scores(request.workspace).objective.get(objective.pk, 0)
+        try:
+            okr_services.objective_grade(
+                objective=objective,
+                grade=d["grade"],
+                suggested=grading.suggested_grade(score),
+                reason=d["override_reason"],
+                by=request.member,
+                actor=request.user,
+            )
+            okr_services.retrospective_write(
+                objective=objective,
+                what_worked=d["what_worked"],
+                what_did_not=d["what_did_not"],
+                learned=d["learned"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, f"{objective.title}: {m}")
+            return redirect(url + f"#o-{objective.pk}")
+        messages.success(
+            request,
+            _("Grade and retrospective saved for “%(title)s”.") % {"title": objective.title},
+        )
+    else:
+        messages.error(request, _("A grade lies between 0.0 and 1.0."))
+    return redirect(url + f"#o-{objective.pk}")
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def carry(request, pk):
+    objective = _objective_for_grading(request, pk)
+    form = CarryForm(request.POST, objective=objective, prefix=f"c{objective.pk}")
+    if form.is_valid():
+        krs = list(form.cleaned_data["key_results"])
+        current = {
+            kr.pk: kr.current_value
+            for kr in okr_selectors.with_current_value(
+                KeyResult.objects.filter(pk__in=[k.pk for k in krs])
+            )
+        }
+        try:
+            new = okr_services.objective_carry_over(
+                objective=objective,
+                cycle=form.cleaned_data["cycle"],
+                key_results=krs,
+                current_values=current,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Carried over into %(cycle)s.") % {"cycle": form.cleaned_data["cycle"].name},
+            )
+            return redirect("okrs:objective_edit", request.workspace.slug, new.pk)
+    else:
+        messages.error(request, _("Choose the cycle to carry over into."))
+    return redirect("coach:retro", request.workspace.slug, objective.cycle_id)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def initiative_to_objective(request, pk):
+    initiative = scoped_get(
+        Initiative.objects.select_related("key_result__objective__cycle"), request.workspace, pk=pk
+    )
+    source = initiative.key_result.objective
+    _objective_for_grading(request, source.pk)
+    cycle = _next_cycle(source.cycle)
+    if cycle is None:
+        messages.error(request, _("There is no next cycle yet: create it first."))
+        return redirect("coach:retro", request.workspace.slug, source.cycle_id)
+    new = okr_services.initiative_to_objective(
+        initiative=initiative, cycle=cycle, actor=request.user
+    )
+    messages.success(request, _("Drafted as an objective of %(cycle)s.") % {"cycle": cycle.name})
+    return redirect("okrs:objective_edit", request.workspace.slug, new.pk)
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def review(request, pk):
+    cycle = scoped_get(Cycle, request.workspace, pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        okr_services.cycle_review_write(cycle=cycle, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Cycle retrospective saved."))
+    else:
+        messages.error(request, _("The retrospective needs a date and a summary."))
+    return redirect(reverse("coach:retro", args=[request.workspace.slug, cycle.pk]) + "#review")
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def close(request, pk):
+    cycle = scoped_get(Cycle, request.workspace, pk=pk)
+    okr_services.cycle_close(cycle=cycle, actor=request.user)
+    messages.success(request, _("%(cycle)s is closed.") % {"cycle": cycle.name})
+    return redirect("coach:retro", request.workspace.slug, cycle.pk)
+
+
+# --- Year into quarters ---------------------------------------------------------------------
+
+
+class SplitForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=gettext_lazy("Split"),
+        widget=forms.RadioSelect,
+        choices=[("equal", gettext_lazy("Equally")), ("custom", gettext_lazy("By these shares"))],
+        initial="equal",
+    )
+    shares = forms.CharField(
+        label=gettext_lazy("Shares, one per quarter"),
+        required=False,
+        help_text=gettext_lazy("e.g. 10, 20, 30, 40"),
+    )
+
+    def __init__(self, *args, quarters: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quarters = quarters
+
+    def clean(self):
+        from waypoint.kpis.importing import parse_number
+
+        data = super().clean()
+        if data.get("mode") == "custom":
+            parts = [p for p in (data.get("shares") or "").replace(";", " ").split() if p]
+            values = [parse_number(p.strip(",")) for p in parts]
+            if len(values) != self.quarters or any(v is None or v < 0 for v in values):
+                self.add_error(
+                    "shares", _("Give %(n)s shares, one per quarter.") % {"n": self.quarters}
+                )
+            else:
+                data["weights"] = values
+        else:
+            data["weights"] = [1] * self.quarters
+        return data
+
+
+@workspace_view(Role.EDITOR)
+def split(request, pk):
+    kr = scoped_get(KeyResult.objects.select_related("objective__cycle"), request.workspace, pk=pk)
+    quarters = list(Cycle.objects.filter(parent=kr.objective.cycle).order_by("start"))
+    form = SplitForm(request.POST or None, quarters=len(quarters))
+    preview = []
+    if form.is_bound and form.is_valid() and quarters:
+        try:
+            parts = okr_services.split_targets(
+                kr.start or 0, kr.target, form.cleaned_data["weights"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            preview = list(zip(quarters, parts, strict=True))
+            if request.POST.get("save"):
+                made = okr_services.key_result_split_into_quarters(
+                    key_result=kr, weights=form.cleaned_data["weights"], actor=request.user
+                )
+                messages.success(
+                    request, _("%(n)s quarterly key results created.") % {"n": len(made)}
+                )
+                return redirect("okrs:tree", request.workspace.slug, quarters[0].pk)
+    return render(
+        request,
+        "coach/split.html",
+        {"kr": kr, "form": form, "quarters": quarters, "preview": preview},
+    )

@@ -1,0 +1,262 @@
+"""Reading OKR text in English, Russian, Chinese and Polish: numbers, activities, topics.
+
+The coach's text rules stand on these few functions. They are deliberately plain: lists
+of words and stems a person can read and extend, no model to download.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --- Numbers --------------------------------------------------------------------------------
+
+_DIGITS = r"\d+(?:[ \u00a0\u202f.,]\d{3})*(?:[.,]\d+)?"
+_NUMBER_WORDS = {
+    "en": r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|double|twice|triple",
+    "ru": r"один|одна|одно|одного|одной|два|две|двух|три|трёх|трех|четыр\w*|пят\w*|шест\w*|"
+    r"сем\w*|восем\w*|девят\w*|десят\w*|двадцат\w*|тридцат\w*|сорок\w*|сто|сотн\w*|"
+    r"тысяч\w*|миллион\w*|миллиард\w*|млн|млрд|тыс|вдвое|вдвойне|двукрат\w*|трёхкрат\w*|"
+    r"половин\w*|полтор\w*",
+    "pl": r"jeden|jedna|jedno|dwa|dwie|dwóch|trzy|trzech|cztery|czterech|pięć|pięciu|sześć|"
+    r"siedem|osiem|dziewięć|dziesięć|dziesięciu|dwadzieścia|trzydzieści|sto|stu|tysiąc\w*|"
+    r"milion\w*|miliard\w*|mln|mld|tys|dwukrotn\w*|trzykrotn\w*|połow\w*|podwoi\w*",
+}
+_ZH_NUMERAL = "零一二两三四五六七八九十百千万亿半"
+# A Chinese numeral counts as a number only before a measure word or a unit (三次, 两倍, 五个),
+# so words such as 一致 ("consistent") or 一起 ("together") do not.
+_ZH_MEASURE = "个名次家位份倍成项条篇场天周月年小时分钟元万亿千百%％人单款台件"
+_SCALE = r"k|m|mln|mld|bn|млн|млрд|тыс|tys|万|亿"
+_CURRENCY = r"[$€£¥₽]|zł|pln|usd|eur|руб\w*|rub|元|美元|欧元|złotych|zlotych"
+
+_NUMBER_RE = re.compile(
+    rf"(?:{_DIGITS})|(?<![\w])(?:{'|'.join(_NUMBER_WORDS.values())})(?![\w])|"
+    rf"[{_ZH_NUMERAL}]+(?=[{_ZH_MEASURE}])|百分之[{_ZH_NUMERAL}]+",
+    re.IGNORECASE,
+)
+
+
+def numbers(text: str) -> list[str]:
+    """Every number written in the text: digits (1 234,5 or 1,234.5), words, Chinese numerals."""
+    return [m.group(0) for m in _NUMBER_RE.finditer(text or "")]
+
+
+def has_number(text: str) -> bool:
+    return bool(numbers(text))
+
+
+def _name_numbers(text: str) -> set[str]:
+    """Numbers that are part of a name: TOP-100, Boeing-747, or after a capitalised word that
+    does not open the sentence (the Indy 500, Инди 500)."""
+    found = set()
+    for m in re.finditer(rf"\w-({_DIGITS})", text):
+        found.add(m.group(1))
+    for m in re.finditer(rf"(?<=\w)\s+([A-ZА-ЯЁ]\w+)\s+({_DIGITS})(?!\s*[%$€£¥₽])", text):
+        found.add(m.group(2))
+    return found
+
+
+def target_quantities(text: str) -> list[str]:
+    """Numbers that state an amount to reach (not those inside a proper name)."""
+    names = _name_numbers(text or "")
+    return [n for n in numbers(text) if n not in names]
+
+
+# --- Words and topics -----------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOP = set(
+    "the a an of to in on for and or by with from at our we us is are be as into per each "
+    "all any more less than up down new their its it this that these those every "
+    "и в во на по с со из к ко до от для за о об а но или не как что это наш наша наши "
+    "нашего год года году всех всем любом любой "
+    "i w we na po z ze do od dla za o a ale lub nie jak co to nasz nasza nasze naszych "
+    "roku rok każdy każdej każdym".split()
+)
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKC", word).lower().replace("ё", "е")
+
+
+def stems(text: str, length: int = 5) -> set[str]:
+    """Content-word stems: the first letters of each word (a crude stemmer that copes with
+    Russian and Polish endings), or character pairs for Chinese."""
+    out: set[str] = set()
+    for word in _WORD_RE.findall(text or ""):
+        if any("\u4e00" <= ch <= "\u9fff" for ch in word):
+            chars = [ch for ch in word if "\u4e00" <= ch <= "\u9fff"]
+            out.update("".join(chars[i : i + 2]) for i in range(len(chars) - 1))
+            continue
+        w = _fold(word)
+        if len(w) < 3 or w in _STOP:
+            continue
+        out.add(w[:length])
+    return out
+
+
+# --- Activities -----------------------------------------------------------------------------
+
+_ACTIVITY_STEMS = {
+    "en": [
+        "launch",
+        "write",
+        "hold",
+        "conduct",
+        "create",
+        "complete",
+        "publish",
+        "build",
+        "develop",
+        "implement",
+        "organi",
+        "prepare",
+        "design",
+        "release",
+        "set up",
+        "setup",
+        "introduce",
+        "survey",
+        "interview",
+        "train",
+        "run ",
+        "ship",
+        "roll out",
+        "host",
+        "produce",
+        "hire",
+        "send",
+        "finish",
+        "deploy",
+        "migrate",
+        "install",
+        "document",
+    ],
+    "ru": [
+        "запуст",
+        "запуск",
+        "провест",
+        "провед",
+        "провод",
+        "напис",
+        "написа",
+        "созда",
+        "создан",
+        "заверш",
+        "опубликова",
+        "публикова",
+        "разработ",
+        "внедр",
+        "организ",
+        "подготов",
+        "выпуст",
+        "выпуск",
+        "оформ",
+        "опрашива",
+        "опрос",
+        "обучит",
+        "обучи",
+        "сделат",
+        "сдела",
+        "постро",
+        "разверн",
+        "перевест",
+        "наня",
+        "нанят",
+        "устро",
+    ],
+    "pl": [
+        "uruchom",
+        "napisa",
+        "napisz",
+        "przeprowadz",
+        "przeprowadź",
+        "stworz",
+        "stwórz",
+        "utworz",
+        "utwórz",
+        "ukończ",
+        "zakończ",
+        "opublikow",
+        "publikow",
+        "zorganizow",
+        "organizow",
+        "wdroż",
+        "wdroz",
+        "przygotow",
+        "zbuduj",
+        "zbudow",
+        "wprowadz",
+        "wprowadź",
+        "przeszkol",
+        "szkol",
+        "zaprojektow",
+        "projektow",
+        "ankietow",
+        "wysła",
+        "wyślij",
+        "zatrudni",
+        "uruchamia",
+    ],
+    "zh": [
+        "推出",
+        "发布",
+        "上线",
+        "撰写",
+        "编写",
+        "写",
+        "举办",
+        "举行",
+        "开展",
+        "组织",
+        "创建",
+        "建立",
+        "制定",
+        "培训",
+        "调研",
+        "调查",
+        "开发",
+        "设计",
+        "搭建",
+        "部署",
+        "招聘",
+        "上架",
+    ],
+}
+_ZH_LEAD = re.compile(r"^(?:在|于|到)?[^，,。]{0,12}?(?:前|之前|以前|底|末)[，,]?")
+_DONE_RE = re.compile(
+    r"100\s*%.*?(done|complete|completed|finished|ready|designed|delivered|оформлен\w*|"
+    r"выполнен\w*|готов\w*|сделан\w*|заверш\w*|ukończon\w*|gotow\w*|wykonan\w*|zrobion\w*|"
+    r"zaprojektowan\w*|完成|做完|上线)",
+    re.IGNORECASE,
+)
+
+
+def _first_words(text: str, n: int = 2) -> list[str]:
+    return [_fold(w) for w in _WORD_RE.findall(text)[:n]]
+
+
+def is_activity(text: str) -> bool:
+    """A task or an output ("launch", "write", "100% of X done"), not an outcome."""
+    text = (text or "").strip()
+    if not text:
+        return False
+    if _DONE_RE.search(text):
+        return True
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text[:6]):
+        head = _ZH_LEAD.sub("", text)
+        head = re.sub(r"^(?:为|向|给)[^，,]{0,8}?(?=提供|举办|开展|组织)", "", head)
+        if head.startswith("提供") and ("课程" in head or "培训" in head):
+            return True
+        return any(head.startswith(v) for v in _ACTIVITY_STEMS["zh"])
+    lowered = _fold(text)
+    first = " ".join(_first_words(text, 2))
+    for lang in ("en", "ru", "pl"):
+        for stem in _ACTIVITY_STEMS[lang]:
+            if stem.endswith(" "):
+                if lowered.startswith(stem):
+                    return True
+            elif first.startswith(stem):
+                return True
+    return False
