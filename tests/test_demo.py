@@ -84,3 +84,22 @@ def test_the_demo_round_trips_through_its_own_export(demo_ws):
 def test_the_demo_loads_on_any_day_of_the_year(db, day):
     ws = demo.load_demo(today=day)
     assert Cycle.objects.get(workspace=ws, is_current=True).start <= day
+
+
+def test_the_demo_shows_findings_maturity_and_a_graded_closed_quarter(demo_ws):
+    from waypoint.coach import maturity
+    from waypoint.coach import selectors as coach
+    from waypoint.okrs.models import CycleReview, Retrospective
+
+    q4 = Cycle.objects.get(workspace=demo_ws, name="2026-Q4")
+    review = coach.cycle_review(demo_ws, q4)
+    assert {"objective-is-metric", "missing-why", "kr-is-activity", "defocus"} <= {
+        f.rule for f in review.findings}
+    q3 = Cycle.objects.get(workspace=demo_ws, name="2026-Q3")
+    assert q3.status == "closed"
+    retros = Retrospective.objects.filter(objective__cycle=q3)
+    assert retros.count() == 3 and all(r.grade is not None and r.learned for r in retros)
+    assert retros.exclude(override_reason="").count() == 1
+    assert CycleReview.objects.get(cycle=q3).held_on
+    diagnosis = maturity.diagnose(coach.maturity_facts(demo_ws, TODAY))
+    assert 2 <= diagnosis.stage <= 4 and diagnosis.next_steps

@@ -872,6 +872,7 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
     _load_kpis(ws, today, say)
+    _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     return ws
 
 
@@ -1111,3 +1112,51 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         template="call_completion",
     )
     say("  8 KPIs with their data, a deviation and annotations")
+
+
+RETROS = {
+    "develop-business": (
+        "Revenue kept its pace once the sales team met every Monday.",
+        "“Develop our business” told nobody what to do differently; the new product slipped.",
+        "A slogan is not an objective: next quarter we name the problem we solve.",
+    ),
+    "delight-customers": (
+        "The monthly survey habit stuck: we heard 20 families a month.",
+        "Engagement had no owner and no definition until week 8.",
+        "Measure delight where it happens: at handover.",
+    ),
+    "crews-ready": (
+        "Plastering output rose fastest where crews got laser levels early.",
+        "Pit time between sites barely moved: the trucks are the bottleneck.",
+        "Fix the logistics before asking crews to go faster.",
+    ),
+}
+
+
+def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> None:
+    """The quarter before the current one, graded and reviewed: the coach's memory."""
+    from waypoint.coach.grading import suggested_grade
+    from waypoint.okrs import selectors
+    from waypoint.okrs.models import Objective
+
+    cycle = Cycle.objects.get(workspace=ws, name=name)
+    scores = selectors.workspace_scores(ws)
+    for objective in Objective.objects.filter(cycle=cycle).select_related("owner"):
+        suggested = suggested_grade(scores.objective.get(objective.pk, 0.0))
+        grade, reason = suggested, ""
+        if objective.ref == "crews-ready":
+            grade = max(0.0, round(suggested - 0.1, 1))
+            reason = "Output rose, but part of it came from overtime we cannot repeat."
+        services.objective_grade(objective=objective, grade=grade, suggested=suggested,
+                                 reason=reason, by=objective.owner, actor=None)
+        worked, did_not, learned = RETROS.get(objective.ref, ("", "", ""))
+        services.retrospective_write(objective=objective, what_worked=worked,
+                                     what_did_not=did_not, learned=learned, actor=None)
+    services.cycle_review_write(
+        cycle=cycle, held_on=min(today, cycle.end + dt.timedelta(days=3)),
+        summary="Fewer, sharper objectives next quarter; every objective gets a why and an "
+                "owner; activities move into initiatives.",
+        actor=None,
+    )
+    services.cycle_close(cycle=cycle, actor=None)
+    say(f"  {cycle.name} closed with grades and retrospectives")

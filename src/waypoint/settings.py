@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "django_htmx",
+    "ninja",
     "allauth",
     "allauth.account",
     "waypoint.workspaces",

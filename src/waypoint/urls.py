@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
+from waypoint.api.api import api
 from waypoint.workspaces import views as workspace_views
 
 admin.site.site_header = "Waypoint operators"
@@ -35,6 +36,7 @@ def vega_bundle(request):
 urlpatterns = [
     path("", workspace_views.start, name="start"),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -121,7 +121,7 @@ def objective_is_metric(ctx: Context):
     """Seed 000, "ЭТО НЕ OKR!": "Продать бронирований на 10 млн" is a KPI dressed as an
     objective. An objective is a qualitative destination; numbers belong in key results."""
     for o in ctx.objectives:
-        if text.target_quantities(o.title):
+        if text.objective_quantities(o.title):
             yield Finding(
                 "objective-is-metric",
                 ERROR,
@@ -201,31 +201,26 @@ def _kr_teams(o: Objective) -> set[str]:
 
 @rule("defocus", WARNING, gettext_lazy("Key results pull in different directions"), "seed 000")
 def defocus(ctx: Context):
-    """Seed 000, "Это же расфокус!": key results owned by unrelated teams, or several that
-    share no topic with the objective or with each other, split one objective into many."""
+    """Seed 000, "Это же расфокус!": key results that belong to three teams or more, key
+    results from the back office (accounting, the office, internal IT, company events) under
+    an objective about something else, or a company growth KPI slipped in among key results
+    about an experience, split one objective into several."""
     for o in ctx.objectives:
+        krs = [kr.title for kr in o.key_results]
         teams = _kr_teams(o)
-        isolated = 0
-        if len(o.key_results) >= 4:
-            own = text.stems(o.title)
-            kr_stems = [text.stems(kr.title) for kr in o.key_results]
-            for i, s in enumerate(kr_stems):
-                others = set().union(*(x for j, x in enumerate(kr_stems) if j != i))
-                if not (s & own) and not (s & others):
-                    isolated += 1
-        if len(teams) >= 3 or isolated >= 2:
-            yield Finding(
-                "defocus",
-                WARNING,
-                o.key,
-                None,
-                _(
-                    "The key results of “%(title)s” pull in different directions (different "
-                    "teams or unrelated topics). One objective, one focus: split it, or keep the "
-                    "key results that serve the same destination."
-                )
-                % {"title": o.title},
-            )
+        own_domain = text.back_office_domain(o.title)
+        intruders = [t for t in krs if text.back_office_domain(t) not in (None, own_domain)]
+        growth = [t for t in krs if text.is_growth_kpi(t)]
+        growth_intrudes = (
+            len(krs) >= 4 and len(growth) == 1 and not text.is_growth_kpi(o.title)
+            and not (text.stems(growth[0]) & text.stems(o.title))
+        )
+        if len(teams) >= 3 or (intruders and len(krs) >= 3) or growth_intrudes:
+            yield Finding("defocus", WARNING, o.key, None, _(
+                "The key results of “%(title)s” pull in different directions (different "
+                "teams or unrelated topics). One objective, one focus: split it, or keep the "
+                "key results that serve the same destination."
+            ) % {"title": o.title})
 
 
 @rule("no-owner", WARNING, gettext_lazy("Nobody is accountable"), "seed 003")

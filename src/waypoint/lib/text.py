@@ -14,25 +14,28 @@ import unicodedata
 _DIGITS = r"\d+(?:[ \u00a0\u202f.,]\d{3})*(?:[.,]\d+)?"
 _NUMBER_WORDS = {
     "en": r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|double|twice|triple",
+    r"thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|halve\w*|doubl\w*|twice|"
+    r"tripl\w*",
     "ru": r"один|одна|одно|одного|одной|два|две|двух|три|трёх|трех|четыр\w*|пят\w*|шест\w*|"
     r"сем\w*|восем\w*|девят\w*|десят\w*|двадцат\w*|тридцат\w*|сорок\w*|сто|сотн\w*|"
     r"тысяч\w*|миллион\w*|миллиард\w*|млн|млрд|тыс|вдвое|вдвойне|двукрат\w*|трёхкрат\w*|"
-    r"половин\w*|полтор\w*",
-    "pl": r"jeden|jedna|jedno|dwa|dwie|dwóch|trzy|trzech|cztery|czterech|pięć|pięciu|sześć|"
-    r"siedem|osiem|dziewięć|dziesięć|dziesięciu|dwadzieścia|trzydzieści|sto|stu|tysiąc\w*|"
-    r"milion\w*|miliard\w*|mln|mld|tys|dwukrotn\w*|trzykrotn\w*|połow\w*|podwoi\w*",
+    r"половин\w*|полтор\w*|удво\w*|утро\w*|вдвое|втрое",
+    "pl": r"jeden|jedna|jedno|jednego|jednej|jednym|jedną|dwa|dwie|dwóch|dwoma|trzy|trzech|"
+    r"trzema|cztery|czterech|pięć|pięciu|sześć|sześciu|siedem|siedmiu|osiem|ośmiu|"
+    r"dziewięć|dziewięciu|dziesięć|dziesięciu|dwadzieścia|trzydzieści|sto|stu|tysiąc\w*|"
+    r"milion\w*|miliard\w*|mln|mld|tys|dwukrotn\w*|trzykrotn\w*|połow\w*|podwoi\w*|"
+          r"potroi\w*",
 }
 _ZH_NUMERAL = "零一二两三四五六七八九十百千万亿半"
 # A Chinese numeral counts as a number only before a measure word or a unit (三次, 两倍, 五个),
 # so words such as 一致 ("consistent") or 一起 ("together") do not.
-_ZH_MEASURE = "个名次家位份倍成项条篇场天周月年小时分钟元万亿千百%％人单款台件"
+_ZH_MEASURE = "个名次家位份倍成项条篇场天周月年小时分钟元万亿千百%％人单款台件起张辆笔场轮届"
 _SCALE = r"k|m|mln|mld|bn|млн|млрд|тыс|tys|万|亿"
 _CURRENCY = r"[$€£¥₽]|zł|pln|usd|eur|руб\w*|rub|元|美元|欧元|złotych|zlotych"
 
 _NUMBER_RE = re.compile(
     rf"(?:{_DIGITS})|(?<![\w])(?:{'|'.join(_NUMBER_WORDS.values())})(?![\w])|"
-    rf"[{_ZH_NUMERAL}]+(?=[{_ZH_MEASURE}])|百分之[{_ZH_NUMERAL}]+",
+    rf"[{_ZH_NUMERAL}]+(?=[{_ZH_MEASURE}])|百分之[{_ZH_NUMERAL}]+|翻倍|翻番",
     re.IGNORECASE,
 )
 
@@ -55,6 +58,44 @@ def _name_numbers(text: str) -> set[str]:
     for m in re.finditer(rf"(?<=\w)\s+([A-ZА-ЯЁ]\w+)\s+({_DIGITS})(?!\s*[%$€£¥₽])", text):
         found.add(m.group(2))
     return found
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_SCALE_WORD = re.compile(
+    r"(?i)^(million\w*|billion\w*|thousand\w*|миллион\w*|миллиард\w*|млн|млрд|тыс\w*|"
+    r"milion\w*|miliard\w*|mln|mld|tys\w*|万|亿)$"
+)
+
+
+def objective_quantities(text: str) -> list[str]:
+    """Numbers that make a title an amount to reach: not a year, an ordinal, a code (M25,
+    B2B), a name (Indy 500, “双11”), nor a number word that counts nothing (term one)."""
+    text = text or ""
+    names = _name_numbers(text)
+    out = []
+    for m in _NUMBER_RE.finditer(text):
+        token, start, end = m.group(0), m.start(), m.end()
+        before, after = text[start - 1:start], text[end:end + 1]
+        if token in names or _YEAR.match(token):
+            continue
+        if token[0].isdigit():
+            if before.isalpha() and before.isascii() or after.isalpha() and after.isascii():
+                continue  # a code such as M25, B2B, 3D
+            if before and "\u4e00" <= before <= "\u9fff" and not re.match(
+                rf"\s*(?:[%％{_ZH_MEASURE}]|{_CURRENCY}|{_SCALE})", text[end:], re.IGNORECASE
+            ):
+                continue  # a number inside a Chinese name: “双11”
+        elif not _SCALE_WORD.match(token):
+            if before == "第" or token[0] in _ZH_NUMERAL and before == "第":
+                continue  # an ordinal: 第一天
+            if token[0] in _ZH_NUMERAL:
+                pass
+            elif not re.match(r"\s+[^\W\d_]", text[end:]):
+                continue  # a number word that counts nothing: “by the end of term one”
+            elif token.lower() in {"twice", "half", "double", "dozen"}:
+                continue
+        out.append(token)
+    return out
 
 
 def target_quantities(text: str) -> list[str]:
@@ -195,6 +236,7 @@ _ACTIVITY_STEMS = {
         "projektow",
         "ankietow",
         "wysła",
+        "zarządz",
         "wyślij",
         "zatrudni",
         "uruchamia",
@@ -226,7 +268,8 @@ _ACTIVITY_STEMS = {
 }
 _ZH_LEAD = re.compile(r"^(?:在|于|到)?[^，,。]{0,12}?(?:前|之前|以前|底|末)[，,]?")
 _DONE_RE = re.compile(
-    r"100\s*%.*?(done|complete|completed|finished|ready|designed|delivered|оформлен\w*|"
+    r"100\s*%.*?(done|complete|completed|finished|ready|designed|delivered|trained|"
+    r"implemented|migrated|installed|onboarded|обучен\w*|przeszkolon\w*|оформлен\w*|"
     r"выполнен\w*|готов\w*|сделан\w*|заверш\w*|ukończon\w*|gotow\w*|wykonan\w*|zrobion\w*|"
     r"zaprojektowan\w*|完成|做完|上线)",
     re.IGNORECASE,
@@ -246,7 +289,9 @@ def is_activity(text: str) -> bool:
         return True
     if any("\u4e00" <= ch <= "\u9fff" for ch in text[:6]):
         head = _ZH_LEAD.sub("", text)
-        head = re.sub(r"^(?:为|向|给)[^，,]{0,8}?(?=提供|举办|开展|组织)", "", head)
+        # “为受训者提供…”, “在东南亚举办…”: a short phrase of whom or where, then the verb.
+        head = re.sub(r"^(?:为|向|给|在|于)[^，,]{0,8}?(?=提供|举办|举行|开展|组织|推出|发布|上线)",
+                      "", head)
         if head.startswith("提供") and ("课程" in head or "培训" in head):
             return True
         return any(head.startswith(v) for v in _ACTIVITY_STEMS["zh"])
@@ -260,3 +305,37 @@ def is_activity(text: str) -> bool:
             elif first.startswith(stem):
                 return True
     return False
+
+
+# --- Functional domains (for defocus) ---------------------------------------------------------
+# The back office: work that keeps a company running but rarely serves a customer-facing
+# objective. A key result from here under an objective about customers or products pulls
+# the objective in another direction (seed 000, "Это же расфокус!").
+BACK_OFFICE = {
+    "finance": ["accounting", "month-end", "payroll", "бухгалтер", "закрыти месяц",
+                "закрытие месяц", "зарплат", "księgow", "wynagrodz", "zamknięcie miesiąca",
+                "财务", "记账", "工资", "月结"],
+    "facilities": ["office", "energy", "recycling", "paper", "офис", "энерги", "электроэнерги",
+                   "переработк", "бумаг", "biur", "energi", "recykling", "papier", "办公",
+                   "用纸", "能耗", "用电", "回收"],
+    "internal it": ["helpdesk", "it helpdesk", "it system", "it-систем", "it-поддерж",
+                    "служб поддержки it", "it系统", "系统故障", "helpdesku", "zgłoszeń it"],
+    "internal events": ["company party", "annual party", "offsite", "корпоратив", "年会",
+                        "团建", "imprez firmow", "integracj"],
+}
+GROWTH = ["рост клиентов", "рост выручк", "revenue growth", "customer growth", "grow revenue",
+          "wzrost przychod", "wzrost liczby klientów", "营收增长", "客户增长", "year over year",
+          "год к году", "rok do roku", "同比"]
+
+
+def back_office_domain(text: str) -> str | None:
+    lowered = _fold(text)
+    for domain, words in BACK_OFFICE.items():
+        if any(w in lowered for w in words):
+            return domain
+    return None
+
+
+def is_growth_kpi(text: str) -> bool:
+    lowered = _fold(text)
+    return any(w in lowered for w in GROWTH)

@@ -1,0 +1,63 @@
+"""The REST API (django-ninja) under /api/v1/. Thin: it calls the same code as the web app.
+
+OpenAPI at /api/v1/openapi.json; interactive docs at /api/v1/docs, served from the
+package's own static files (no CDN).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import translation
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from waypoint.coach import lint
+
+api = NinjaAPI(
+    title="Waypoint API",
+    version="1",
+    description="OKRs, KPIs and the coach. See PRODUCT.md for the public contracts.",
+    urls_namespace="api",
+)
+
+
+class FindingOut(Schema):
+    rule: str
+    severity: str
+    objective: str | None
+    key_result: str | None
+    message: str
+
+
+LANGS = {"en", "ru", "zh-hans", "pl"}
+
+
+@api.post(
+    "/lint",
+    response=list[FindingOut],
+    summary="Check an OKR document with the coach",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+def lint_document(request: HttpRequest, lang: str = "en"):
+    """The same document as `waypoint lint` takes (YAML or JSON in the body); the same
+    findings, in `lang` (en, ru, zh-hans, pl). 400 for unreadable input."""
+    if lang not in LANGS:
+        raise HttpError(400, f"lang must be one of {sorted(LANGS)}")
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HttpError(400, "the body must be UTF-8 text") from exc
+    with translation.override(lang):
+        try:
+            findings = lint.lint_text(body, "request")
+        except lint.LintInputError as exc:
+            raise HttpError(400, str(exc)) from exc
+        return lint.as_json(findings)
