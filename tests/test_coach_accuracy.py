@@ -11,8 +11,15 @@ from waypoint.coach import rules
 from waypoint.coach.lint import objectives_from_document
 
 SET = Path(__file__).parent / "coach" / "labelled_set.yaml"
-RULES = ["objective-is-metric", "missing-why", "kr-is-activity", "kr-not-measurable",
-         "kr-count", "defocus", "no-owner"]
+RULES = [
+    "objective-is-metric",
+    "missing-why",
+    "kr-is-activity",
+    "kr-not-measurable",
+    "kr-count",
+    "defocus",
+    "no-owner",
+]
 KR_RULES = {"kr-is-activity", "kr-not-measurable"}
 
 

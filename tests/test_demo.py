@@ -94,7 +94,8 @@ def test_the_demo_shows_findings_maturity_and_a_graded_closed_quarter(demo_ws):
     q4 = Cycle.objects.get(workspace=demo_ws, name="2026-Q4")
     review = coach.cycle_review(demo_ws, q4)
     assert {"objective-is-metric", "missing-why", "kr-is-activity", "defocus"} <= {
-        f.rule for f in review.findings}
+        f.rule for f in review.findings
+    }
     q3 = Cycle.objects.get(workspace=demo_ws, name="2026-Q3")
     assert q3.status == "closed"
     retros = Retrospective.objects.filter(objective__cycle=q3)

@@ -11,7 +11,7 @@ from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Alert, DataPoint, Deviation, Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
-from waypoint.okrs.models import CheckIn, KeyResult, Objective
+from waypoint.okrs.models import CheckIn, Objective
 from waypoint.workspaces.models import AuditEntry
 
 MON = dt.date(2026, 11, 16)

@@ -1147,15 +1147,27 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
         if objective.ref == "crews-ready":
             grade = max(0.0, round(suggested - 0.1, 1))
             reason = "Output rose, but part of it came from overtime we cannot repeat."
-        services.objective_grade(objective=objective, grade=grade, suggested=suggested,
-                                 reason=reason, by=objective.owner, actor=None)
+        services.objective_grade(
+            objective=objective,
+            grade=grade,
+            suggested=suggested,
+            reason=reason,
+            by=objective.owner,
+            actor=None,
+        )
         worked, did_not, learned = RETROS.get(objective.ref, ("", "", ""))
-        services.retrospective_write(objective=objective, what_worked=worked,
-                                     what_did_not=did_not, learned=learned, actor=None)
+        services.retrospective_write(
+            objective=objective,
+            what_worked=worked,
+            what_did_not=did_not,
+            learned=learned,
+            actor=None,
+        )
     services.cycle_review_write(
-        cycle=cycle, held_on=min(today, cycle.end + dt.timedelta(days=3)),
+        cycle=cycle,
+        held_on=min(today, cycle.end + dt.timedelta(days=3)),
         summary="Fewer, sharper objectives next quarter; every objective gets a why and an "
-                "owner; activities move into initiatives.",
+        "owner; activities move into initiatives.",
         actor=None,
     )
     services.cycle_close(cycle=cycle, actor=None)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
+from ninja.security import django_auth
 
 from waypoint.coach import lint
 
@@ -61,3 +62,50 @@ def lint_document(request: HttpRequest, lang: str = "en"):
         except lint.LintInputError as exc:
             raise HttpError(400, str(exc)) from exc
         return lint.as_json(findings)
+
+
+# --- Maturity (seed 000) ----------------------------------------------------------------------
+# Session authentication for now; personal access tokens arrive with the integrations issue.
+
+
+class SignalOut(Schema):
+    name: str
+    value: str
+    stage: int
+    evidence: str
+
+
+class MaturityOut(Schema):
+    stage: int
+    stage_name: str
+    signals: list[SignalOut]
+    next_steps: list[str]
+
+
+@api.get(
+    "/workspaces/{slug}/maturity",
+    response=MaturityOut,
+    auth=django_auth,
+    summary="Where the workspace stands on the four stages of OKR practice",
+)
+def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
+    """The maturity diagnostic of seed 000, with the evidence for each signal and the next
+    steps. 404 for a workspace the caller is not a member of."""
+    from waypoint.coach import maturity, selectors
+    from waypoint.workspaces.models import Workspace
+    from waypoint.workspaces.selectors import member_of
+    from waypoint.workspaces.web import workspace_today
+
+    if lang not in LANGS:
+        raise HttpError(400, f"lang must be one of {sorted(LANGS)}")
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None or member_of(workspace, request.user) is None:
+        raise HttpError(404, "Not Found")
+    with translation.override(lang):
+        d = maturity.diagnose(selectors.maturity_facts(workspace, workspace_today(workspace)))
+        return {
+            "stage": d.stage,
+            "stage_name": str(d.stage_name),
+            "signals": [s.__dict__ for s in d.signals],
+            "next_steps": d.next_steps,
+        }

@@ -212,15 +212,24 @@ def defocus(ctx: Context):
         intruders = [t for t in krs if text.back_office_domain(t) not in (None, own_domain)]
         growth = [t for t in krs if text.is_growth_kpi(t)]
         growth_intrudes = (
-            len(krs) >= 4 and len(growth) == 1 and not text.is_growth_kpi(o.title)
+            len(krs) >= 4
+            and len(growth) == 1
+            and not text.is_growth_kpi(o.title)
             and not (text.stems(growth[0]) & text.stems(o.title))
         )
         if len(teams) >= 3 or (intruders and len(krs) >= 3) or growth_intrudes:
-            yield Finding("defocus", WARNING, o.key, None, _(
-                "The key results of “%(title)s” pull in different directions (different "
-                "teams or unrelated topics). One objective, one focus: split it, or keep the "
-                "key results that serve the same destination."
-            ) % {"title": o.title})
+            yield Finding(
+                "defocus",
+                WARNING,
+                o.key,
+                None,
+                _(
+                    "The key results of “%(title)s” pull in different directions (different "
+                    "teams or unrelated topics). One objective, one focus: split it, or keep the "
+                    "key results that serve the same destination."
+                )
+                % {"title": o.title},
+            )
 
 
 @rule("no-owner", WARNING, gettext_lazy("Nobody is accountable"), "seed 003")

@@ -24,7 +24,7 @@ _NUMBER_WORDS = {
     r"trzema|cztery|czterech|pięć|pięciu|sześć|sześciu|siedem|siedmiu|osiem|ośmiu|"
     r"dziewięć|dziewięciu|dziesięć|dziesięciu|dwadzieścia|trzydzieści|sto|stu|tysiąc\w*|"
     r"milion\w*|miliard\w*|mln|mld|tys|dwukrotn\w*|trzykrotn\w*|połow\w*|podwoi\w*|"
-          r"potroi\w*",
+    r"potroi\w*",
 }
 _ZH_NUMERAL = "零一二两三四五六七八九十百千万亿半"
 # A Chinese numeral counts as a number only before a measure word or a unit (三次, 两倍, 五个),
@@ -75,19 +75,25 @@ def objective_quantities(text: str) -> list[str]:
     out = []
     for m in _NUMBER_RE.finditer(text):
         token, start, end = m.group(0), m.start(), m.end()
-        before, after = text[start - 1:start], text[end:end + 1]
+        before, after = text[start - 1 : start], text[end : end + 1]
         if token in names or _YEAR.match(token):
             continue
         if token[0].isdigit():
-            if before.isalpha() and before.isascii() or after.isalpha() and after.isascii():
+            if (before.isalpha() and before.isascii()) or (after.isalpha() and after.isascii()):
                 continue  # a code such as M25, B2B, 3D
-            if before and "\u4e00" <= before <= "\u9fff" and not re.match(
-                rf"\s*(?:[%％{_ZH_MEASURE}]|{_CURRENCY}|{_SCALE})", text[end:], re.IGNORECASE
+            if (
+                before
+                and "\u4e00" <= before <= "\u9fff"
+                and not re.match(
+                    rf"\s*(?:[%％{_ZH_MEASURE}]|{_CURRENCY}|{_SCALE})", text[end:], re.IGNORECASE
+                )
             ):
                 continue  # a number inside a Chinese name: “双11”
         elif not _SCALE_WORD.match(token):
-            if before == "第" or token[0] in _ZH_NUMERAL and before == "第":
+            if before == "第":
                 continue  # an ordinal: 第一天
+            if token == "一":  # noqa: S105 - a numeral, not a password
+                continue  # “一次”, “一个”: once, a — not an amount to reach
             if token[0] in _ZH_NUMERAL:
                 pass
             elif not re.match(r"\s+[^\W\d_]", text[end:]):
@@ -290,8 +296,9 @@ def is_activity(text: str) -> bool:
     if any("\u4e00" <= ch <= "\u9fff" for ch in text[:6]):
         head = _ZH_LEAD.sub("", text)
         # “为受训者提供…”, “在东南亚举办…”: a short phrase of whom or where, then the verb.
-        head = re.sub(r"^(?:为|向|给|在|于)[^，,]{0,8}?(?=提供|举办|举行|开展|组织|推出|发布|上线)",
-                      "", head)
+        head = re.sub(
+            r"^(?:为|向|给|在|于)[^，,]{0,8}?(?=提供|举办|举行|开展|组织|推出|发布|上线)", "", head
+        )
         if head.startswith("提供") and ("课程" in head or "培训" in head):
             return True
         return any(head.startswith(v) for v in _ACTIVITY_STEMS["zh"])
@@ -312,20 +319,80 @@ def is_activity(text: str) -> bool:
 # objective. A key result from here under an objective about customers or products pulls
 # the objective in another direction (seed 000, "Это же расфокус!").
 BACK_OFFICE = {
-    "finance": ["accounting", "month-end", "payroll", "бухгалтер", "закрыти месяц",
-                "закрытие месяц", "зарплат", "księgow", "wynagrodz", "zamknięcie miesiąca",
-                "财务", "记账", "工资", "月结"],
-    "facilities": ["office", "energy", "recycling", "paper", "офис", "энерги", "электроэнерги",
-                   "переработк", "бумаг", "biur", "energi", "recykling", "papier", "办公",
-                   "用纸", "能耗", "用电", "回收"],
-    "internal it": ["helpdesk", "it helpdesk", "it system", "it-систем", "it-поддерж",
-                    "служб поддержки it", "it系统", "系统故障", "helpdesku", "zgłoszeń it"],
-    "internal events": ["company party", "annual party", "offsite", "корпоратив", "年会",
-                        "团建", "imprez firmow", "integracj"],
+    "finance": [
+        "accounting",
+        "month-end",
+        "payroll",
+        "бухгалтер",
+        "закрыти месяц",
+        "закрытие месяц",
+        "зарплат",
+        "księgow",
+        "wynagrodz",
+        "zamknięcie miesiąca",
+        "财务",
+        "记账",
+        "工资",
+        "月结",
+    ],
+    "facilities": [
+        "office",
+        "energy",
+        "recycling",
+        "paper",
+        "офис",
+        "энерги",
+        "электроэнерги",
+        "переработк",
+        "бумаг",
+        "biur",
+        "energi",
+        "recykling",
+        "papier",
+        "办公",
+        "用纸",
+        "能耗",
+        "用电",
+        "回收",
+    ],
+    "internal it": [
+        "helpdesk",
+        "it helpdesk",
+        "it system",
+        "it-систем",
+        "it-поддерж",
+        "служб поддержки it",
+        "it系统",
+        "系统故障",
+        "helpdesku",
+        "zgłoszeń it",
+    ],
+    "internal events": [
+        "company party",
+        "annual party",
+        "offsite",
+        "корпоратив",
+        "年会",
+        "团建",
+        "imprez firmow",
+        "integracj",
+    ],
 }
-GROWTH = ["рост клиентов", "рост выручк", "revenue growth", "customer growth", "grow revenue",
-          "wzrost przychod", "wzrost liczby klientów", "营收增长", "客户增长", "year over year",
-          "год к году", "rok do roku", "同比"]
+GROWTH = [
+    "рост клиентов",
+    "рост выручк",
+    "revenue growth",
+    "customer growth",
+    "grow revenue",
+    "wzrost przychod",
+    "wzrost liczby klientów",
+    "营收增长",
+    "客户增长",
+    "year over year",
+    "год к году",
+    "rok do roku",
+    "同比",
+]
 
 
 def back_office_domain(text: str) -> str | None:
