@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -612,8 +613,8 @@ def objective_grade(
     if abs(grade - suggested) > GRADE_TOLERANCE and not reason.strip():
         raise ValidationError(
             {
-                "override_reason": _("The grade differs from the score (%(score).1f): say why.")
-                % {"score": suggested}
+                "override_reason": _("The grade differs from the score (%(score)s): say why.")
+                % {"score": number_format(suggested, 1)}
             }
         )
     retro, _created = Retrospective.objects.get_or_create(
