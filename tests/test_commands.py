@@ -71,6 +71,20 @@ def test_the_data_directory_database_is_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def fetch(url, tries=3):
+    """GET with a retry: a busy two-core machine sometimes resets a connection to a worker
+    that is still warming up; three resets in a row is a real failure."""
+    for attempt in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return r.status, r.read().decode("utf-8", "replace")
+        except ConnectionResetError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(1)
+    return None
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,12 +118,12 @@ def test_demo_serves_the_login_and_the_admin_with_the_worker(tmp_path):
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start in 90 s"
                 time.sleep(0.5)
-        with urllib.request.urlopen(f"{base}/admin/login/", timeout=5) as r:
-            page = r.read().decode()
-        assert "csrfmiddlewaretoken" in page
+        status, page = fetch(f"{base}/admin/login/")
+        assert status == 200 and "csrfmiddlewaretoken" in page
         css = page.split('href="/static/admin/css/base')[1].split('"')[0]
-        with urllib.request.urlopen(f"{base}/static/admin/css/base{css}", timeout=5) as r:
-            assert r.status == 200
+        assert fetch(f"{base}/static/admin/css/base{css}")[0] == 200
+        status, login = fetch(f"{base}/accounts/login/")
+        assert status == 200 and "/static/waypoint/app." in login
         worker = subprocess.run(
             ["pgrep", "-f", "waypoint.cli worker"], capture_output=True, text=True
         )
