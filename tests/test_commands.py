@@ -10,6 +10,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the test settings put in the environment must not leak into a real `waypoint` run
+# (an inline worker would exit at once).
+TEST_ONLY_ENV = (
+    "DATABASE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "WAYPOINT_WORKER_IMMEDIATE",
+    "WAYPOINT_MANIFEST_STATIC",
+)
 OKR_FILE = """\
 workspace: acme
 cycle: {name: 2026-Q1, start: 2026-01-01, end: 2026-03-31}
@@ -23,9 +31,7 @@ objectives:
 
 
 def waypoint(*args, data_dir, timeout=120):
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
     env["WAYPOINT_DATA_DIR"] = str(data_dir)
     return subprocess.run(
         [sys.executable, "-m", "waypoint.cli", *args],
@@ -94,9 +100,7 @@ def _free_port():
 def test_demo_serves_the_login_and_the_admin_with_the_worker(tmp_path):
     """What `make demo` runs: load the demo, then serve it with the worker beside it."""
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
     env["WAYPOINT_DATA_DIR"] = str(tmp_path / "demo")
     proc = subprocess.Popen(
         [sys.executable, "-m", "waypoint.cli", "demo", "--port", str(port)],
