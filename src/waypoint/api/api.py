@@ -4,8 +4,6 @@ OpenAPI at /api/v1/openapi.json; interactive docs at /api/v1/docs, served from t
 package's own static files (no CDN).
 """
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import NinjaAPI, Schema
@@ -20,6 +18,11 @@ api = NinjaAPI(
     description="OKRs, KPIs and the coach. See PRODUCT.md for the public contracts.",
     urls_namespace="api",
 )
+
+
+from .resources import router as resources  # noqa: E402 - after the api object
+
+api.add_router("/", resources)
 
 
 class FindingOut(Schema):

@@ -3,7 +3,16 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditEntry, Invitation, Member, Team, User, Workspace
+from .models import (
+    ApiToken,
+    AuditEntry,
+    IdempotencyKey,
+    Invitation,
+    Member,
+    Team,
+    User,
+    Workspace,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -123,3 +132,28 @@ class InvitationAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations are sent from the workspace settings, which mail the link
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """Tokens are made and revoked in the workspace settings; operators can revoke here."""
+
+    list_display = ["name", "workspace", "member", "scope", "prefix", "last_used_at", "revoked_at"]
+    list_filter = ["scope", "workspace"]
+    exclude = ["digest"]
+    readonly_fields = ["prefix", "member", "workspace", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["key", "path", "workspace", "status", "created_at"]
+    readonly_fields = ["workspace", "key", "path", "status", "response", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

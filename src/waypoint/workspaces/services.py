@@ -311,3 +311,52 @@ def team_delete(*, team: Team, actor: User | None) -> None:
         before=audit.snapshot(team),
     )
     team.delete()
+
+
+def token_digest(raw: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, member: Member, name: str, scope: str, actor: User | None):
+    """A new token; returns (token, raw value). Only the hash is kept."""
+    import secrets
+
+    from .models import ApiToken
+
+    if not name.strip():
+        raise ValidationError({"name": _("Give the token a name.")})
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": _("Unknown value.")})
+    raw = "wp_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        workspace=member.workspace,
+        member=member,
+        name=name.strip(),
+        prefix=raw[:10],
+        digest=token_digest(raw),
+        scope=scope,
+    )
+    audit.record(
+        workspace=member.workspace,
+        actor=actor,
+        action="token.create",
+        obj=token,
+        after={"name": token.name, "scope": scope, "prefix": token.prefix},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token, actor: User | None):
+    from django.utils import timezone
+
+    return audit.save_changes(
+        token,
+        actor=actor,
+        action="token.revoke",
+        workspace=token.workspace,
+        fields={"revoked_at": timezone.now()},
+    )

@@ -17,6 +17,8 @@ urlpatterns = [
     path(
         "settings/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"
     ),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/teams/new/", views.team_edit, name="team_create"),
     path("settings/teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
     path("settings/teams/<int:pk>/delete/", views.team_delete, name="team_delete"),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from waypoint.okrs.views import objective_rows_for
 
 from . import services
 from .forms import InviteForm, RoleForm, TeamForm, WorkspaceCreateForm, WorkspaceSettingsForm
-from .models import Invitation, Member, Role, Team
+from .models import ApiToken, Invitation, Member, Role, Team
 from .selectors import members_list, scoped_get, teams_list, workspaces_of_user
 from .web import apply_errors, workspace_view
 
@@ -313,3 +315,52 @@ def team_delete(request, pk):
             "cancel": reverse("workspaces:settings", args=[request.workspace.slug]),
         },
     )
+
+
+# --- Personal access tokens -------------------------------------------------------------------
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("What it is for, e.g. “CI lint” or “BI export”."),
+    )
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ
+    )
+
+
+@workspace_view()
+def tokens(request):
+    """A member's personal access tokens for the API; the raw value is shown once."""
+    me = request.member
+    form = TokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        scope = form.cleaned_data["scope"]
+        if scope == ApiToken.Scope.WRITE and me.role == Role.VIEWER:
+            form.add_error("scope", _("Viewers can only have read tokens."))
+        else:
+            _token, raw = services.token_create(
+                member=me, name=form.cleaned_data["name"], scope=scope, actor=request.user
+            )
+            form = TokenForm()
+    return render(
+        request,
+        "workspaces/tokens.html",
+        {
+            "form": form,
+            "raw": raw,
+            "tokens": ApiToken.objects.filter(member=me, revoked_at__isnull=True),
+        },
+    )
+
+
+@require_POST
+@workspace_view()
+def token_revoke(request, pk):
+    token = scoped_get(ApiToken.objects.filter(member=request.member), request.workspace, pk=pk)
+    services.token_revoke(token=token, actor=request.user)
+    messages.success(request, _("Token revoked."))
+    return redirect("workspaces:tokens", request.workspace.slug)

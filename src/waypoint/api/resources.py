@@ -1,0 +1,831 @@
+"""The API's resources, authenticated by personal access tokens (Authorization: Bearer wp_…).
+
+A token belongs to one workspace and acts as the member who made it: their role and the
+token's scope (read or write) both apply. Objects of another workspace are 404. Writes go
+through the same services as the web app, so validation and the audit trail are shared.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import HttpBearer
+
+from waypoint.kpis import services as kpi_services
+from waypoint.kpis.models import Annotation, DataPoint, Kpi
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs import services as okr
+from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective, Retrospective
+from waypoint.workspaces import permissions
+from waypoint.workspaces.models import ApiToken, IdempotencyKey, Member, Role, Team
+from waypoint.workspaces.selectors import scoped_get
+from waypoint.workspaces.services import token_digest
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = (
+            ApiToken.objects.select_related("workspace", "member__user")
+            .filter(digest=token_digest(token), revoked_at__isnull=True)
+            .first()
+        )
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=5):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.workspace = found.workspace
+        request.member = found.member
+        request.token = found
+        return found
+
+
+router = Router(auth=TokenAuth())
+
+
+def _writes(request) -> None:
+    if request.token.scope != ApiToken.Scope.WRITE:
+        raise HttpError(403, "This token may only read.")
+    if not permissions.at_least(request.member, Role.MEMBER):
+        raise HttpError(403, "Viewers cannot write.")
+
+
+def _get(request, model_or_qs, pk):
+    try:
+        return scoped_get(model_or_qs, request.workspace, pk=pk)
+    except Http404 as exc:
+        raise HttpError(404, "Not Found") from exc
+
+
+def _invalid(exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "message_dict") else {"__all__": exc.messages}
+    return HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in detail.items()))
+
+
+def _member(request, pk):
+    return None if pk is None else _get(request, Member, pk)
+
+
+def _team(request, pk):
+    return None if pk is None else _get(request, Team, pk)
+
+
+# --- Schemas ------------------------------------------------------------------------------
+
+
+class WorkspaceOut(Schema):
+    id: int
+    slug: str
+    name: str
+    time_zone: str
+    language: str
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+    lead_id: int | None
+
+
+class TeamIn(Schema):
+    name: str
+    parent_id: int | None = None
+    lead_id: int | None = None
+
+
+class MemberOut(Schema):
+    id: int
+    email: str = Field(..., alias="user.email")
+    name: str = Field(..., alias="user.full_name")
+    role: str
+
+
+class CycleOut(Schema):
+    id: int
+    name: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    parent_id: int | None
+    is_current: bool
+    status: str
+
+
+class CycleIn(Schema):
+    name: str
+    start: dt.date
+    end: dt.date
+    kind: str = "custom"
+    parent_id: int | None = None
+
+
+class ObjectiveOut(Schema):
+    id: int
+    cycle_id: int
+    ref: str
+    title: str
+    why: str
+    level: str
+    kind: str
+    status: str
+    private: bool
+    owner_id: int | None
+    parent_id: int | None
+    team_ids: list[int]
+    progress: float
+    score: float
+
+
+class ObjectiveIn(Schema):
+    cycle_id: int
+    title: str
+    why: str = ""
+    level: str = "team"
+    kind: str = "aspirational"
+    owner_id: int | None = None
+    parent_id: int | None = None
+    team_ids: list[int] = []
+    private: bool = False
+
+
+class ObjectivePatch(Schema):
+    title: str | None = None
+    why: str | None = None
+    level: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    owner_id: int | None = None
+    parent_id: int | None = None
+    private: bool | None = None
+
+
+class KeyResultOut(Schema):
+    id: int
+    objective_id: int
+    title: str
+    type: str
+    scoring: str
+    direction: str
+    start: float | None
+    target: float | None
+    unit: str
+    weight: float
+    owner_id: int | None
+    kpi_id: int | None
+    current: float | None
+    progress: float
+    score: float
+
+
+class KeyResultIn(Schema):
+    objective_id: int
+    title: str
+    type: str = "increase"
+    start: float | None = None
+    target: float | None = None
+    unit: str = ""
+    scoring: str = "spectrum"
+    direction: str = "higher_is_better"
+    weight: float = 1.0
+    owner_id: int | None = None
+    kpi_id: int | None = None
+
+
+class KeyResultPatch(Schema):
+    title: str | None = None
+    start: float | None = None
+    target: float | None = None
+    unit: str | None = None
+    weight: float | None = None
+    owner_id: int | None = None
+
+
+class CheckInOut(Schema):
+    id: int
+    key_result_id: int
+    date: dt.date
+    value: float
+    confidence: str
+    comment: str
+    author_id: int | None
+
+
+class CheckInIn(Schema):
+    key_result_id: int
+    value: float
+    confidence: str = "on_track"
+    comment: str = ""
+    date: dt.date | None = None
+
+
+class InitiativeOut(Schema):
+    id: int
+    key_result_id: int
+    title: str
+    status: str
+    owner_id: int | None
+
+
+class InitiativeIn(Schema):
+    key_result_id: int
+    title: str
+    status: str = "planned"
+    owner_id: int | None = None
+
+
+class KpiOut(Schema):
+    id: int
+    name: str
+    description: str
+    unit: str
+    direction: str
+    frequency: str
+    aggregation: str
+    target: float | None
+    warning: float | None
+    critical: float | None
+    warning_high: float | None
+    critical_high: float | None
+    owner_id: int | None
+    team_id: int | None
+    process_id: int | None
+    stage: str
+    serves_id: int | None
+
+
+class KpiIn(Schema):
+    name: str
+    description: str = ""
+    unit: str = ""
+    direction: str = "higher_is_better"
+    frequency: str = "weekly"
+    aggregation: str = "sum"
+    target: float | None = None
+    warning: float | None = None
+    critical: float | None = None
+    warning_high: float | None = None
+    critical_high: float | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    stage: str = ""
+
+
+class DataPointIn(Schema):
+    date: dt.date
+    value: float
+
+
+class DataPointOut(Schema):
+    date: dt.date
+    value: float
+
+
+class BulkResult(Schema):
+    created: int
+    replaced: int
+    unchanged: int
+
+
+class AnnotationOut(Schema):
+    id: int
+    date: dt.date
+    kind: str
+    text: str
+    kpi_id: int | None
+    key_result_id: int | None
+
+
+class AnnotationIn(Schema):
+    date: dt.date
+    text: str
+    kind: str = "external"
+    kpi_id: int | None = None
+    key_result_id: int | None = None
+
+
+class RetrospectiveOut(Schema):
+    objective_id: int
+    grade: float | None
+    suggested_grade: float | None
+    override_reason: str
+    what_worked: str
+    what_did_not: str
+    learned: str
+
+
+# --- Workspace, teams, members, cycles ------------------------------------------------------
+
+
+@router.get("/workspace", response=WorkspaceOut, tags=["workspace"])
+def workspace(request: HttpRequest):
+    """The token's workspace."""
+    return request.workspace
+
+
+@router.get("/teams", response=list[TeamOut], tags=["workspace"])
+@paginate(LimitOffsetPagination)
+def teams(request: HttpRequest):
+    return Team.objects.filter(workspace=request.workspace).order_by("name")
+
+
+@router.post("/teams", response={201: TeamOut}, tags=["workspace"])
+def team_create(request: HttpRequest, payload: TeamIn):
+    _writes(request)
+    if not permissions.can_admin(request.member):
+        raise HttpError(403, "Only admins manage teams.")
+    from waypoint.workspaces import services as ws
+
+    try:
+        team = ws.team_create(
+            workspace=request.workspace,
+            name=payload.name,
+            parent=_team(request, payload.parent_id),
+            lead=_member(request, payload.lead_id),
+            actor=request.member.user,
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return Status(201, team)
+
+
+@router.get("/members", response=list[MemberOut], tags=["workspace"])
+@paginate(LimitOffsetPagination)
+def members(request: HttpRequest, role: str | None = None):
+    qs = Member.objects.filter(workspace=request.workspace).select_related("user")
+    return qs.filter(role=role) if role else qs
+
+
+@router.get("/cycles", response=list[CycleOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def cycles(request: HttpRequest, kind: str | None = None, status: str | None = None):
+    qs = Cycle.objects.filter(workspace=request.workspace)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@router.post("/cycles", response={201: CycleOut}, tags=["okrs"])
+def cycle_create(request: HttpRequest, payload: CycleIn):
+    _writes(request)
+    if not permissions.can_admin(request.member):
+        raise HttpError(403, "Only admins manage cycles.")
+    parent = None if payload.parent_id is None else _get(request, Cycle, payload.parent_id)
+    try:
+        return Status(
+            201,
+            okr.cycle_create(
+                workspace=request.workspace,
+                name=payload.name,
+                start=payload.start,
+                end=payload.end,
+                kind=payload.kind,
+                parent=parent,
+                actor=request.member.user,
+            ),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.get("/cycles/{cycle_id}", response=CycleOut, tags=["okrs"])
+def cycle(request: HttpRequest, cycle_id: int):
+    return _get(request, Cycle, cycle_id)
+
+
+# --- Objectives and key results -------------------------------------------------------------
+
+
+def _objective_out(o: Objective, scores) -> dict:
+    return {
+        **{
+            f: getattr(o, f)
+            for f in (
+                "id",
+                "cycle_id",
+                "ref",
+                "title",
+                "why",
+                "level",
+                "kind",
+                "status",
+                "private",
+                "owner_id",
+                "parent_id",
+            )
+        },
+        "team_ids": [t.pk for t in o.teams.all()],
+        "progress": scores.objective_progress.get(o.pk, 0.0),
+        "score": scores.objective.get(o.pk, 0.0),
+    }
+
+
+def _visible(request):
+    return okr_selectors.visible_objectives(request.workspace, request.member)
+
+
+@router.get("/objectives", response=list[ObjectiveOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def objectives(
+    request: HttpRequest,
+    cycle_id: int | None = None,
+    level: str | None = None,
+    owner_id: int | None = None,
+    status: str | None = None,
+):
+    qs = _visible(request).prefetch_related("teams").order_by("cycle", "position", "id")
+    for name, value in (
+        ("cycle_id", cycle_id),
+        ("level", level),
+        ("owner_id", owner_id),
+        ("status", status),
+    ):
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    scores = okr_selectors.workspace_scores(request.workspace)
+    return [_objective_out(o, scores) for o in qs]
+
+
+@router.get("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
+def objective(request: HttpRequest, objective_id: int):
+    o = _get(request, _visible(request), objective_id)
+    return _objective_out(o, okr_selectors.workspace_scores(request.workspace))
+
+
+@router.post("/objectives", response={201: ObjectiveOut}, tags=["okrs"])
+def objective_create(request: HttpRequest, payload: ObjectiveIn):
+    _writes(request)
+    owner = _member(request, payload.owner_id)
+    if not permissions.can_edit_all(request.member):
+        owner = request.member
+    try:
+        o = okr.objective_create(
+            workspace=request.workspace,
+            cycle=_get(request, Cycle, payload.cycle_id),
+            title=payload.title,
+            why=payload.why,
+            level=payload.level,
+            kind=payload.kind,
+            owner=owner,
+            teams=[_team(request, t) for t in payload.team_ids],
+            parent=None
+            if payload.parent_id is None
+            else _get(request, _visible(request), payload.parent_id),
+            private=payload.private,
+            actor=request.member.user,
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return Status(201, _objective_out(o, okr_selectors.workspace_scores(request.workspace)))
+
+
+@router.patch("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
+def objective_update(request: HttpRequest, objective_id: int, payload: ObjectivePatch):
+    _writes(request)
+    o = _get(request, _visible(request), objective_id)
+    if not permissions.can_edit_objective(request.member, o):
+        raise HttpError(403, "You may not edit this objective.")
+    fields = payload.dict(exclude_unset=True)
+    if "owner_id" in fields:
+        fields["owner"] = _member(request, fields.pop("owner_id"))
+    if "parent_id" in fields:
+        pid = fields.pop("parent_id")
+        fields["parent"] = None if pid is None else _get(request, _visible(request), pid)
+    try:
+        okr.objective_update(objective=o, actor=request.member.user, **fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return _objective_out(o, okr_selectors.workspace_scores(request.workspace))
+
+
+@router.delete("/objectives/{objective_id}", response={204: None}, tags=["okrs"])
+def objective_delete(request: HttpRequest, objective_id: int):
+    _writes(request)
+    o = _get(request, _visible(request), objective_id)
+    if not permissions.can_edit_objective(request.member, o):
+        raise HttpError(403, "You may not delete this objective.")
+    okr.objective_delete(objective=o, actor=request.member.user)
+    return Status(204, None)
+
+
+def _kr_out(kr: KeyResult, scores) -> dict:
+    return {
+        **{
+            f: getattr(kr, f)
+            for f in (
+                "id",
+                "objective_id",
+                "title",
+                "type",
+                "scoring",
+                "direction",
+                "start",
+                "target",
+                "unit",
+                "weight",
+                "owner_id",
+                "kpi_id",
+            )
+        },
+        "current": kr.current_value,
+        "progress": scores.kr_progress.get(kr.pk, 0.0),
+        "score": scores.kr_score.get(kr.pk, 0.0),
+    }
+
+
+def _krs(request):
+    return okr_selectors.with_current_value(
+        KeyResult.objects.filter(objective__in=_visible(request))
+    )
+
+
+@router.get("/key-results", response=list[KeyResultOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def key_results(request: HttpRequest, objective_id: int | None = None):
+    qs = _krs(request).order_by("objective", "position", "id")
+    if objective_id is not None:
+        qs = qs.filter(objective_id=objective_id)
+    scores = okr_selectors.workspace_scores(request.workspace)
+    return [_kr_out(kr, scores) for kr in qs]
+
+
+@router.get("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])
+def key_result(request: HttpRequest, kr_id: int):
+    return _kr_out(
+        _get(request, _krs(request), kr_id), okr_selectors.workspace_scores(request.workspace)
+    )
+
+
+@router.post("/key-results", response={201: KeyResultOut}, tags=["okrs"])
+def key_result_create(request: HttpRequest, payload: KeyResultIn):
+    _writes(request)
+    o = _get(request, _visible(request), payload.objective_id)
+    if not permissions.can_edit_objective(request.member, o):
+        raise HttpError(403, "You may not edit this objective.")
+    data = payload.dict()
+    data.pop("objective_id")
+    data["owner"] = _member(request, data.pop("owner_id"))
+    kpi_id = data.pop("kpi_id")
+    data["kpi"] = None if kpi_id is None else _get(request, Kpi, kpi_id)
+    try:
+        kr = okr.key_result_create(objective=o, actor=request.member.user, **data)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return Status(
+        201,
+        _kr_out(
+            _get(request, _krs(request), kr.pk), okr_selectors.workspace_scores(request.workspace)
+        ),
+    )
+
+
+@router.patch("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])
+def key_result_update(request: HttpRequest, kr_id: int, payload: KeyResultPatch):
+    _writes(request)
+    kr = _get(request, _krs(request).select_related("objective"), kr_id)
+    if not permissions.can_edit_objective(request.member, kr.objective):
+        raise HttpError(403, "You may not edit this key result.")
+    fields = payload.dict(exclude_unset=True)
+    if "owner_id" in fields:
+        fields["owner"] = _member(request, fields.pop("owner_id"))
+    try:
+        okr.key_result_update(key_result=kr, actor=request.member.user, **fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return _kr_out(
+        _get(request, _krs(request), kr.pk), okr_selectors.workspace_scores(request.workspace)
+    )
+
+
+@router.delete("/key-results/{kr_id}", response={204: None}, tags=["okrs"])
+def key_result_delete(request: HttpRequest, kr_id: int):
+    _writes(request)
+    kr = _get(request, _krs(request).select_related("objective"), kr_id)
+    if not permissions.can_edit_objective(request.member, kr.objective):
+        raise HttpError(403, "You may not delete this key result.")
+    okr.key_result_delete(key_result=kr, actor=request.member.user)
+    return Status(204, None)
+
+
+# --- Check-ins (idempotent) -------------------------------------------------------------------
+
+
+@router.get("/check-ins", response=list[CheckInOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def checkins(request: HttpRequest, key_result_id: int | None = None):
+    qs = CheckIn.objects.filter(key_result__objective__in=_visible(request))
+    if key_result_id is not None:
+        qs = qs.filter(key_result_id=key_result_id)
+    return qs.order_by("-date", "-id")
+
+
+@router.post("/check-ins", response={201: CheckInOut, 200: CheckInOut}, tags=["okrs"])
+def checkin_create(request: HttpRequest, payload: CheckInIn):
+    """Record a check-in. Send an `Idempotency-Key` header: a retry with the same key returns
+    the first answer instead of recording twice."""
+    _writes(request)
+    key = request.headers.get("Idempotency-Key", "").strip()[:200]
+    path = "check-ins"
+    if key:
+        earlier = IdempotencyKey.objects.filter(
+            workspace=request.workspace, path=path, key=key
+        ).first()
+        if earlier is not None:
+            return Status(200, earlier.response)
+    kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
+    if not permissions.can_check_in(request.member, kr):
+        raise HttpError(403, "You may not check in on this key result.")
+    from waypoint.workspaces.web import workspace_today
+
+    try:
+        with transaction.atomic():
+            ci = okr.checkin_create(
+                key_result=kr,
+                date=payload.date or workspace_today(request.workspace),
+                value=payload.value,
+                confidence=payload.confidence,
+                comment=payload.comment,
+                author=request.member,
+                actor=request.member.user,
+            )
+            body = CheckInOut.from_orm(ci).dict()
+            body["date"] = body["date"].isoformat()
+            if key:
+                IdempotencyKey.objects.create(
+                    workspace=request.workspace, path=path, key=key, status=201, response=body
+                )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    except IntegrityError:  # the same key, sent twice at once: the other request won
+        earlier = IdempotencyKey.objects.get(workspace=request.workspace, path=path, key=key)
+        return Status(200, earlier.response)
+    return Status(201, body)
+
+
+# --- Initiatives ----------------------------------------------------------------------------
+
+
+@router.get("/initiatives", response=list[InitiativeOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def initiatives(request: HttpRequest, key_result_id: int | None = None, status: str | None = None):
+    qs = Initiative.objects.filter(key_result__objective__in=_visible(request))
+    if key_result_id is not None:
+        qs = qs.filter(key_result_id=key_result_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+@router.post("/initiatives", response={201: InitiativeOut}, tags=["okrs"])
+def initiative_create(request: HttpRequest, payload: InitiativeIn):
+    _writes(request)
+    kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
+    if not permissions.can_edit_objective(request.member, kr.objective):
+        raise HttpError(403, "You may not edit this key result.")
+    try:
+        return Status(
+            201,
+            okr.initiative_create(
+                key_result=kr,
+                title=payload.title,
+                status=payload.status,
+                owner=_member(request, payload.owner_id),
+                actor=request.member.user,
+            ),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.get("/retrospectives", response=list[RetrospectiveOut], tags=["okrs"])
+@paginate(LimitOffsetPagination)
+def retrospectives(request: HttpRequest, cycle_id: int | None = None):
+    qs = Retrospective.objects.filter(objective__in=_visible(request))
+    return qs.filter(objective__cycle_id=cycle_id) if cycle_id is not None else qs
+
+
+# --- KPIs, data points, annotations -----------------------------------------------------------
+
+
+@router.get("/kpis", response=list[KpiOut], tags=["kpis"])
+@paginate(LimitOffsetPagination)
+def kpis(request: HttpRequest, team_id: int | None = None, process_id: int | None = None):
+    qs = Kpi.objects.filter(workspace=request.workspace)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    if process_id is not None:
+        qs = qs.filter(process_id=process_id)
+    return qs
+
+
+@router.get("/kpis/{kpi_id}", response=KpiOut, tags=["kpis"])
+def kpi(request: HttpRequest, kpi_id: int):
+    return _get(request, Kpi, kpi_id)
+
+
+@router.post("/kpis", response={201: KpiOut}, tags=["kpis"])
+def kpi_create(request: HttpRequest, payload: KpiIn):
+    _writes(request)
+    if not permissions.can_edit_all(request.member):
+        raise HttpError(403, "Editors and above define KPIs.")
+    data = payload.dict()
+    data["owner"] = _member(request, data.pop("owner_id"))
+    data["team"] = _team(request, data.pop("team_id"))
+    try:
+        return Status(
+            201,
+            kpi_services.kpi_create(workspace=request.workspace, actor=request.member.user, **data),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.delete("/kpis/{kpi_id}", response={204: None}, tags=["kpis"])
+def kpi_delete(request: HttpRequest, kpi_id: int):
+    _writes(request)
+    if not permissions.can_edit_all(request.member):
+        raise HttpError(403, "Editors and above delete KPIs.")
+    kpi_services.kpi_delete(kpi=_get(request, Kpi, kpi_id), actor=request.member.user)
+    return Status(204, None)
+
+
+@router.get("/kpis/{kpi_id}/data-points", response=list[DataPointOut], tags=["kpis"])
+@paginate(LimitOffsetPagination)
+def data_points(request: HttpRequest, kpi_id: int, since: dt.date | None = None):
+    qs = DataPoint.objects.filter(kpi=_get(request, Kpi, kpi_id)).order_by("date")
+    return qs.filter(date__gte=since) if since else qs
+
+
+MAX_BULK = 100_000
+
+
+@router.post("/kpis/{kpi_id}/data-points", response=BulkResult, tags=["kpis"])
+def data_points_push(request: HttpRequest, kpi_id: int, payload: list[DataPointIn]):
+    """Push many values at once (up to 100,000). All or nothing: one bad row — a value that
+    is not a number, a date given twice — and nothing is written; the answer names the row
+    (its index in the list, from 0). A value for a known date replaces the old one."""
+    _writes(request)
+    kpi = _get(request, Kpi, kpi_id)
+    if not (permissions.can_edit_all(request.member) or kpi.owner_id == request.member.pk):
+        raise HttpError(403, "Only the KPI's owner and editors enter its data.")
+    if len(payload) > MAX_BULK:
+        raise HttpError(413, f"At most {MAX_BULK} data points a request.")
+    seen: dict[dt.date, int] = {}
+    for index, row in enumerate(payload):
+        if row.value != row.value or abs(row.value) == float("inf"):
+            raise HttpError(422, f"row {index}: value must be a finite number")
+        if row.date in seen:
+            raise HttpError(422, f"row {index}: date {row.date} is already on row {seen[row.date]}")
+        seen[row.date] = index
+    result = kpi_services.data_points_record(
+        kpi=kpi,
+        rows=[(r.date, r.value) for r in payload],
+        author=request.member,
+        actor=request.member.user,
+    )
+    return result.__dict__
+
+
+@router.get("/annotations", response=list[AnnotationOut], tags=["kpis"])
+@paginate(LimitOffsetPagination)
+def annotations(request: HttpRequest, kpi_id: int | None = None, key_result_id: int | None = None):
+    qs = Annotation.objects.filter(workspace=request.workspace)
+    if kpi_id is not None:
+        qs = qs.filter(kpi_id=kpi_id)
+    if key_result_id is not None:
+        qs = qs.filter(key_result_id=key_result_id)
+    return qs
+
+
+@router.post("/annotations", response={201: AnnotationOut}, tags=["kpis"])
+def annotation_create(request: HttpRequest, payload: AnnotationIn):
+    _writes(request)
+    kpi = None if payload.kpi_id is None else _get(request, Kpi, payload.kpi_id)
+    kr = (
+        None
+        if payload.key_result_id is None
+        else _get(request, _krs(request), payload.key_result_id)
+    )
+    try:
+        return Status(
+            201,
+            kpi_services.annotation_create(
+                workspace=request.workspace,
+                date=payload.date,
+                text=payload.text,
+                kind=payload.kind,
+                kpi=kpi,
+                key_result=kr,
+                author=request.member,
+                actor=request.member.user,
+            ),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
