@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "waypoint.okrs",
     "waypoint.kpis",
     "waypoint.coach",
+    "waypoint.integrations",
 ]
 
 MIDDLEWARE = [

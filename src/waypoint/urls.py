@@ -47,4 +47,5 @@ urlpatterns = [
     path("w/<slug:slug>/", include("waypoint.workspaces.urls")),
     path("w/<slug:slug>/", include("waypoint.kpis.urls")),
     path("w/<slug:slug>/", include("waypoint.coach.urls")),
+    path("w/<slug:slug>/", include("waypoint.integrations.urls")),
 ]

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waypoint.integrations import services as webhooks
 from waypoint.lib import kpi as maths
 from waypoint.okrs import services as okr_services
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
@@ -265,6 +266,18 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
                 opened_on=today,
                 owner=kpi.owner,
             )
+            webhooks.emit(
+                kpi.workspace,
+                "kpi.breached",
+                {
+                    "kpi": kpi.pk,
+                    "name": kpi.name,
+                    "status": state,
+                    "value": latest.value,
+                    "period_start": latest.start.isoformat(),
+                    "deviation": open_dev.pk,
+                },
+            )
             audit.record(
                 workspace=kpi.workspace,
                 actor=actor,
@@ -297,6 +310,17 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
             _alert(kpi, _("“%(kpi)s” got worse: it is now critical.") % {"kpi": kpi.name})
         return open_dev
     if open_dev is not None and state == maths.HEALTHY:
+        webhooks.emit(
+            kpi.workspace,
+            "kpi.recovered",
+            {
+                "kpi": kpi.pk,
+                "name": kpi.name,
+                "value": latest.value,
+                "period_start": latest.start.isoformat(),
+                "deviation": open_dev.pk,
+            },
+        )
         audit.save_changes(
             open_dev,
             actor=actor,

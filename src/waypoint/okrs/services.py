@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from waypoint.integrations import services as webhooks
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 
@@ -501,6 +502,20 @@ def checkin_create(
         obj=checkin,
         after=audit.snapshot(checkin),
     )
+    webhooks.emit(
+        key_result.workspace,
+        "checkin.created",
+        {
+            "check_in": checkin.pk,
+            "key_result": key_result.pk,
+            "title": key_result.title,
+            "objective": key_result.objective_id,
+            "date": checkin.date.isoformat(),
+            "value": checkin.value,
+            "confidence": checkin.confidence,
+            "comment": checkin.comment,
+        },
+    )
     return checkin
 
 
@@ -620,6 +635,17 @@ def objective_grade(
     retro, _created = Retrospective.objects.get_or_create(
         objective=objective, defaults={"workspace": objective.workspace}
     )
+    webhooks.emit(
+        objective.workspace,
+        "objective.graded",
+        {
+            "objective": objective.pk,
+            "title": objective.title,
+            "kind": objective.kind,
+            "grade": grade,
+            "suggested_grade": suggested,
+        },
+    )
     audit.save_changes(
         retro,
         actor=actor,
@@ -686,6 +712,16 @@ def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
             workspace=cycle.workspace,
             fields={"status": Objective.Status.CLOSED},
         )
+    webhooks.emit(
+        cycle.workspace,
+        "cycle.closed",
+        {
+            "cycle": cycle.pk,
+            "name": cycle.name,
+            "start": cycle.start.isoformat(),
+            "end": cycle.end.isoformat(),
+        },
+    )
     return audit.save_changes(
         cycle,
         actor=actor,

@@ -1,0 +1,123 @@
+"""Webhooks: events become signed deliveries, sent by the worker with retries and backoff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waypoint.workspaces import audit
+from waypoint.workspaces.models import User, Workspace
+
+from .models import EVENTS, Delivery, Webhook
+
+MAX_ATTEMPTS = 6
+BACKOFF = [60, 300, 1800, 7200, 21600]  # seconds after attempts 1..5
+SIGNATURE_HEADER = "X-Waypoint-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value: sha256=HEX(HMAC-SHA256(secret, body))."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def body_of(delivery: Delivery) -> bytes:
+    return json.dumps(
+        {"event": delivery.event, "delivery": delivery.pk, "data": delivery.payload}, sort_keys=True
+    ).encode()
+
+
+@transaction.atomic
+def webhook_create(
+    *, workspace: Workspace, url: str, events: list[str], actor: User | None
+) -> Webhook:
+    unknown = set(events) - set(EVENTS)
+    if unknown or not events:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError({"url": _("The URL must start with http:// or https://.")})
+    hook = Webhook.objects.create(
+        workspace=workspace, url=url, events=sorted(events), secret=secrets.token_hex(24)
+    )
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="webhook.create",
+        obj=hook,
+        after={"url": url, "events": hook.events},
+    )
+    return hook
+
+
+@transaction.atomic
+def webhook_delete(*, webhook: Webhook, actor: User | None) -> None:
+    audit.record(
+        workspace=webhook.workspace,
+        actor=actor,
+        action="webhook.delete",
+        obj=webhook,
+        before={"url": webhook.url, "events": webhook.events},
+    )
+    webhook.delete()
+
+
+def emit(workspace: Workspace, event: str, data: dict) -> list[Delivery]:
+    """Queue a delivery of ``event`` to every active webhook that asked for it.
+
+    Called inside the service's transaction: the worker sends only after it commits.
+    """
+    from .tasks import deliver
+
+    out = []
+    for hook in Webhook.objects.filter(workspace=workspace, active=True):
+        if event not in hook.events:
+            continue
+        delivery = Delivery.objects.create(webhook=hook, event=event, payload=data)
+        transaction.on_commit(lambda pk=delivery.pk: deliver(pk))
+        out.append(delivery)
+    return out
+
+
+def attempt(delivery: Delivery, post) -> Delivery:
+    """One attempt: POST the signed body; on failure, schedule the next try (backoff).
+
+    ``post(url, body, headers)`` returns the status code or raises OSError. Safe to call
+    twice: a delivered event is not sent again.
+    """
+    if delivery.status != Delivery.Status.PENDING:
+        return delivery
+    body = body_of(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Waypoint-Event": delivery.event,
+        "X-Waypoint-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: sign(delivery.webhook.secret, body),
+        "User-Agent": "Waypoint-Webhooks/1",
+    }
+    delivery.attempts += 1
+    try:
+        code = post(delivery.webhook.url, body, headers)
+        delivery.status_code, delivery.error = code, ""
+        ok = 200 <= code < 300
+    except OSError as exc:
+        delivery.status_code, delivery.error, ok = None, str(exc)[:300], False
+    now = timezone.now()
+    if ok:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            Delivery.Status.SUCCEEDED,
+            now,
+            None,
+        )
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
+    else:
+        delivery.next_attempt_at = now + dt.timedelta(seconds=BACKOFF[delivery.attempts - 1])
+    delivery.save()
+    return delivery

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("settings/webhooks/", views.webhooks, name="webhooks"),
+    path("settings/webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
+]

@@ -1,0 +1,59 @@
+"""Webhook settings: subscriptions, their signing secret and the delivery log."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from waypoint.workspaces.models import Role
+from waypoint.workspaces.selectors import scoped_get
+from waypoint.workspaces.web import apply_errors, workspace_view
+
+from . import services
+from .models import EVENTS, Delivery, Webhook
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label=gettext_lazy("Receiver URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"), choices=EVENTS.items(), widget=forms.CheckboxSelectMultiple
+    )
+
+
+@workspace_view(Role.ADMIN)
+def webhooks(request):
+    ws = request.workspace
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.webhook_create(workspace=ws, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Webhook added."))
+            return redirect("integrations:webhooks", ws.slug)
+    hooks = Webhook.objects.filter(workspace=ws)
+    deliveries = Delivery.objects.filter(webhook__workspace=ws).select_related("webhook")[:50]
+    return render(
+        request,
+        "integrations/webhooks.html",
+        {
+            "form": form,
+            "hooks": hooks,
+            "deliveries": deliveries,
+            "events": EVENTS,
+            "signature_header": services.SIGNATURE_HEADER,
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def webhook_delete(request, pk):
+    hook = scoped_get(Webhook, request.workspace, pk=pk)
+    services.webhook_delete(webhook=hook, actor=request.user)
+    messages.success(request, _("Webhook deleted."))
+    return redirect("integrations:webhooks", request.workspace.slug)
