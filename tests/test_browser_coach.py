@@ -134,3 +134,18 @@ def test_the_coach_speaks_while_typing_and_at_the_end_of_the_cycle(page, live_se
     assert carried.cycle == setup["q2"]
     nps = KeyResult.objects.get(objective=carried, title="Raise NPS from 55 to 66")
     assert (nps.start, nps.target) == (62, 66)
+
+
+def test_present_mode_is_driven_by_the_keyboard(page, live_server, setup):
+    base = live_server.url
+    log_in(page, base)
+    page.goto(base + f"/w/acme/cycles/{setup['q2'].pk}/present/")
+    assert page.locator("[data-current]").inner_text() == "1"
+    page.keyboard.press("ArrowRight")
+    assert page.locator("[data-current]").inner_text() == "2"
+    assert page.locator(".slide:not([hidden]) h2").inner_text() == "Support that delights"
+    page.keyboard.press("ArrowLeft")
+    assert page.locator(".slide:not([hidden]) h1").inner_text() == "This quarter"
+    with page.expect_navigation():
+        page.keyboard.press("Escape")
+    assert f"/cycles/{setup['q2'].pk}/" in page.url

@@ -68,11 +68,31 @@ def cmd_export(args) -> int:
     if ws is None:
         print(f"No workspace {args.workspace!r}.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        text = okrfile.export_workspace(ws, args.format, cycle_name=args.cycle)
-    except okrfile.OkrFileError as exc:
-        print("\n".join(exc.errors), file=sys.stderr)
-        return EXIT_BAD_INPUT
+    if args.format in ("csv", "xlsx"):
+        from waypoint.okrs import exports
+        from waypoint.okrs.models import Cycle
+
+        cycles = Cycle.objects.filter(workspace=ws)
+        if args.cycle:
+            cycles = cycles.filter(name=args.cycle)
+            if not cycles.exists():
+                print(f"workspace {ws.slug!r} has no cycle named {args.cycle!r}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        rows = [row for c in cycles for row in exports.cycle_rows(c)]
+        if args.format == "xlsx":
+            data = exports.to_xlsx(rows, ws.slug)
+            if args.output:
+                Path(args.output).write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+            return EXIT_OK
+        text = exports.to_csv(rows)
+    else:
+        try:
+            text = okrfile.export_workspace(ws, args.format, cycle_name=args.cycle)
+        except okrfile.OkrFileError as exc:
+            print("\n".join(exc.errors), file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -252,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a workspace's OKRs")
     p.add_argument("--workspace", required=True, help="workspace slug")
-    p.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    p.add_argument("--format", choices=["yaml", "json", "csv", "xlsx"], default="yaml")
     p.add_argument("--cycle", help="only this cycle (default: every cycle)")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_export)

@@ -10,8 +10,10 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -883,3 +885,53 @@ def objective_rows_for(request, **filters):
         .exclude(status=Objective.Status.ARCHIVED)
     )
     return cycle, selectors.rows_for(qs, selectors.workspace_scores(ws), workspace_today(ws))
+
+
+@workspace_view()
+def cycle_export(request, pk, fmt):
+    """The cycle for a spreadsheet (CSV, XLSX: what the member may see) or as an OKR file
+    (YAML, JSON: the whole cycle, so for admins)."""
+    from django.http import HttpResponse
+
+    from . import exports, okrfile
+
+    ws = request.workspace
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    name = f"{ws.slug}-{slugify(cycle.name) or cycle.pk}"
+    if fmt in ("csv", "xlsx"):
+        objectives = selectors.objectives_with_details(ws, request.member).filter(cycle=cycle)
+        rows = exports.cycle_rows(cycle, objectives)
+        if fmt == "csv":
+            response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                exports.to_xlsx(rows, cycle.name),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+    elif fmt in ("yaml", "json"):
+        if not permissions.can_admin(request.member):
+            raise PermissionDenied
+        text = okrfile.export_workspace(ws, fmt, cycle_name=cycle.name)
+        response = HttpResponse(
+            text, content_type="application/json" if fmt == "json" else "application/yaml"
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@workspace_view()
+def present(request, pk):
+    """A full-screen, keyboard-driven slide show of a cycle: one objective per slide."""
+    ws = request.workspace
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    objectives = (
+        selectors.objectives_with_details(ws, request.member)
+        .filter(cycle=cycle)
+        .exclude(status=Objective.Status.ARCHIVED)
+    )
+    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), workspace_today(ws))
+    order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
+    rows.sort(key=lambda r: (order[r.objective.level], r.objective.position))
+    return render(request, "okrs/present.html", {"cycle": cycle, "rows": rows})

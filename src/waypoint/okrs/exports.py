@@ -1,0 +1,111 @@
+"""A cycle as a table: CSV and XLSX for spreadsheets, safe against formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .models import Cycle, Objective
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text a spreadsheet would execute gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def columns() -> list[tuple[str, str]]:
+    return [
+        ("cycle", _("Cycle")),
+        ("objective_id", _("Objective id")),
+        ("objective", _("Objective")),
+        ("level", _("Level")),
+        ("kind", _("Kind")),
+        ("objective_owner", _("Owner")),
+        ("teams", _("Teams")),
+        ("objective_score", _("Objective score")),
+        ("key_result", _("Key result")),
+        ("type", _("Type")),
+        ("start", _("Start")),
+        ("target", _("Target")),
+        ("current", _("Current")),
+        ("unit", _("Unit")),
+        ("progress", _("Progress")),
+        ("score", _("Score")),
+        ("confidence", _("Confidence")),
+        ("kr_owner", _("Key result owner")),
+    ]
+
+
+def cycle_rows(cycle: Cycle, objectives=None) -> list[dict]:
+    """One row per key result (and one for an objective without any)."""
+    ws = cycle.workspace
+    if objectives is None:
+        objectives = selectors.objectives_of_cycle(ws, cycle)
+    scores = selectors.workspace_scores(ws)
+    rows = []
+    for o in objectives:
+        if o.status == Objective.Status.ARCHIVED:
+            continue
+        base = {
+            "cycle": cycle.name,
+            "objective_id": o.ref or o.pk,
+            "objective": o.title,
+            "level": o.level,
+            "kind": o.kind,
+            "objective_owner": o.owner.user.email if o.owner_id else "",
+            "teams": ", ".join(t.name for t in o.teams.all()),
+            "objective_score": round(scores.objective.get(o.pk, 0.0), 4),
+        }
+        krs = list(o.key_results.all())
+        if not krs:
+            rows.append(base)
+        for kr in krs:
+            rows.append(
+                {
+                    **base,
+                    "key_result": kr.title,
+                    "type": kr.type,
+                    "start": kr.start,
+                    "target": kr.target,
+                    "current": kr.current_value,
+                    "unit": kr.unit,
+                    "progress": round(scores.kr_progress.get(kr.pk, 0.0), 4),
+                    "score": round(scores.kr_score.get(kr.pk, 0.0), 4),
+                    "confidence": kr.current_confidence or "",
+                    "kr_owner": kr.owner.user.email if kr.owner_id else "",
+                }
+            )
+    return rows
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    cols = columns()
+    writer = csv.writer(out)
+    writer.writerow([label for _key, label in cols])
+    for row in rows:
+        writer.writerow([neutralise(row.get(key, "")) for key, _label in cols])
+    return out.getvalue()
+
+
+def to_xlsx(rows: list[dict], title: str = "OKRs") -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31] or "OKRs"
+    cols = columns()
+    sheet.append([label for _key, label in cols])
+    for row in rows:
+        sheet.append([neutralise(row.get(key)) for key, _label in cols])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
