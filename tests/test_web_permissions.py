@@ -397,8 +397,13 @@ CASES = [
     ),
     ("maturity", "get", lambda w: "/w/acme/coach/maturity/", None, READ),
     ("api tokens page", "get", lambda w: "/w/acme/tokens/", None, READ),
-    ("create a read token", "post", lambda w: "/w/acme/tokens/",
-     lambda w: {"name": "dash", "scope": "read"}, READ),
+    (
+        "create a read token",
+        "post",
+        lambda w: "/w/acme/tokens/",
+        lambda w: {"name": "dash", "scope": "read"},
+        READ,
+    ),
     ("retrospective page", "get", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/retro/", None, READ),
     ("coach settings", "get", lambda w: "/w/acme/coach/settings/", None, ADMINS),
     (

@@ -25,7 +25,7 @@ class Receiver:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the stdlib's name
+            def do_POST(self):
                 length = int(self.headers["Content-Length"])
                 outer.requests.append((dict(self.headers), self.rfile.read(length)))
                 self.send_response(outer.status)
@@ -49,14 +49,21 @@ def receiver():
     r.close()
 
 
-def test_a_check_in_reaches_the_receiver_signed(receiver, workspace, key_result,
-                                                django_capture_on_commit_callbacks):
-    hook = services.webhook_create(workspace=workspace, url=receiver.url,
-                                   events=["checkin.created"], actor=None)
+def test_a_check_in_reaches_the_receiver_signed(
+    receiver, workspace, key_result, django_capture_on_commit_callbacks
+):
+    hook = services.webhook_create(
+        workspace=workspace, url=receiver.url, events=["checkin.created"], actor=None
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        okr.checkin_create(key_result=key_result, date=dt.date(2026, 2, 1), value=60,
-                           confidence="at_risk", actor=None)
-    (headers, body), = receiver.requests
+        okr.checkin_create(
+            key_result=key_result,
+            date=dt.date(2026, 2, 1),
+            value=60,
+            confidence="at_risk",
+            actor=None,
+        )
+    ((headers, body),) = receiver.requests
     expected = "sha256=" + hmac.new(hook.secret.encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["X-Waypoint-Signature"], expected)
     assert headers["X-Waypoint-Event"] == "checkin.created"
@@ -66,12 +73,14 @@ def test_a_check_in_reaches_the_receiver_signed(receiver, workspace, key_result,
     assert delivery.status == "succeeded" and delivery.status_code == 200
 
 
-def test_a_failing_receiver_is_retried_with_backoff(receiver, workspace, key_result,
-                                                   django_capture_on_commit_callbacks):
+def test_a_failing_receiver_is_retried_with_backoff(
+    receiver, workspace, key_result, django_capture_on_commit_callbacks
+):
     from huey.contrib.djhuey import HUEY
 
-    services.webhook_create(workspace=workspace, url=receiver.url, events=["checkin.created"],
-                            actor=None)
+    services.webhook_create(
+        workspace=workspace, url=receiver.url, events=["checkin.created"], actor=None
+    )
     receiver.status = 500
     HUEY.flush()
     with django_capture_on_commit_callbacks(execute=True):
@@ -90,8 +99,9 @@ def test_a_failing_receiver_is_retried_with_backoff(receiver, workspace, key_res
 
 
 def test_delivery_gives_up_after_the_last_attempt(workspace, key_result):
-    hook = services.webhook_create(workspace=workspace, url="http://127.0.0.1:9/x",
-                                   events=["checkin.created"], actor=None)
+    hook = services.webhook_create(
+        workspace=workspace, url="http://127.0.0.1:9/x", events=["checkin.created"], actor=None
+    )
     delivery = Delivery.objects.create(webhook=hook, event="checkin.created", payload={})
 
     def refuse(url, body, headers):
@@ -107,22 +117,38 @@ def test_kpi_breach_grade_and_cycle_close_are_events(workspace, owner, quarter, 
     from waypoint.kpis import services as kpis
 
     hook = services.webhook_create(
-        workspace=workspace, url="http://127.0.0.1:9/x",
-        events=["kpi.breached", "kpi.recovered", "objective.graded", "cycle.closed"], actor=None)
-    kpi = kpis.kpi_create(workspace=workspace, actor=None, name="Uptime", warning=99,
-                          critical=95, frequency="daily", aggregation="last", owner=owner)
+        workspace=workspace,
+        url="http://127.0.0.1:9/x",
+        events=["kpi.breached", "kpi.recovered", "objective.graded", "cycle.closed"],
+        actor=None,
+    )
+    kpi = kpis.kpi_create(
+        workspace=workspace,
+        actor=None,
+        name="Uptime",
+        warning=99,
+        critical=95,
+        frequency="daily",
+        aggregation="last",
+        owner=owner,
+    )
     kpis.data_points_record(kpi=kpi, rows=[(dt.date(2026, 1, 5), 90)], actor=None)
     kpis.data_points_record(kpi=kpi, rows=[(dt.date(2026, 1, 6), 99.9)], actor=None)
     okr.objective_grade(objective=objective, grade=0.0, suggested=0.0, actor=None)
     okr.cycle_close(cycle=quarter, actor=None)
     assert list(hook.deliveries.order_by("id").values_list("event", flat=True)) == [
-        "kpi.breached", "kpi.recovered", "objective.graded", "cycle.closed"]
+        "kpi.breached",
+        "kpi.recovered",
+        "objective.graded",
+        "cycle.closed",
+    ]
 
 
 def test_webhook_settings_are_for_admins(client, owner_user, workspace, teammate):
     client.force_login(owner_user)
-    response = client.post("/w/acme/settings/webhooks/", {"url": "https://example.test/h",
-                                                          "events": ["cycle.closed"]})
+    response = client.post(
+        "/w/acme/settings/webhooks/", {"url": "https://example.test/h", "events": ["cycle.closed"]}
+    )
     assert response.status_code == 302
     assert "https://example.test/h" in client.get("/w/acme/settings/webhooks/").content.decode()
     client.force_login(teammate.user)

@@ -3,7 +3,7 @@ from django.db import models
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Delivery, Webhook
+from .models import Delivery, NotificationPrefs, NotificationRun, Webhook
 
 
 @admin.register(Webhook)
@@ -22,3 +22,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(NotificationPrefs)
+class NotificationPrefsAdmin(AuditedAdmin):
+    list_display = ["member", "email", "slack", "reminders", "digest", "kpi_alerts"]
+    autocomplete_fields = ["member"]
+
+
+@admin.register(NotificationRun)
+class NotificationRunAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "kind", "week", "created_at"]
+    readonly_fields = ["workspace", "kind", "week", "sent", "created_at"]

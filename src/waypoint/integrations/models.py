@@ -57,3 +57,41 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.webhook}"
+
+
+class NotificationPrefs(models.Model):
+    """Which reminders and alerts a member receives, and where."""
+
+    member = models.OneToOneField(
+        "workspaces.Member", on_delete=models.CASCADE, related_name="notification_prefs"
+    )
+    email = models.BooleanField(_("by e-mail"), default=True)
+    slack = models.BooleanField(_("in Slack"), default=True)
+    reminders = models.BooleanField(_("weekly check-in reminders"), default=True)
+    digest = models.BooleanField(_("weekly digest for team leads"), default=True)
+    kpi_alerts = models.BooleanField(_("KPI breach alerts"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self):
+        return str(self.member)
+
+
+class NotificationRun(models.Model):
+    """A weekly send already done, so a second run of the job sends nothing twice."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    week = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind", "week"], name="one_run_a_week")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.week}"

@@ -2,7 +2,8 @@
 
 import urllib.request
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from .models import Delivery
 from .services import BACKOFF, attempt
@@ -25,3 +26,24 @@ def deliver(delivery_id: int) -> None:
     delivery = attempt(delivery, http_post)
     if delivery.status == Delivery.Status.PENDING:
         deliver.schedule((delivery_id,), delay=BACKOFF[delivery.attempts - 1])
+
+
+@db_periodic_task(crontab(minute="0"))
+def weekly_notifications() -> None:
+    """Hourly: reminders and digests go out at 9 on Monday in each workspace's time zone."""
+    from django.utils import timezone
+
+    from .notifications import run_weekly
+
+    run_weekly(timezone.now())
+
+
+@db_task()
+def kpi_alert(kpi_id: int, text: str) -> None:
+    from waypoint.kpis.models import Kpi
+
+    from .notifications import kpi_alert as send
+
+    kpi = Kpi.objects.select_related("owner__user", "workspace").filter(pk=kpi_id).first()
+    if kpi is not None:
+        send(kpi, text)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.workspaces import audit
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
@@ -57,3 +58,31 @@ def webhook_delete(request, pk):
     services.webhook_delete(webhook=hook, actor=request.user)
     messages.success(request, _("Webhook deleted."))
     return redirect("integrations:webhooks", request.workspace.slug)
+
+
+class PrefsForm(forms.Form):
+    reminders = forms.BooleanField(label=gettext_lazy("Weekly check-in reminders"), required=False)
+    digest = forms.BooleanField(label=gettext_lazy("Weekly digest (team leads)"), required=False)
+    kpi_alerts = forms.BooleanField(label=gettext_lazy("KPI breach alerts"), required=False)
+    email = forms.BooleanField(label=gettext_lazy("By e-mail"), required=False)
+    slack = forms.BooleanField(label=gettext_lazy("In the workspace's Slack"), required=False)
+
+
+@workspace_view()
+def notification_prefs(request):
+    from .models import NotificationPrefs
+
+    prefs, _created = NotificationPrefs.objects.get_or_create(member=request.member)
+    fields = ["reminders", "digest", "kpi_alerts", "email", "slack"]
+    form = PrefsForm(request.POST or None, initial={f: getattr(prefs, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        audit.save_changes(
+            prefs,
+            actor=request.user,
+            action="notifications.prefs",
+            workspace=request.workspace,
+            fields={f: form.cleaned_data[f] for f in fields},
+        )
+        messages.success(request, _("Notification preferences saved."))
+        return redirect("integrations:notifications", request.workspace.slug)
+    return render(request, "integrations/notifications.html", {"form": form})

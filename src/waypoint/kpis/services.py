@@ -345,6 +345,11 @@ def _fmt(x: float | None) -> str:
 
 
 def _alert(kpi: Kpi, text: str) -> None:
+    """In the app now; by e-mail and Slack through the worker once the write commits."""
+    from waypoint.integrations.tasks import kpi_alert
+
+    if kpi.owner_id is not None:
+        transaction.on_commit(lambda: kpi_alert(kpi.pk, text))
     if kpi.owner_id is not None:
         Alert.objects.create(
             workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]

@@ -25,6 +25,12 @@ class WorkspaceSettingsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    slack_webhook_url = forms.URLField(
+        label=_("Slack incoming-webhook URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Reminders and alerts are also posted there."),
+    )
 
 
 class InviteForm(forms.Form):

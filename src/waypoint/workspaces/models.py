@@ -65,6 +65,12 @@ class Workspace(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     language = models.CharField(_("language"), max_length=10, default="en")
+    slack_webhook_url = models.URLField(
+        _("Slack incoming-webhook URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Reminders and alerts are also posted there."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

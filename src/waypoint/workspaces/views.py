@@ -157,7 +157,12 @@ def _settings_context(request, **forms):
     return {
         "settings_form": forms.get("settings_form")
         or WorkspaceSettingsForm(
-            initial={"name": ws.name, "time_zone": ws.time_zone, "language": ws.language}
+            initial={
+                "name": ws.name,
+                "time_zone": ws.time_zone,
+                "language": ws.language,
+                "slack_webhook_url": ws.slack_webhook_url,
+            }
         ),
         "invite_form": forms.get("invite_form") or InviteForm(),
         "members": [

@@ -1,0 +1,204 @@
+"""Reminders, escalations, digests and KPI alerts, by e-mail and Slack (seed 001: continuous
+manager-employee conversation). The clock is a parameter, so tests freeze it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import urllib.request
+import zoneinfo
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from waypoint.kpis.models import Deviation
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs.models import KeyResult, Objective
+from waypoint.workspaces.models import Member, Team, Workspace
+
+from .models import NotificationPrefs, NotificationRun
+
+log = logging.getLogger(__name__)
+SEND_WEEKDAY, SEND_HOUR = 0, 9  # Monday, 9 o'clock in the workspace's time zone
+
+
+def prefs(member: Member) -> NotificationPrefs:
+    return NotificationPrefs.objects.filter(member=member).first() or NotificationPrefs(
+        member=member
+    )
+
+
+def local_now(workspace: Workspace, now: dt.datetime) -> dt.datetime:
+    try:
+        return now.astimezone(zoneinfo.ZoneInfo(workspace.time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return now
+
+
+def post_slack(url: str, text: str) -> int:
+    body = json.dumps({"text": text}).encode()
+    request = urllib.request.Request(  # noqa: S310 - an http(s) URL checked by its form field
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status
+
+
+def _slack(workspace: Workspace, text: str) -> None:
+    if not workspace.slack_webhook_url:
+        return
+    try:
+        post_slack(workspace.slack_webhook_url, text)
+    except OSError as exc:  # a Slack outage must not stop the e-mails
+        log.warning("Slack delivery failed for %s: %s", workspace.slug, exc)
+
+
+def _mail(member: Member, subject: str, body: str) -> None:
+    send_mail(f"[Waypoint] {subject}", body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+
+
+def _once(workspace: Workspace, kind: str, week: dt.date) -> NotificationRun | None:
+    try:
+        with transaction.atomic():
+            return NotificationRun.objects.create(workspace=workspace, kind=kind, week=week)
+    except IntegrityError:
+        return None
+
+
+def stale_key_results(workspace: Workspace, today: dt.date) -> dict[Member, list[tuple]]:
+    """Each member's key results of the current cycle with no check-in for 7 days or more,
+    with the number of days since the last one (or since the cycle began)."""
+    cycle = okr_selectors.current_cycle(workspace)
+    if cycle is None or cycle.start > today:
+        return {}
+    krs = okr_selectors.with_current_value(
+        KeyResult.objects.filter(objective__cycle=cycle)
+        .exclude(objective__status=Objective.Status.ARCHIVED)
+        .select_related("owner__user", "objective__owner__user")
+    )
+    out: dict[Member, list[tuple]] = defaultdict(list)
+    for kr in krs:
+        who = kr.owner or kr.objective.owner
+        if who is None:
+            continue
+        since = kr.current_date or cycle.start
+        days = (today - since).days
+        if days >= 7:
+            out[who].append((kr, days))
+    return out
+
+
+def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
+    """Remind everyone with a stale key result; after two missed weeks, their team leads too."""
+    sent = 0
+    stale = stale_key_results(workspace, today)
+    leads: dict[Member, list[str]] = defaultdict(list)
+    lines_for_slack = []
+    for member, items in stale.items():
+        p = prefs(member)
+        with translation.override(workspace.language):
+            titles = "\n".join(f"- {kr.title} ({days} d)" for kr, days in items)
+            if p.reminders and p.email:
+                _mail(
+                    member,
+                    _("Time to check in"),
+                    _(
+                        "These key results have not been updated for a week or more:\n%(krs)s\n\n"
+                        "A minute each: the new value, your confidence, a word on what changed."
+                    )
+                    % {"krs": titles},
+                )
+                sent += 1
+            lines_for_slack.append(f"{member.user}: {len(items)}")
+        if any(days >= 14 for _kr, days in items):
+            for team in member.teams.select_related("lead__user"):
+                if team.lead and team.lead != member:
+                    leads[team.lead].append(str(member.user))
+    for lead, names in leads.items():
+        p = prefs(lead)
+        if p.email and p.reminders:
+            with translation.override(workspace.language):
+                _mail(
+                    lead,
+                    _("Check-ins missed for two weeks"),
+                    _(
+                        "No check-in for two weeks or more from: %(names)s. A short conversation "
+                        "usually unblocks it."
+                    )
+                    % {"names": ", ".join(sorted(set(names)))},
+                )
+            sent += 1
+    if lines_for_slack:
+        with translation.override(workspace.language):
+            _slack(workspace, _("Check-ins due this week:") + " " + "; ".join(lines_for_slack))
+    return sent
+
+
+def weekly_digest(workspace: Workspace, today: dt.date) -> int:
+    """Each team lead: the team's objectives' progress, at-risk key results, KPI breaches."""
+    cycle = okr_selectors.current_cycle(workspace)
+    if cycle is None:
+        return 0
+    scores = okr_selectors.workspace_scores(workspace)
+    sent = 0
+    for team in Team.objects.filter(workspace=workspace, lead__isnull=False).select_related(
+        "lead__user"
+    ):
+        p = prefs(team.lead)
+        if not (p.digest and p.email):
+            continue
+        objectives = Objective.objects.filter(cycle=cycle, teams=team).exclude(
+            status=Objective.Status.ARCHIVED
+        )
+        risky = okr_selectors.with_current_value(
+            KeyResult.objects.filter(objective__in=objectives)
+        ).filter(current_confidence__in=["at_risk", "off_track"])
+        breaches = Deviation.objects.filter(kpi__team=team, closed_on__isnull=True)
+        with translation.override(workspace.language):
+            lines = [
+                _("Objectives of %(team)s in %(cycle)s:") % {"team": team.name, "cycle": cycle.name}
+            ]
+            lines += [f"- {o.title}: {scores.objective.get(o.pk, 0):.1f}" for o in objectives]
+            lines.append(_("At risk or off track:"))
+            lines += [f"- {kr.title}" for kr in risky] or ["-"]
+            lines.append(_("KPIs outside their thresholds:"))
+            lines += [f"- {d.kpi.name} ({d.level})" for d in breaches.select_related("kpi")] or [
+                "-"
+            ]
+            _mail(team.lead, _("Weekly digest: %(team)s") % {"team": team.name}, "\n".join(lines))
+        sent += 1
+    return sent
+
+
+def kpi_alert(kpi, text: str) -> None:
+    """A KPI breach or recovery, to its owner by e-mail and to the workspace's Slack."""
+    if kpi.owner_id is None:
+        return
+    p = prefs(kpi.owner)
+    if p.kpi_alerts and p.email:
+        _mail(kpi.owner, kpi.name, text)
+    if p.kpi_alerts and p.slack:
+        _slack(kpi.workspace, text)
+
+
+def run_weekly(now: dt.datetime) -> dict[str, int]:
+    """The hourly job: workspaces where it is Monday 9 o'clock get reminders and digests."""
+    done = {"reminders": 0, "digest": 0}
+    for workspace in Workspace.objects.all():
+        local = local_now(workspace, now)
+        if local.weekday() != SEND_WEEKDAY or local.hour != SEND_HOUR:
+            continue
+        week = local.date()
+        if _once(workspace, "reminders", week):
+            done["reminders"] += weekly_reminders(workspace, week)
+        if _once(workspace, "digest", week):
+            done["digest"] += weekly_digest(workspace, week)
+    return done

@@ -1,0 +1,155 @@
+"""Reminders, escalation, digests and KPI alerts with a frozen clock; e-mail is captured by
+the test backend, Slack goes to a local HTTP server."""
+
+import datetime as dt
+import json
+import zoneinfo
+
+import pytest
+
+from waypoint.integrations import notifications as n
+from waypoint.integrations.models import NotificationPrefs
+from waypoint.okrs import services as okr
+from waypoint.workspaces import services as ws_services
+
+from .test_webhooks import Receiver
+
+MONDAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def team_setup(workspace, owner, teammate, quarter):
+    okr.cycle_update(
+        cycle=quarter, start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31), actor=None
+    )
+    okr.cycle_set_current(cycle=quarter, actor=None)
+    team = ws_services.team_create(workspace=workspace, name="Support", lead=owner, actor=None)
+    ws_services.team_set_members(team=team, members=[owner, teammate], actor=None)
+    o = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Support delights",
+        owner=owner,
+        teams=[team],
+        actor=None,
+    )
+    fresh = okr.key_result_create(
+        objective=o, title="CSAT from 80 to 90", start=80, target=90, owner=owner, actor=None
+    )
+    stale = okr.key_result_create(
+        objective=o,
+        title="First reply from 8 to 2 hours",
+        type="decrease",
+        start=8,
+        target=2,
+        owner=teammate,
+        actor=None,
+    )
+    okr.checkin_create(key_result=fresh, date=MONDAY - dt.timedelta(days=2), value=85, actor=None)
+    return {"team": team, "stale": stale, "fresh": fresh, "objective": o}
+
+
+def test_a_reminder_goes_to_whoever_did_not_check_in_for_a_week(team_setup, teammate, mailoutbox):
+    okr.checkin_create(
+        key_result=team_setup["stale"],
+        date=MONDAY - dt.timedelta(days=8),
+        value=6,
+        confidence="at_risk",
+        actor=None,
+    )
+    sent = n.weekly_reminders(teammate.workspace, MONDAY)
+    assert sent == 1
+    (mail,) = mailoutbox
+    assert mail.to == [teammate.user.email] and "First reply from 8 to 2 hours" in mail.body
+
+
+def test_after_two_missed_weeks_the_team_lead_hears_it_too(team_setup, teammate, owner, mailoutbox):
+    okr.checkin_create(
+        key_result=team_setup["stale"], date=MONDAY - dt.timedelta(days=15), value=6, actor=None
+    )
+    n.weekly_reminders(teammate.workspace, MONDAY)
+    recipients = sorted(m.to[0] for m in mailoutbox)
+    assert recipients == sorted([teammate.user.email, owner.user.email])
+    lead_mail = next(m for m in mailoutbox if m.to == [owner.user.email])
+    assert "Tess Teammate" in lead_mail.body
+
+
+def test_people_who_opted_out_get_nothing(team_setup, teammate, owner, mailoutbox):
+    NotificationPrefs.objects.create(member=teammate, reminders=False)
+    n.weekly_reminders(teammate.workspace, MONDAY)
+    # Tess hears nothing; her lead still learns that two weeks went by without a check-in.
+    assert [m.to for m in mailoutbox] == [[owner.user.email]]
+
+
+def test_the_digest_tells_team_leads_about_risks_and_kpi_breaches(team_setup, owner, mailoutbox):
+    from waypoint.kpis import services as kpis
+
+    okr.checkin_create(
+        key_result=team_setup["stale"], date=MONDAY, value=7, confidence="off_track", actor=None
+    )
+    kpi = kpis.kpi_create(
+        workspace=owner.workspace,
+        actor=None,
+        name="Backlog",
+        direction="lower_is_better",
+        warning=50,
+        critical=80,
+        team=team_setup["team"],
+        frequency="daily",
+        aggregation="last",
+    )
+    kpis.data_points_record(kpi=kpi, rows=[(MONDAY, 90)], actor=None)
+    assert n.weekly_digest(owner.workspace, MONDAY) == 1
+    (mail,) = [m for m in mailoutbox if "digest" in m.subject.lower()]
+    assert "First reply from 8 to 2 hours" in mail.body and "Backlog (critical)" in mail.body
+
+
+def test_the_schedule_follows_the_workspace_time_zone_and_runs_once(
+    team_setup, workspace, teammate, mailoutbox
+):
+    ws_services.workspace_update(workspace=workspace, time_zone="Asia/Tokyo", actor=None)
+    tokyo_nine = dt.datetime(2026, 11, 23, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
+    utc_nine = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    assert n.run_weekly(utc_nine) == {"reminders": 0, "digest": 0}  # 18:00 in Tokyo
+    done = n.run_weekly(tokyo_nine)
+    assert done["reminders"] >= 1
+    count = len(mailoutbox)
+    assert n.run_weekly(tokyo_nine) == {"reminders": 0, "digest": 0}  # already sent this week
+    assert len(mailoutbox) == count
+
+
+def test_reminders_and_kpi_alerts_reach_slack(
+    team_setup, workspace, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    from waypoint.kpis import services as kpis
+
+    receiver = Receiver()
+    try:
+        ws_services.workspace_update(
+            workspace=workspace, slack_webhook_url=receiver.url, actor=None
+        )
+        n.weekly_reminders(workspace, MONDAY)
+        assert "Tess Teammate" in json.loads(receiver.requests[0][1])["text"]
+        kpi = kpis.kpi_create(
+            workspace=workspace,
+            actor=None,
+            name="Uptime",
+            warning=99,
+            critical=95,
+            frequency="daily",
+            aggregation="last",
+            owner=owner,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            kpis.data_points_record(kpi=kpi, rows=[(MONDAY, 90)], actor=None)
+        assert "Uptime" in json.loads(receiver.requests[-1][1])["text"]
+        assert any(m.to == [owner.user.email] and m.subject.endswith("Uptime") for m in mailoutbox)
+    finally:
+        receiver.close()
+
+
+def test_a_member_sets_preferences(client, teammate, workspace):
+    client.force_login(teammate.user)
+    client.post("/w/acme/notifications/", {"reminders": "on", "email": "on"})
+    prefs = NotificationPrefs.objects.get(member=teammate)
+    assert prefs.reminders and prefs.email and not prefs.slack and not prefs.digest
