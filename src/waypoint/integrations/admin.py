@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.db import models
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Delivery, NotificationPrefs, NotificationRun, Webhook
+from .models import Delivery, KpiSource, NotificationPrefs, NotificationRun, Webhook
 
 
 @admin.register(Webhook)
@@ -11,7 +10,6 @@ class WebhookAdmin(AuditedAdmin):
     list_display = ["url", "workspace", "active", "created_at"]
     list_filter = ["active", "workspace"]
     autocomplete_fields = ["workspace"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Delivery)
@@ -34,3 +32,10 @@ class NotificationPrefsAdmin(AuditedAdmin):
 class NotificationRunAdmin(admin.ModelAdmin):
     list_display = ["workspace", "kind", "week", "created_at"]
     readonly_fields = ["workspace", "kind", "week", "sent", "created_at"]
+
+
+@admin.register(KpiSource)
+class KpiSourceAdmin(AuditedAdmin):
+    list_display = ["kpi", "url", "every_minutes", "last_run_at", "failures"]
+    readonly_fields = ["last_run_at", "last_error", "last_count", "failures", "next_run_at"]
+    autocomplete_fields = ["kpi"]

@@ -47,3 +47,11 @@ def kpi_alert(kpi_id: int, text: str) -> None:
     kpi = Kpi.objects.select_related("owner__user", "workspace").filter(pk=kpi_id).first()
     if kpi is not None:
         send(kpi, text)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def pull_kpi_sources() -> None:
+    """Every five minutes: the KPI data sources that are due run their queries."""
+    from .sources import pull_due
+
+    pull_due()

@@ -86,3 +86,55 @@ def notification_prefs(request):
         messages.success(request, _("Notification preferences saved."))
         return redirect("integrations:notifications", request.workspace.slug)
     return render(request, "integrations/notifications.html", {"form": form})
+
+
+class SourceForm(forms.Form):
+    url = forms.CharField(
+        label=gettext_lazy("Database URL"),
+        max_length=500,
+        help_text=gettext_lazy("sqlite:///path/to/file.db or postgresql://user@host/db"),
+    )
+    query = forms.CharField(
+        label=gettext_lazy("Query"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Returns one number (today's value) or rows of date and value. "
+            "It runs read-only, for at most 10 seconds."
+        ),
+    )
+    every_minutes = forms.IntegerField(
+        label=gettext_lazy("Every (minutes)"), min_value=5, initial=60
+    )
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def kpi_source(request, pk):
+    from django.urls import reverse
+
+    from waypoint.kpis.models import Kpi
+
+    from . import sources
+
+    kpi = scoped_get(Kpi, request.workspace, pk=pk)
+    url = reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#source"
+    if request.POST.get("action") == "pull" and hasattr(kpi, "source"):
+        ok = sources.pull(kpi.source)
+        if ok:
+            messages.success(request, _("Pulled %(n)s value(s).") % {"n": kpi.source.last_count})
+        else:
+            messages.error(request, kpi.source.last_error)
+        return redirect(url)
+    form = SourceForm(request.POST)
+    if form.is_valid():
+        try:
+            sources.source_save(kpi=kpi, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Data source saved; the worker pulls it on schedule."))
+    else:
+        messages.error(
+            request, _("A data source needs a URL, a query and an interval of at least 5 minutes.")
+        )
+    return redirect(url)

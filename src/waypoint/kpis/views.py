@@ -203,6 +203,18 @@ def kpi_delete(request, pk):
 # --- The KPI page ---------------------------------------------------------------------------
 
 
+def _source_form(kpi):
+    from waypoint.integrations.models import KpiSource
+    from waypoint.integrations.views import SourceForm
+
+    source = KpiSource.objects.filter(kpi=kpi).first()
+    return SourceForm(
+        initial={"url": source.url, "query": source.query, "every_minutes": source.every_minutes}
+        if source
+        else None
+    )
+
+
 def _status_label(status):
     return _(STATUS_LABELS[status]) if status else _("No data yet")
 
@@ -295,6 +307,8 @@ def _detail_context(request, kpi, **extra):
         "promote_form": PromoteForm(workspace=ws, cycle=cycle) if cycle else None,
         "cycle": cycle,
         "tracking": KeyResult.objects.filter(kpi=kpi).select_related("objective"),
+        "source": getattr(kpi, "source", None),
+        "source_form": _source_form(kpi),
         "today": today,
     }
     context.update(extra)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
@@ -17,6 +18,8 @@ from .models import (
 
 class AuditedAdmin(admin.ModelAdmin):
     """Operators' edits in the admin leave the same audit rows as the services' writes."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def _workspace(self, obj):
         return obj if isinstance(obj, Workspace) else getattr(obj, "workspace", None)

@@ -1,0 +1,131 @@
+"""KPI data sources: a read-only SQL query against a database the user owns, pulled by
+the worker; failures are shown and retried."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from waypoint.integrations import sources
+from waypoint.integrations.models import KpiSource
+from waypoint.kpis.models import DataPoint, Kpi
+
+
+@pytest.fixture
+def shop(tmp_path):
+    path = tmp_path / "shop.db"
+    with sqlite3.connect(path) as db:
+        db.execute("create table orders (day text, amount real)")
+        db.executemany(
+            "insert into orders values (?, ?)",
+            [("2026-11-16", 120.5), ("2026-11-17", 98.0), ("2026-11-18", 143.25)],
+        )
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def kpi(workspace, owner):
+    return Kpi.objects.create(
+        workspace=workspace,
+        name="Revenue",
+        owner=owner,
+        frequency="daily",
+        warning=100,
+        critical=50,
+    )
+
+
+def source(kpi, url, query):
+    return sources.source_save(kpi=kpi, url=url, query=query, every_minutes=60, actor=None)
+
+
+def test_rows_of_date_and_value_become_data_points(kpi, shop):
+    s = source(kpi, shop, "select day, amount from orders order by day")
+    assert sources.pull(s)
+    assert list(
+        DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("value", flat=True)
+    ) == [120.5, 98.0, 143.25]
+    s.refresh_from_db()
+    assert s.last_count == 3 and s.last_error == "" and s.next_run_at > timezone.now()
+
+
+def test_one_number_is_todays_value(kpi, shop):
+    s = source(kpi, shop, "select sum(amount) from orders")
+    assert sources.pull(s)
+    assert DataPoint.objects.get(kpi=kpi).value == pytest.approx(361.75)
+
+
+def test_the_connection_is_read_only(kpi, shop):
+    s = source(kpi, shop, "delete from orders")
+    assert not sources.pull(s)
+    assert "readonly" in s.last_error.replace("-", "").replace(" ", "").lower()
+    with sqlite3.connect(shop.removeprefix("sqlite:///")) as db:
+        assert db.execute("select count(*) from orders").fetchone()[0] == 3
+
+
+def test_a_failing_query_is_shown_and_retried_later(client, owner_user, kpi, shop):
+    s = source(kpi, shop, "select nope from orders")
+    before = timezone.now()
+    assert not sources.pull(s, before)
+    s.refresh_from_db()
+    assert s.failures == 1 and "nope" in s.last_error
+    assert s.next_run_at == before + dt.timedelta(minutes=5)
+    assert sources.pull_due(before) == 0  # not due yet
+    assert sources.pull_due(before + dt.timedelta(minutes=6)) == 1  # retried
+    s.refresh_from_db()
+    assert s.failures == 2 and s.next_run_at == before + dt.timedelta(minutes=16)
+    client.force_login(owner_user)
+    html = client.get(f"/w/acme/kpis/{kpi.pk}/").content.decode()
+    assert "data-source-error" in html and "nope" in html
+
+
+def test_a_slow_query_is_stopped(kpi, shop, monkeypatch):
+    monkeypatch.setattr(sources, "TIMEOUT_SECONDS", 0.2)
+    slow = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    s = source(kpi, shop, slow)
+    assert not sources.pull(s) and "interrupt" in s.last_error.lower()
+
+
+def test_waypoints_own_database_cannot_be_a_source(kpi, settings):
+    with pytest.raises(ValidationError):
+        sources.check_url(f"sqlite:///{settings.DATA_DIR}/waypoint.sqlite3")
+    with pytest.raises(ValidationError):
+        sources.check_url("mysql://x")
+
+
+def test_editors_set_a_source_on_the_kpi_page(client, owner_user, kpi, shop, teammate):
+    client.force_login(owner_user)
+    client.post(
+        f"/w/acme/kpis/{kpi.pk}/source/", {"url": shop, "query": "select 5", "every_minutes": "30"}
+    )
+    assert KpiSource.objects.get(kpi=kpi).every_minutes == 30
+    client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"})
+    assert DataPoint.objects.get(kpi=kpi).value == 5
+    client.force_login(teammate.user)
+    assert client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}).status_code == 403
+
+
+PG = "postgresql://postgres@127.0.0.1:5432/template1"
+
+
+def _pg_reachable():
+    import psycopg
+
+    try:
+        psycopg.connect(PG, connect_timeout=2).close()
+        return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.mark.skipif(not _pg_reachable(), reason="no PostgreSQL on 127.0.0.1:5432")
+def test_a_postgresql_source_is_read_only_with_a_timeout(kpi, monkeypatch):
+    s = source(kpi, PG, "select 42")
+    assert sources.pull(s) and DataPoint.objects.get(kpi=kpi).value == 42
+    s = source(kpi, PG, "create table waypoint_should_not_exist (a int)")
+    assert not sources.pull(s) and "read-only" in s.last_error
+    monkeypatch.setattr(sources, "TIMEOUT_SECONDS", 1)
+    s = source(kpi, PG, "select pg_sleep(5)")
+    assert not sources.pull(s) and "timeout" in s.last_error.lower()
