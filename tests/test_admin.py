@@ -16,12 +16,12 @@ def operator(django_user_model):
 
 
 def test_every_model_has_an_admin():
-    for app in ("workspaces", "okrs", "kpis", "coach", "integrations"):
+    for app in ("workspaces", "okrs", "kpis", "coach", "integrations", "reports"):
         for model in apps.get_app_config(app).get_models():
             assert admin.site.is_registered(model), model
 
 
-@pytest.mark.parametrize("app", ["workspaces", "okrs", "kpis", "coach", "integrations"])
+@pytest.mark.parametrize("app", ["workspaces", "okrs", "kpis", "coach", "integrations", "reports"])
 def test_every_admin_list_and_add_page_opens(client, operator, app, key_result):
     client.force_login(operator)
     for model in apps.get_app_config(app).get_models():

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "waypoint.kpis",
     "waypoint.coach",
     "waypoint.integrations",
+    "waypoint.reports",
 ]
 
 MIDDLEWARE = [

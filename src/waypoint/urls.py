@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
 from waypoint.api.api import api
+from waypoint.reports import views as report_views
 from waypoint.workspaces import views as workspace_views
 
 admin.site.site_header = "Waypoint operators"
@@ -48,4 +49,7 @@ urlpatterns = [
     path("w/<slug:slug>/", include("waypoint.kpis.urls")),
     path("w/<slug:slug>/", include("waypoint.coach.urls")),
     path("w/<slug:slug>/", include("waypoint.integrations.urls")),
+    path("w/<slug:slug>/", include("waypoint.reports.urls")),
+    path("share/<str:token>/", report_views.shared, name="shared_report"),
+    path("share/<str:token>/pdf/", report_views.shared_pdf, name="shared_report_pdf"),
 ]

@@ -71,6 +71,12 @@ class Workspace(models.Model):
         blank=True,
         help_text=_("Reminders and alerts are also posted there."),
     )
+    brand_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        default="#1d4ed8",
+        help_text=_("Used on reports, e.g. #1d4ed8."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

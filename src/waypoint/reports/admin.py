@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from waypoint.workspaces.admin import AuditedAdmin
+
+from .models import Report, ShareLink
+
+
+@admin.register(Report)
+class ReportAdmin(AuditedAdmin):
+    list_display = ["title", "workspace", "period_start", "period_end"]
+    list_filter = ["workspace"]
+    search_fields = ["title"]
+    autocomplete_fields = ["workspace"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(AuditedAdmin):
+    list_display = ["report", "expires_at", "revoked_at"]
+    exclude = ["token"]
+    readonly_fields = ["workspace", "report", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

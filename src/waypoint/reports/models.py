@@ -1,0 +1,49 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from waypoint.workspaces.models import Member, Workspace
+
+
+class Report(models.Model):
+    """A period's picture of a workspace for its client (seed 003): OKR progress, KPI charts
+    with thresholds and annotations, deviations, and a written summary edited before sending."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="reports")
+    title = models.CharField(_("title"), max_length=200)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        help_text=_("External factors, what changed, what comes next: in your own words."),
+    )
+    created_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-period_end", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ShareLink(models.Model):
+    """A read-only link to a report for people without an account: expiring, revocable."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+
+    def __str__(self):
+        return f"{self.report} ({self.token[:6]}…)"

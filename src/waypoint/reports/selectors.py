@@ -1,0 +1,117 @@
+"""A report's content, read from the workspace for its period; charts as Vega-Lite specs
+(drawn in the browser) and as SVG (for the PDF, made by vl-convert without a browser)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
+from waypoint.lib import charts
+from waypoint.lib import kpi as maths
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs.models import Cycle, Objective
+
+from .models import Report
+
+
+def report_content(report: Report, *, svg: bool = False) -> dict:
+    ws = report.workspace
+    start, end = report.period_start, report.period_end
+    cycles = list(
+        Cycle.objects.filter(workspace=ws, start__lte=end, end__gte=start).order_by("start")
+    )
+    scores = okr_selectors.workspace_scores(ws)
+    objectives = list(
+        Objective.objects.filter(cycle__in=cycles, private=False)
+        .exclude(status=Objective.Status.ARCHIVED)
+        .select_related("cycle", "owner__user")
+        .order_by("cycle__start", "position")
+    )
+    rows = okr_selectors.rows_for(_with_krs(ws, objectives), scores, end)
+    kpis = list(Kpi.objects.filter(workspace=ws).order_by("name"))
+    points: dict[int, list] = {k.pk: [] for k in kpis}
+    for kpi_id, day, value in (
+        DataPoint.objects.filter(kpi__in=kpis, date__gte=start, date__lte=end)
+        .order_by("date")
+        .values_list("kpi_id", "date", "value")
+    ):
+        points[kpi_id].append((day, value))
+    notes = list(
+        Annotation.objects.filter(workspace=ws, date__gte=start, date__lte=end)
+        .select_related("kpi", "key_result")
+        .order_by("date")
+    )
+    kpi_items = []
+    for k in kpis:
+        if not points[k.pk]:
+            continue
+        periods = maths.periods(
+            points[k.pk], frequency=k.frequency, method=k.aggregation, thresholds=k.thresholds
+        )
+        spec = charts.kpi_chart(
+            periods=[
+                {
+                    "date": p.start.isoformat(),
+                    "value": p.value,
+                    "status": p.status,
+                    "status_label": p.status or "",
+                }
+                for p in periods
+            ],
+            direction=k.direction,
+            target=k.target,
+            thresholds={
+                "warning": k.warning,
+                "critical": k.critical,
+                "warning_high": k.warning_high,
+                "critical_high": k.critical_high,
+            },
+            annotations=[
+                {"date": a.date.isoformat(), "text": a.text} for a in notes if a.kpi_id == k.pk
+            ],
+            forecast=None,
+            labels={
+                "date": _("Date"),
+                "value": k.unit or _("Value"),
+                "target": _("Target"),
+                "forecast": _("Forecast"),
+                "status": _("Status"),
+                "annotation": _("Annotation"),
+            },
+        )
+        item = {"kpi": k, "latest": periods[-1], "spec": spec, "sid": f"kpi-{k.pk}"}
+        if svg:
+            import vl_convert
+
+            fixed = {**spec, "width": 460}
+            item["svg"] = vl_convert.vegalite_to_svg(fixed)
+        kpi_items.append(item)
+    deviations = list(
+        Deviation.objects.filter(workspace=ws, opened_on__lte=end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
+        .select_related("kpi", "owner__user")
+    )
+    return {
+        "cycles": cycles,
+        "rows": rows,
+        "kpis": kpi_items,
+        "annotations": notes,
+        "deviations": deviations,
+    }
+
+
+def _with_krs(ws, objectives):
+    from django.db.models import Prefetch
+
+    from waypoint.okrs.models import KeyResult
+
+    krs = okr_selectors.with_current_value(
+        KeyResult.objects.select_related("owner__user")
+    ).order_by("position", "id")
+    return (
+        Objective.objects.filter(pk__in=[o.pk for o in objectives])
+        .select_related("cycle", "owner__user")
+        .prefetch_related("teams", Prefetch("key_results", queryset=krs))
+        .order_by("cycle__start", "position")
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.reports, name="list"),
+    path("reports/<int:pk>/", views.detail, name="detail"),
+    path("reports/<int:pk>/pdf/", views.pdf, name="pdf"),
+    path("reports/<int:pk>/share/", views.share, name="share"),
+    path("share-links/<int:pk>/revoke/", views.unshare, name="unshare"),
+]

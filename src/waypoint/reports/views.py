@@ -1,0 +1,182 @@
+"""Reports: the web page, the PDF (WeasyPrint, charts as SVG) and read-only share links."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from waypoint.lib import charts
+from waypoint.workspaces.models import Role
+from waypoint.workspaces.selectors import scoped_get
+from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+
+from . import selectors, services
+from .models import Report, ShareLink
+
+
+class ReportForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    period_start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=gettext_lazy("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy(
+            "External factors, what changed, what comes next: in your own words."
+        ),
+    )
+
+
+@workspace_view()
+def reports(request):
+    ws = request.workspace
+    today = workspace_today(ws)
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    form = ReportForm(
+        request.POST or None,
+        initial={
+            "title": _("%(workspace)s: report for %(month)s")
+            % {"workspace": ws.name, "month": last_month_end.strftime("%Y-%m")},
+            "period_start": last_month_end.replace(day=1),
+            "period_end": last_month_end,
+        },
+    )
+    if request.method == "POST":
+        if request.member.role not in (Role.OWNER, Role.ADMIN, Role.EDITOR):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                report = services.report_create(
+                    workspace=ws, by=request.member, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("reports:detail", ws.slug, report.pk)
+    return render(
+        request, "reports/list.html", {"form": form, "reports": Report.objects.filter(workspace=ws)}
+    )
+
+
+def _context(report, *, svg=False, language="en"):
+    content = selectors.report_content(report, svg=svg)
+    return {
+        "report": report,
+        "ws": report.workspace,
+        **content,
+        "chart_locale": charts.vega_locale(language),
+    }
+
+
+@workspace_view()
+def detail(request, pk):
+    ws = request.workspace
+    report = scoped_get(Report, ws, pk=pk)
+    can_edit = request.member.role in (Role.OWNER, Role.ADMIN, Role.EDITOR)
+    form = SummaryForm(request.POST or None, initial={"summary": report.summary})
+    if request.method == "POST":
+        if not can_edit:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            services.report_update(
+                report=report, actor=request.user, summary=form.cleaned_data["summary"]
+            )
+            messages.success(request, _("Summary saved."))
+            return redirect("reports:detail", ws.slug, report.pk)
+    links = report.share_links.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            **_context(report, language=request.LANGUAGE_CODE),
+            "form": form,
+            "can_edit": can_edit,
+            "links": links,
+        },
+    )
+
+
+def _pdf(report, language) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "reports/print.html", {**_context(report, svg=True, language=language), "pdf": True}
+    )
+    return HTML(string=html, base_url="/").write_pdf()
+
+
+def _pdf_response(report, language):
+    response = HttpResponse(_pdf(report, language), content_type="application/pdf")
+    name = slugify(report.title) or "report"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+@workspace_view()
+def pdf(request, pk):
+    return _pdf_response(scoped_get(Report, request.workspace, pk=pk), request.LANGUAGE_CODE)
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def share(request, pk):
+    report = scoped_get(Report, request.workspace, pk=pk)
+    try:
+        days = int(request.POST.get("days", "30"))
+        services.share_link_create(report=report, days=days, actor=request.user)
+    except (ValueError, ValidationError):
+        messages.error(request, _("A link lasts between 1 and 365 days."))
+    else:
+        messages.success(request, _("Share link created."))
+    return redirect("reports:detail", request.workspace.slug, report.pk)
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def unshare(request, pk):
+    link = scoped_get(ShareLink, request.workspace, pk=pk)
+    services.share_link_revoke(link=link, actor=request.user)
+    messages.success(request, _("Share link revoked."))
+    return redirect("reports:detail", request.workspace.slug, link.report_id)
+
+
+def _live_link(token) -> ShareLink:
+    link = get_object_or_404(ShareLink.objects.select_related("report__workspace"), token=token)
+    if link.revoked_at is not None or link.expires_at <= timezone.now():
+        raise Http404("expired")
+    return link
+
+
+def shared(request, token):
+    """The report for someone without an account: read-only, nothing else reachable."""
+    link = _live_link(token)
+    return render(
+        request,
+        "reports/print.html",
+        {**_context(link.report, language=request.LANGUAGE_CODE), "shared": link},
+    )
+
+
+def shared_pdf(request, token):
+    return _pdf_response(_live_link(token).report, request.LANGUAGE_CODE)

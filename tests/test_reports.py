@@ -1,0 +1,126 @@
+"""Reports of the demo workspace: the web page, the PDF with its charts, share links."""
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from waypoint import demo
+from waypoint.reports import services
+from waypoint.reports.models import Report
+
+TODAY = dt.date(2026, 11, 22)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture
+def report(db):
+    ws = demo.load_demo(today=TODAY)
+    anna = ws.members.get(user__email=demo.DEMO_LOGIN)
+    return services.report_create(
+        workspace=ws,
+        title="Brightstone: October and November",
+        by=anna,
+        actor=None,
+        period_start=dt.date(2026, 10, 1),
+        period_end=TODAY,
+        summary="Gypsum deliveries slipped twice; the autumn campaign lifted blog traffic.",
+    )
+
+
+def _tool(name):
+    if shutil.which(name) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing: .ci/run installs poppler-utils")
+        pytest.skip(f"{name} (poppler-utils) is needed")
+
+
+def test_the_pdf_has_the_summary_the_okrs_and_the_charts(report, tmp_path):
+    from waypoint.reports.views import _pdf
+
+    _tool("pdftotext")
+    data = _pdf(report, "en")
+    assert data[:5] == b"%PDF-"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Gypsum deliveries slipped twice" in text
+    assert "Turn online visitors into families holding our keys" in text
+    assert "Wall area plastered" in text and "Gypsum supplier delayed" in text
+    # The charts are there as vector drawings with their own axis text.
+    assert text.count("Date") >= 3
+    pages = int(
+        subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+        .stdout.split("Pages:")[1]
+        .split()[0]
+    )
+    assert pages >= 2
+    _tool("pdftoppm")
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "2",
+            str(path),
+            str(ARTIFACTS / "report-page"),
+        ],
+        check=True,
+    )
+    assert (ARTIFACTS / "report-page-1.png").stat().st_size > 10_000
+
+
+def test_the_report_page_and_a_share_link(client, report):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(email=demo.DEMO_LOGIN))
+    page = client.get(f"/w/brightstone/reports/{report.pk}/").content.decode()
+    assert "Gypsum deliveries slipped" in page and 'data-vega-spec="kpi-' in page
+    client.post(f"/w/brightstone/reports/{report.pk}/share/", {"days": "7"})
+    link = report.share_links.get()
+    client.logout()
+    shared = client.get(f"/share/{link.token}/")
+    assert shared.status_code == 200 and "Gypsum deliveries slipped" in shared.content.decode()
+    assert "/w/brightstone/" not in shared.content.decode()  # nothing else reachable
+    services.share_link_revoke(link=link, actor=None)
+    assert client.get(f"/share/{link.token}/").status_code == 404
+    assert client.get("/share/not-a-token/").status_code == 404
+
+
+def test_an_expired_link_is_a_404(client, report):
+    link = services.share_link_create(report=report, days=1, actor=None)
+    link.expires_at = link.created_at - dt.timedelta(seconds=1)
+    link.save()
+    assert client.get(f"/share/{link.token}/").status_code == 404
+
+
+def test_private_objectives_stay_out_of_reports(report):
+    from waypoint.okrs.models import Objective
+    from waypoint.reports.selectors import report_content
+
+    secret = Objective.objects.filter(workspace=report.workspace, cycle__name="2026-Q4").first()
+    secret.private = True
+    secret.save()
+    titles = [r.objective.title for r in report_content(report)["rows"]]
+    assert secret.title not in titles
+
+
+def test_viewers_read_reports_but_do_not_write_them(client, report):
+    from waypoint.workspaces.models import Member
+
+    viewer = Member.objects.get(workspace=report.workspace, role="viewer").user
+    client.force_login(viewer)
+    assert client.get(f"/w/brightstone/reports/{report.pk}/").status_code == 200
+    assert client.post(f"/w/brightstone/reports/{report.pk}/", {"summary": "x"}).status_code == 403
+    assert client.post(f"/w/brightstone/reports/{report.pk}/share/").status_code == 403
+    assert Report.objects.get(pk=report.pk).summary.startswith("Gypsum")
