@@ -39,6 +39,8 @@ def test_an_edit_in_the_admin_leaves_an_audit_row(client, operator, workspace):
         "slug": "acme",
         "time_zone": "UTC",
         "language": "en",
+        "brand_colour": "#1d4ed8",
+        "slack_webhook_url": "",
         "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
     }
