@@ -124,3 +124,50 @@ def test_viewers_read_reports_but_do_not_write_them(client, report):
     assert client.post(f"/w/brightstone/reports/{report.pk}/", {"summary": "x"}).status_code == 403
     assert client.post(f"/w/brightstone/reports/{report.pk}/share/").status_code == 403
     assert Report.objects.get(pk=report.pk).summary.startswith("Gypsum")
+
+
+def test_the_monthly_report_is_mailed_as_a_pdf_on_the_first_monday(report, mailoutbox):
+    from waypoint.reports.models import ReportSchedule
+
+    ws = report.workspace
+    schedule = services.schedule_save(
+        workspace=ws, recipients="client@acme.test\nanna@x.test", active=True, actor=None
+    )
+    assert services.send_scheduled(schedule, dt.date(2026, 12, 8)) is None  # second Monday
+    sent = services.send_scheduled(schedule, dt.date(2026, 12, 7))
+    assert sent.period_start == dt.date(2026, 11, 1) and sent.period_end == dt.date(2026, 11, 30)
+    (mail,) = mailoutbox
+    assert mail.to == ["client@acme.test", "anna@x.test"]
+    name, data, mimetype = mail.attachments[0]
+    assert name == "report-2026-11.pdf" and data[:5] == b"%PDF-" and mimetype == "application/pdf"
+    assert services.send_scheduled(ReportSchedule.objects.get(), dt.date(2026, 12, 7)) is None
+
+
+def test_a_schedule_refuses_a_bad_address(report):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.schedule_save(
+            workspace=report.workspace, recipients="not an address", active=True, actor=None
+        )
+
+
+def test_the_brand_colour_is_set_in_the_settings(client, report):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(email=demo.DEMO_LOGIN))
+    client.post(
+        "/w/brightstone/settings/",
+        {
+            "name": "Brightstone Homes",
+            "time_zone": "UTC",
+            "language": "en",
+            "brand_colour": "#0d9488",
+        },
+    )
+    report.workspace.refresh_from_db()
+    assert report.workspace.brand_colour == "#0d9488"
+    page = client.get(
+        f"/share/{services.share_link_create(report=report, days=1, actor=None).token}/"
+    )
+    assert "#0d9488" in page.content.decode()

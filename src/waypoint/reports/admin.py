@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Report, ShareLink
+from .models import Report, ReportSchedule, ShareLink
 
 
 @admin.register(Report)
@@ -21,3 +21,9 @@ class ShareLinkAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(AuditedAdmin):
+    list_display = ["workspace", "active", "last_sent_on"]
+    autocomplete_fields = ["workspace"]

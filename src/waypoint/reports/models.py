@@ -47,3 +47,27 @@ class ShareLink(models.Model):
 
     def __str__(self):
         return f"{self.report} ({self.token[:6]}…)"
+
+
+class ReportSchedule(models.Model):
+    """A monthly report e-mailed as a PDF on the first Monday of each month (seed 003)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="report_schedule"
+    )
+    recipients = models.TextField(
+        _("recipients"), help_text=_("E-mail addresses, one a line; clients included.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    last_sent_on = models.DateField(_("last sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+
+    def __str__(self):
+        return f"{self.workspace}: monthly report"
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a.strip() for a in self.recipients.replace(",", "\n").splitlines() if a.strip()]

@@ -88,3 +88,67 @@ def share_link_revoke(*, link: ShareLink, actor: User | None) -> ShareLink:
         workspace=link.workspace,
         fields={"revoked_at": timezone.now()},
     )
+
+
+def first_monday(day: dt.date) -> bool:
+    return day.weekday() == 0 and day.day <= 7
+
+
+@transaction.atomic
+def schedule_save(*, workspace: Workspace, recipients: str, active: bool, actor: User | None):
+    from django.core.validators import validate_email
+
+    from .models import ReportSchedule
+
+    schedule, _created = ReportSchedule.objects.get_or_create(
+        workspace=workspace, defaults={"recipients": recipients}
+    )
+    for address in [a.strip() for a in recipients.replace(",", "\n").splitlines() if a.strip()]:
+        try:
+            validate_email(address)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"recipients": _("“%(a)s” is not an e-mail address.") % {"a": address}}
+            ) from exc
+    return audit.save_changes(
+        schedule,
+        actor=actor,
+        action="report.schedule",
+        workspace=workspace,
+        fields={"recipients": recipients.strip(), "active": active},
+    )
+
+
+def send_scheduled(schedule, today: dt.date) -> Report | None:
+    """On the first Monday of a month: last month's report, e-mailed as a PDF. Once."""
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+
+    from .views import _pdf
+
+    if not (schedule.active and first_monday(today) and schedule.addresses):
+        return None
+    if schedule.last_sent_on == today:
+        return None
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    ws = schedule.workspace
+    with translation.override(ws.language):
+        report = report_create(
+            workspace=ws,
+            period_start=end.replace(day=1),
+            period_end=end,
+            by=None,
+            actor=None,
+            title=_("%(workspace)s: report for %(month)s")
+            % {"workspace": ws.name, "month": end.strftime("%Y-%m")},
+        )
+        mail = EmailMessage(
+            subject=report.title,
+            body=_("The report for %(month)s is attached.") % {"month": end.strftime("%Y-%m")},
+            to=schedule.addresses,
+        )
+        mail.attach(f"report-{end:%Y-%m}.pdf", _pdf(report, ws.language), "application/pdf")
+        mail.send()
+    schedule.last_sent_on = today
+    schedule.save(update_fields=["last_sent_on"])
+    return report

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("reports/", views.reports, name="list"),
+    path("reports/schedule/", views.schedule, name="schedule"),
     path("reports/<int:pk>/", views.detail, name="detail"),
     path("reports/<int:pk>/pdf/", views.pdf, name="pdf"),
     path("reports/<int:pk>/share/", views.share, name="share"),

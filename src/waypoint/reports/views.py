@@ -72,9 +72,54 @@ def reports(request):
                 apply_errors(form, exc)
             else:
                 return redirect("reports:detail", ws.slug, report.pk)
+    from .models import ReportSchedule
+
+    schedule = ReportSchedule.objects.filter(workspace=ws).first()
     return render(
-        request, "reports/list.html", {"form": form, "reports": Report.objects.filter(workspace=ws)}
+        request,
+        "reports/list.html",
+        {
+            "form": form,
+            "reports": Report.objects.filter(workspace=ws),
+            "schedule": schedule,
+            "schedule_form": ScheduleForm(
+                initial={
+                    "recipients": schedule.recipients if schedule else "",
+                    "active": schedule.active if schedule else True,
+                }
+            ),
+        },
     )
+
+
+class ScheduleForm(forms.Form):
+    recipients = forms.CharField(
+        label=gettext_lazy("Recipients"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("E-mail addresses, one a line; clients included."),
+    )
+    active = forms.BooleanField(
+        label=gettext_lazy("Send last month's report as a PDF on the first Monday of each month"),
+        required=False,
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def schedule(request):
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.schedule_save(
+                workspace=request.workspace, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Report schedule saved."))
+    else:
+        messages.error(request, _("Give at least one recipient."))
+    return redirect("reports:list", request.workspace.slug)
 
 
 def _context(report, *, svg=False, language="en"):

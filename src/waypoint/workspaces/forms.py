@@ -25,6 +25,13 @@ class WorkspaceSettingsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    brand_colour = forms.RegexField(
+        label=_("Brand colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#1d4ed8",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("Used on reports."),
+    )
     slack_webhook_url = forms.URLField(
         label=_("Slack incoming-webhook URL"),
         required=False,

@@ -35,7 +35,7 @@ def workspace_create(
 
 @transaction.atomic
 def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> Workspace:
-    allowed = {"name", "time_zone", "language", "slack_webhook_url"}
+    allowed = {"name", "time_zone", "language", "slack_webhook_url", "brand_colour"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
