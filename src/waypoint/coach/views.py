@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr_services
-from waypoint.okrs.models import Cycle, Initiative, KeyResult, Objective, Retrospective
+from waypoint.okrs.models import (
+    Cycle,
+    CycleReview,
+    Initiative,
+    KeyResult,
+    Objective,
+    Retrospective,
+)
 from waypoint.workspaces import audit, permissions
 from waypoint.workspaces.models import Member, Role
 from waypoint.workspaces.selectors import scoped_get
@@ -282,9 +289,6 @@ def retro(request, pk):
                 ],
             }
         )
-    review = getattr(cycle, "review", None) if hasattr(cycle, "review") else None
-    from waypoint.okrs.models import CycleReview
-
     review = CycleReview.objects.filter(cycle=cycle).first()
     return render(
         request,

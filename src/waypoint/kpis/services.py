@@ -348,12 +348,12 @@ def _alert(kpi: Kpi, text: str) -> None:
     """In the app now; by e-mail and Slack through the worker once the write commits."""
     from waypoint.integrations.tasks import kpi_alert
 
-    if kpi.owner_id is not None:
-        transaction.on_commit(lambda: kpi_alert(kpi.pk, text))
-    if kpi.owner_id is not None:
-        Alert.objects.create(
-            workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]
-        )
+    if kpi.owner_id is None:
+        return
+    transaction.on_commit(lambda: kpi_alert(kpi.pk, text))
+    Alert.objects.create(
+        workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]
+    )
 
 
 @transaction.atomic
