@@ -22,6 +22,7 @@ from waypoint.okrs import services as okr_services
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, User, Workspace
+from waypoint.workspaces.services import same_workspace
 
 from .models import Alert, Annotation, DataPoint, Deviation, Kpi, Process
 
@@ -45,12 +46,6 @@ KPI_FIELDS = {
     "serves",
     "template",
 }
-
-
-def _same_workspace(workspace: Workspace, field: str, *objs) -> None:
-    for obj in objs:
-        if obj is not None and obj.workspace_id != workspace.pk:
-            raise ValidationError({field: _("This belongs to another workspace.")})
 
 
 def _check_kpi(workspace: Workspace, values: dict) -> None:
@@ -83,7 +78,7 @@ def _check_kpi(workspace: Workspace, values: dict) -> None:
         }
         raise ValidationError({f: messages[f] for f in errors})
     for field in ("owner", "team", "process", "serves"):
-        _same_workspace(workspace, field, values.get(field))
+        same_workspace(workspace, field, values.get(field))
 
 
 @transaction.atomic
@@ -367,7 +362,7 @@ def deviation_respond(
 ) -> Deviation:
     if response not in Deviation.Response.values:
         raise ValidationError({"response": _("Choose one of the three responses.")})
-    _same_workspace(deviation.workspace, "owner", owner)
+    same_workspace(deviation.workspace, "owner", owner)
     fields = {"response": response, "note": note.strip()}
     if owner is not None:
         fields["owner"] = owner
@@ -408,7 +403,7 @@ def annotation_create(
         raise ValidationError({"text": _("Write the note.")})
     if kind not in Annotation.Kind.values:
         raise ValidationError({"kind": _("Unknown value.")})
-    _same_workspace(workspace, "kpi", kpi, key_result, author)
+    same_workspace(workspace, "kpi", kpi, key_result, author)
     annotation = Annotation.objects.create(
         workspace=workspace,
         kpi=kpi,
@@ -444,7 +439,7 @@ def kpi_promote(
 
     The key result tracks the KPI, starts from its latest value and aims at its target.
     """
-    _same_workspace(kpi.workspace, "cycle", cycle, objective, owner)
+    same_workspace(kpi.workspace, "cycle", cycle, objective, owner)
     periods = kpi_periods(kpi)
     current = periods[-1].value if periods else None
     target = kpi.target

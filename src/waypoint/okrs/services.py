@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from waypoint.integrations import services as webhooks
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
+from waypoint.workspaces.services import same_workspace
 
 from .models import (
     CheckIn,
@@ -31,12 +32,6 @@ from .models import (
     Retrospective,
 )
 from .validation import checkin_value_errors, kr_definition_errors
-
-
-def _same_workspace(workspace: Workspace, field: str, *objs) -> None:
-    for obj in objs:
-        if obj is not None and obj.workspace_id != workspace.pk:
-            raise ValidationError({field: _("This belongs to another workspace.")})
 
 
 def _check_fields(fields: dict, allowed: set[str]) -> None:
@@ -59,7 +54,7 @@ def _check_cycle(workspace: Workspace, name: str, start, end, parent, cycle=None
     if clash.exists():
         raise ValidationError({"name": _("A cycle with this name already exists.")})
     if parent is not None:
-        _same_workspace(workspace, "parent", parent)
+        same_workspace(workspace, "parent", parent)
         if cycle is not None and parent.pk == cycle.pk:
             raise ValidationError({"parent": _("A cycle cannot sit inside itself.")})
         if start < parent.start or end > parent.end:
@@ -172,7 +167,7 @@ def _unique_ref(cycle: Cycle, title: str, exclude_pk=None) -> str:
 def _check_parent(objective: Objective | None, workspace: Workspace, parent: Objective | None):
     if parent is None:
         return
-    _same_workspace(workspace, "parent", parent)
+    same_workspace(workspace, "parent", parent)
     node = parent
     while node is not None:
         if objective is not None and node.pk == objective.pk:
@@ -191,9 +186,9 @@ def _check_objective_fields(workspace: Workspace, fields: dict) -> None:
         raise ValidationError({"kind": _("Unknown kind.")})
     if "status" in fields and fields["status"] not in Objective.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
-    _same_workspace(workspace, "owner", fields.get("owner"))
-    _same_workspace(workspace, "cycle", fields.get("cycle"))
-    _same_workspace(workspace, "teams", *fields.get("teams", ()))
+    same_workspace(workspace, "owner", fields.get("owner"))
+    same_workspace(workspace, "cycle", fields.get("cycle"))
+    same_workspace(workspace, "teams", *fields.get("teams", ()))
 
 
 @transaction.atomic
@@ -298,7 +293,7 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
 @transaction.atomic
 def objective_move(*, objective: Objective, cycle: Cycle, actor: User | None) -> Objective:
     """Move an objective to another cycle; its key results and check-ins go with it."""
-    _same_workspace(objective.workspace, "cycle", cycle)
+    same_workspace(objective.workspace, "cycle", cycle)
     fields = {"cycle": cycle}
     if Objective.objects.filter(cycle=cycle, ref=objective.ref).exclude(pk=objective.pk).exists():
         fields["ref"] = _unique_ref(cycle, objective.ref, exclude_pk=objective.pk)
@@ -374,9 +369,9 @@ def _check_kr(workspace: Workspace, values: dict) -> None:
             raise ValidationError(errors)
     elif values["weight"] is None or values["weight"] <= 0:
         raise ValidationError({"weight": _("The weight must be greater than 0.")})
-    _same_workspace(workspace, "owner", values.get("owner"))
-    _same_workspace(workspace, "team", values.get("team"))
-    _same_workspace(workspace, "kpi", values.get("kpi"))
+    same_workspace(workspace, "owner", values.get("owner"))
+    same_workspace(workspace, "team", values.get("team"))
+    same_workspace(workspace, "kpi", values.get("kpi"))
 
 
 @transaction.atomic
@@ -485,7 +480,7 @@ def checkin_create(
         errors["confidence"] = _("Unknown confidence.")
     if errors:
         raise ValidationError(errors)
-    _same_workspace(key_result.workspace, "author", author)
+    same_workspace(key_result.workspace, "author", author)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
         key_result=key_result,
@@ -535,7 +530,7 @@ def initiative_create(
         raise ValidationError({"title": _("An initiative needs a title.")})
     if status not in Initiative.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
-    _same_workspace(key_result.workspace, "owner", owner)
+    same_workspace(key_result.workspace, "owner", owner)
     initiative = Initiative.objects.create(
         workspace=key_result.workspace,
         key_result=key_result,
@@ -560,7 +555,7 @@ def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -
         raise ValidationError({"status": _("Unknown status.")})
     if "title" in fields and not fields["title"].strip():
         raise ValidationError({"title": _("An initiative needs a title.")})
-    _same_workspace(initiative.workspace, "owner", fields.get("owner"))
+    same_workspace(initiative.workspace, "owner", fields.get("owner"))
     return audit.save_changes(
         initiative,
         actor=actor,
@@ -591,7 +586,7 @@ def comment_create(
 ) -> Comment:
     if not body.strip():
         raise ValidationError({"body": _("Write something first.")})
-    _same_workspace(objective.workspace, "author", author)
+    same_workspace(objective.workspace, "author", author)
     comment = Comment.objects.create(
         workspace=objective.workspace, objective=objective, author=author, body=body.strip()
     )
@@ -745,7 +740,7 @@ def objective_carry_over(
     Each key result starts from its current value; the target stays. The new objective
     remembers where it came from, and aligns where the old one did.
     """
-    _same_workspace(objective.workspace, "cycle", cycle)
+    same_workspace(objective.workspace, "cycle", cycle)
     if cycle.pk == objective.cycle_id:
         raise ValidationError({"cycle": _("Choose another cycle to carry over into.")})
     ref = (
@@ -805,7 +800,7 @@ def initiative_to_objective(
     *, initiative: Initiative, cycle: Cycle, actor: User | None
 ) -> Objective:
     """Seed 001: the initiatives of a cycle form the basis of the next set of OKRs."""
-    _same_workspace(initiative.workspace, "cycle", cycle)
+    same_workspace(initiative.workspace, "cycle", cycle)
     source = initiative.key_result.objective
     return objective_create(
         workspace=initiative.workspace,

@@ -13,6 +13,13 @@ from . import audit
 from .models import Invitation, Member, Role, Team, User, Workspace
 
 
+def same_workspace(workspace: Workspace, field: str, *objs) -> None:
+    """Refuse records of another workspace, naming the field that holds them."""
+    for obj in objs:
+        if obj is not None and obj.workspace_id != workspace.pk:
+            raise ValidationError({field: _("This belongs to another workspace.")})
+
+
 @transaction.atomic
 def workspace_create(
     *, name: str, slug: str | None = None, owner: User | None = None, actor: User | None
