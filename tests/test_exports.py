@@ -1,7 +1,10 @@
-"""Exports of a cycle (CSV, XLSX, YAML, JSON) and present mode."""
+"""Exports of a cycle (CSV, XLSX, YAML, JSON, PDF) and present mode."""
 
 import csv
 import io
+import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -9,6 +12,7 @@ import pytest
 
 from waypoint.okrs import exports
 from waypoint.okrs import services as okr
+from waypoint.workspaces import services as ws_services
 
 
 @pytest.mark.parametrize(
@@ -47,7 +51,7 @@ def test_csv_and_xlsx_downloads(client, owner_user, nasty, quarter):
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["C2"].value == "'=cmd|' /C calc'!A0" and sheet["K2"].value == 0
     assert client.get(f"/w/acme/cycles/{quarter.pk}/export/yaml/").status_code == 200
-    assert client.get(f"/w/acme/cycles/{quarter.pk}/export/pdf/").status_code == 404
+    assert client.get(f"/w/acme/cycles/{quarter.pk}/export/docx/").status_code == 404
 
 
 def test_okr_file_exports_are_for_admins(client, teammate, quarter, nasty):
@@ -56,22 +60,24 @@ def test_okr_file_exports_are_for_admins(client, teammate, quarter, nasty):
     assert client.get(f"/w/acme/cycles/{quarter.pk}/export/json/").status_code == 403
 
 
-def test_the_cli_exports_csv_and_xlsx(tmp_path):
-    env_dir = tmp_path / "d"
+@pytest.fixture
+def cli(tmp_path):
+    """Runs ``waypoint`` in a fresh data directory with one imported cycle of workspace acme."""
     okrs = tmp_path / "okrs.yaml"
     okrs.write_text(
         "workspace: acme\ncycle: {name: Q1, start: 2026-01-01, end: 2026-03-31}\n"
         "objectives:\n  - title: Customers love us\n    key_results:\n"
         "      - {title: NPS from 55 to 66, start: 55, target: 66}\n"
+        "  - title: Клиенты рекомендуют нас друзьям\n    key_results:\n"
+        "      - {title: Доля рекомендаций с 10 до 25, start: 10, target: 25, unit: '%'}\n",
+        encoding="utf-8",
     )
-    import os
-
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "WAYPOINT_WORKER_IMMEDIATE")
     }
-    env["WAYPOINT_DATA_DIR"] = str(env_dir)
+    env["WAYPOINT_DATA_DIR"] = str(tmp_path / "d")
 
     def run(*args):
         return subprocess.run(
@@ -79,13 +85,178 @@ def test_the_cli_exports_csv_and_xlsx(tmp_path):
         )
 
     assert run("import", str(okrs)).returncode == 0
-    out = run("export", "--workspace", "acme", "--format", "csv")
+    return run
+
+
+def test_the_cli_exports_csv_and_xlsx(cli, tmp_path):
+    out = cli("export", "--workspace", "acme", "--format", "csv")
     assert out.returncode == 0 and "NPS from 55 to 66" in out.stdout.decode()
     target = tmp_path / "okrs.xlsx"
     assert (
-        run("export", "--workspace", "acme", "--format", "xlsx", "-o", str(target)).returncode == 0
+        cli("export", "--workspace", "acme", "--format", "xlsx", "-o", str(target)).returncode == 0
     )
     assert target.read_bytes()[:2] == b"PK"
+
+
+def test_the_cli_writes_a_cycle_pdf_to_a_file_and_only_to_a_file(cli, tmp_path):
+    target = tmp_path / "q1.pdf"
+    out = cli(
+        "export", "--workspace", "acme", "--format", "pdf", "--cycle", "Q1", "-o", str(target)
+    )
+    assert out.returncode == 0, out.stderr.decode()
+    text = pdf_text(target.read_bytes(), tmp_path)
+    assert "Customers love us" in text and "Доля рекомендаций с 10 до 25" in text
+    refused = cli("export", "--workspace", "acme", "--format", "pdf")
+    assert refused.returncode == 2 and b"-o FILE" in refused.stderr and refused.stdout == b""
+    missing = cli("export", "--workspace", "acme", "--format", "pdf", "--cycle", "Q9", "-o", "x")
+    assert missing.returncode == 2 and b"Q9" in missing.stderr
+
+
+# --- The printable cycle -----------------------------------------------------------------------
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    """The text of a PDF as poppler's pdftotext reads it, with lines joined (a title may wrap)."""
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is missing: .ci/run installs poppler-utils")
+        pytest.skip("pdftotext (poppler-utils) is needed")
+    assert data[:5] == b"%PDF-"
+    path = tmp_path / "cycle.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def printed(workspace, quarter, owner, teammate, objective, key_result):
+    """The quarter with a company objective, a Russian and a Chinese team objective, a private
+    objective of the owner's and an archived one."""
+    team = ws_services.team_create(workspace=workspace, name="Продажи", actor=None)
+    ru = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Клиенты рекомендуют нас друзьям",
+        level="team",
+        owner=teammate,
+        teams=[team],
+        actor=None,
+    )
+    okr.key_result_create(
+        objective=ru,
+        title="Доля рекомендаций с 10 до 25",
+        start=10,
+        target=25,
+        unit="%",
+        actor=None,
+    )
+    zh = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="客户喜欢我们的服务",
+        level="team",
+        teams=[team],
+        actor=None,
+    )
+    okr.key_result_create(objective=zh, title="满意度从70提高到85", start=70, target=85, actor=None)
+    okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Quietly replace the CRM",
+        owner=owner,
+        private=True,
+        actor=None,
+    )
+    old = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Retired idea", owner=owner, actor=None
+    )
+    okr.objective_archive(objective=old, actor=None)
+    okr.checkin_create(
+        key_result=key_result, date=quarter.start, value=60, confidence="at_risk", actor=None
+    )
+    return quarter
+
+
+def test_the_cycle_pdf_prints_objectives_and_key_results_in_any_script(
+    client, owner_user, printed, tmp_path
+):
+    client.force_login(owner_user)
+    response = client.get(f"/w/acme/cycles/{printed.pk}/export/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="acme-2026-q1.pdf"'
+    text = pdf_text(response.content, tmp_path)
+    assert "Acme" in text and "2026-Q1" in text
+    assert "Customers love our onboarding" in text
+    assert "Raise NPS of new customers from 55 to 66" in text and "At risk" in text
+    assert "Клиенты рекомендуют нас друзьям" in text and "Продажи" in text
+    assert "Доля рекомендаций с 10 до 25" in text
+    assert "客户喜欢我们的服务" in text
+    assert "Quietly replace the CRM" in text  # the owner may see it
+    assert "Retired idea" not in text
+    assert re.search(r"\b1 ?/ ?1\b", text)  # the page number in the footer
+
+
+def test_the_cycle_pdf_leaves_out_someone_elses_private_objective(
+    client, teammate, printed, tmp_path
+):
+    client.force_login(teammate.user)
+    response = client.get(f"/w/acme/cycles/{printed.pk}/export/pdf/")
+    text = pdf_text(response.content, tmp_path)
+    assert "Клиенты рекомендуют нас друзьям" in text
+    assert "Quietly replace the CRM" not in text
+
+
+def test_another_workspaces_cycle_pdf_is_a_404(client, owner_user, other_workspace, printed):
+    from waypoint.okrs.models import Cycle
+
+    rival = okr.cycle_create(
+        workspace=other_workspace,
+        name="Rival Q1",
+        start=printed.start,
+        end=printed.end,
+        actor=None,
+    )
+    client.force_login(owner_user)
+    assert client.get(f"/w/acme/cycles/{rival.pk}/export/pdf/").status_code == 404
+    assert client.get(f"/w/rival/cycles/{printed.pk}/export/pdf/").status_code == 404
+    assert Cycle.objects.count() == 2
+
+
+def test_the_cycle_pdf_does_the_same_queries_for_2_and_20_objectives(
+    client, owner_user, workspace, quarter, owner, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = ws_services.team_create(workspace=workspace, name="Support", actor=None)
+
+    def grow(n):
+        for i in range(n):
+            o = okr.objective_create(
+                workspace=workspace,
+                cycle=quarter,
+                title=f"O{i}",
+                level="team",
+                owner=owner,
+                teams=[team],
+                actor=None,
+            )
+            for j in range(2):
+                kr = okr.key_result_create(
+                    objective=o, title=f"KR{i}.{j}", start=0, target=10, owner=owner, actor=None
+                )
+                okr.checkin_create(key_result=kr, date=quarter.start, value=j, actor=None)
+
+    client.force_login(owner_user)
+    url = f"/w/acme/cycles/{quarter.pk}/export/pdf/"
+    grow(2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(18)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
 
 
 def test_present_mode_has_a_slide_per_objective(client, owner_user, objective, key_result, quarter):

@@ -153,3 +153,90 @@ def test_a_member_sets_preferences(client, teammate, workspace):
     client.post("/w/acme/notifications/", {"reminders": "on", "email": "on"})
     prefs = NotificationPrefs.objects.get(member=teammate)
     assert prefs.reminders and prefs.email and not prefs.slack and not prefs.digest
+
+
+def test_the_digest_reaches_slack_with_the_teams_content(team_setup, workspace, owner, mailoutbox):
+    from waypoint.kpis import services as kpis
+
+    okr.objective_update(
+        objective=team_setup["objective"], title="Support <delights> & wows", actor=None
+    )
+    okr.checkin_create(
+        key_result=team_setup["stale"], date=MONDAY, value=7, confidence="off_track", actor=None
+    )
+    kpi = kpis.kpi_create(
+        workspace=workspace,
+        actor=None,
+        name="Backlog",
+        direction="lower_is_better",
+        warning=50,
+        critical=80,
+        team=team_setup["team"],
+        frequency="daily",
+        aggregation="last",
+    )
+    kpis.data_points_record(kpi=kpi, rows=[(MONDAY, 90)], actor=None)
+    receiver = Receiver()
+    try:
+        ws_services.workspace_update(
+            workspace=workspace, slack_webhook_url=receiver.url, actor=None
+        )
+        assert n.weekly_digest(workspace, MONDAY) == 1
+        (text,) = [json.loads(body)["text"] for _headers, body in receiver.requests]
+    finally:
+        receiver.close()
+    assert text.startswith("*Weekly digest: Support*")
+    assert "Support &lt;delights&gt; &amp; wows" in text and "<delights>" not in text
+    assert "First reply from 8 to 2 hours (Off track)" in text and "Backlog (critical)" in text
+    assert "CSAT from 80 to 90" not in text  # on track: not a risk
+    # E-mail is on by default too, with the same content.
+    (mail,) = [m for m in mailoutbox if "digest" in m.subject.lower()]
+    assert "Support <delights> & wows" in mail.body and "Backlog (critical)" in mail.body
+
+
+def test_a_lead_with_slack_off_gets_the_digest_by_mail_only(
+    team_setup, workspace, owner, mailoutbox
+):
+    NotificationPrefs.objects.create(member=owner, slack=False)
+    receiver = Receiver()
+    try:
+        ws_services.workspace_update(
+            workspace=workspace, slack_webhook_url=receiver.url, actor=None
+        )
+        assert n.weekly_digest(workspace, MONDAY) == 1
+        assert receiver.requests == []
+    finally:
+        receiver.close()
+    assert [m.to for m in mailoutbox if "digest" in m.subject.lower()] == [[owner.user.email]]
+
+
+def test_a_lead_with_email_off_gets_the_digest_in_slack_only(
+    team_setup, workspace, owner, mailoutbox
+):
+    NotificationPrefs.objects.create(member=owner, email=False)
+    receiver = Receiver()
+    try:
+        ws_services.workspace_update(
+            workspace=workspace, slack_webhook_url=receiver.url, actor=None
+        )
+        assert n.weekly_digest(workspace, MONDAY) == 1
+        assert len(receiver.requests) == 1
+    finally:
+        receiver.close()
+    assert not [m for m in mailoutbox if "digest" in m.subject.lower()]
+
+
+def test_the_slack_digest_goes_out_once_a_week(team_setup, workspace, owner, mailoutbox):
+    monday_nine = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    receiver = Receiver()
+    try:
+        ws_services.workspace_update(
+            workspace=workspace, slack_webhook_url=receiver.url, actor=None
+        )
+        assert n.run_weekly(monday_nine)["digest"] == 1
+        digests = [r for r in receiver.requests if b"Weekly digest" in r[1]]
+        assert len(digests) == 1
+        assert n.run_weekly(monday_nine) == {"reminders": 0, "digest": 0}
+        assert [r for r in receiver.requests if b"Weekly digest" in r[1]] == digests
+    finally:
+        receiver.close()

@@ -100,12 +100,35 @@ def kr_of(world, name, i=0):
     return world["objs"][name].key_results.order_by("position")[i]
 
 
+def png_upload():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), (13, 148, 136)).save(out, format="PNG")
+    return SimpleUploadedFile("logo.png", out.getvalue(), content_type="image/png")
+
+
+def with_logo(world, path):
+    ws_services.workspace_set_logo(workspace=world["ws"], image=png_upload().read(), actor=None)
+    return path
+
+
+def dashboard_link(world):
+    from waypoint.reports import services as reports
+
+    return reports.dashboard_link_create(workspace=world["ws"], days=7, actor=None)
+
+
 # (name, method, path builder, POST data builder, roles allowed)
 CASES = [
     ("home", "get", lambda w: "/w/acme/", None, READ),
     ("overview current", "get", lambda w: "/w/acme/overview/", None, READ),
     ("overview", "get", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/", None, READ),
     ("tree", "get", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/tree/", None, READ),
+    ("cycle pdf", "get", lambda w: f"/w/acme/cycles/{w['cycle'].pk}/export/pdf/", None, READ),
     ("objective", "get", lambda w: f"/w/acme/objectives/{w['objs']['theirs'].pk}/", None, READ),
     ("cycles", "get", lambda w: "/w/acme/cycles/", None, READ),
     ("teams", "get", lambda w: "/w/acme/teams/", None, READ),
@@ -481,6 +504,36 @@ CASES = [
         lambda w: f"/w/acme/settings/teams/{w['team'].pk}/delete/",
         lambda w: {},
         ADMINS,
+    ),
+    (
+        "upload logo",
+        "post",
+        lambda w: "/w/acme/settings/logo/",
+        lambda w: {"logo": png_upload()},
+        ADMINS,
+    ),
+    (
+        "remove logo",
+        "post",
+        lambda w: with_logo(w, "/w/acme/settings/logo/"),
+        lambda w: {"remove": "1"},
+        ADMINS,
+    ),
+    ("logo image", "get", lambda w: with_logo(w, "/w/acme/logo.png"), None, READ),
+    ("reports", "get", lambda w: "/w/acme/reports/", None, READ),
+    (
+        "share dashboard",
+        "post",
+        lambda w: "/w/acme/reports/dashboard-links/",
+        lambda w: {"days": "7"},
+        WRITE_ANY,
+    ),
+    (
+        "revoke dashboard link",
+        "post",
+        lambda w: f"/w/acme/share-links/{dashboard_link(w).pk}/revoke/",
+        lambda w: {},
+        WRITE_ANY,
     ),
 ]
 

@@ -68,6 +68,8 @@ def cmd_export(args) -> int:
     if ws is None:
         print(f"No workspace {args.workspace!r}.", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.format == "pdf":
+        return _export_pdf(ws, args)
     if args.format in ("csv", "xlsx"):
         from waypoint.okrs import exports
         from waypoint.okrs.models import Cycle
@@ -97,6 +99,35 @@ def cmd_export(args) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _export_pdf(ws, args) -> int:
+    """One cycle (the named one, else the current one, else the latest) as a PDF file in the
+    workspace's language; like the other CLI exports, everything in it, private included."""
+    from django.utils import translation
+
+    from waypoint.okrs import exports, selectors
+    from waypoint.okrs.models import Cycle
+    from waypoint.workspaces.web import workspace_today
+
+    if not args.output:
+        print("a PDF is binary: give the file to write with -o FILE", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cycles = Cycle.objects.filter(workspace=ws)
+    if args.cycle:
+        cycle = cycles.filter(name=args.cycle).first()
+    else:
+        cycle = selectors.current_cycle(ws) or cycles.order_by("-start").first()
+    if cycle is None:
+        what = f"no cycle named {args.cycle!r}" if args.cycle else "no cycle"
+        print(f"workspace {ws.slug!r} has {what}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with translation.override(ws.language):
+        data = exports.to_pdf(
+            cycle, selectors.objectives_of_cycle(ws, cycle), today=workspace_today(ws)
+        )
+    Path(args.output).write_bytes(data)
     return EXIT_OK
 
 
@@ -272,8 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a workspace's OKRs")
     p.add_argument("--workspace", required=True, help="workspace slug")
-    p.add_argument("--format", choices=["yaml", "json", "csv", "xlsx"], default="yaml")
-    p.add_argument("--cycle", help="only this cycle (default: every cycle)")
+    p.add_argument("--format", choices=["yaml", "json", "csv", "xlsx", "pdf"], default="yaml")
+    p.add_argument(
+        "--cycle", help="only this cycle (default: every cycle; for pdf, the current cycle)"
+    )
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_export)
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "waypoint.coach",
     "waypoint.integrations",
     "waypoint.reports",
+    "waypoint.imports",
 ]
 
 MIDDLEWARE = [

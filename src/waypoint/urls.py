@@ -50,6 +50,7 @@ urlpatterns = [
     path("w/<slug:slug>/", include("waypoint.coach.urls")),
     path("w/<slug:slug>/", include("waypoint.integrations.urls")),
     path("w/<slug:slug>/", include("waypoint.reports.urls")),
+    path("w/<slug:slug>/", include("waypoint.imports.urls")),
     path("share/<str:token>/", report_views.shared, name="shared_report"),
     path("share/<str:token>/pdf/", report_views.shared_pdf, name="shared_report_pdf"),
 ]

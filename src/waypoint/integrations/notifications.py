@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import logging
 import urllib.request
-import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,8 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from waypoint.kpis.models import Deviation
+from waypoint.lib import scoring
 from waypoint.okrs import selectors as okr_selectors
-from waypoint.okrs.models import KeyResult, Objective
+from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from waypoint.workspaces.models import Member, Team, Workspace
 
 from .models import NotificationPrefs, NotificationRun
@@ -34,10 +35,7 @@ def prefs(member: Member) -> NotificationPrefs:
 
 
 def local_now(workspace: Workspace, now: dt.datetime) -> dt.datetime:
-    try:
-        return now.astimezone(zoneinfo.ZoneInfo(workspace.time_zone))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return now
+    return now.astimezone(workspace.zone)
 
 
 def post_slack(url: str, text: str) -> int:
@@ -142,8 +140,84 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
     return sent
 
 
+@dataclass
+class TeamDigest:
+    """What a team lead reads each Monday, built once and written for e-mail and for Slack."""
+
+    team: Team
+    cycle: Cycle
+    progress: float
+    objectives: list[tuple[str, float]]  # title, score
+    risky: list[tuple[str, str]]  # key result title, confidence label
+    breaches: list[tuple[str, str]]  # KPI name, level
+
+
+def team_digest(team: Team, cycle: Cycle, scores) -> TeamDigest:
+    objectives = list(
+        Objective.objects.filter(cycle=cycle, teams=team)
+        .exclude(status=Objective.Status.ARCHIVED)
+        .order_by("position", "id")
+    )
+    risky = okr_selectors.with_current_value(
+        KeyResult.objects.filter(objective__in=objectives).order_by("objective__position", "id")
+    ).filter(current_confidence__in=["at_risk", "off_track"])
+    confidence = dict(CheckIn.Confidence.choices)
+    breaches = Deviation.objects.filter(kpi__team=team, closed_on__isnull=True).select_related(
+        "kpi"
+    )
+    return TeamDigest(
+        team=team,
+        cycle=cycle,
+        progress=scoring.weighted_mean(
+            (scores.objective_progress.get(o.pk, 0.0), 1) for o in objectives
+        ),
+        objectives=[(o.title, scores.objective.get(o.pk, 0.0)) for o in objectives],
+        risky=[(kr.title, str(confidence[kr.current_confidence])) for kr in risky],
+        breaches=[(d.kpi.name, d.level) for d in breaches],
+    )
+
+
+def digest_text(d: TeamDigest) -> str:
+    """The digest as plain text for e-mail."""
+    lines = [
+        _("Objectives of %(team)s in %(cycle)s:") % {"team": d.team.name, "cycle": d.cycle.name}
+    ]
+    lines += [f"- {title}: {score:.1f}" for title, score in d.objectives]
+    lines.append(_("At risk or off track:"))
+    lines += [f"- {title}" for title, _conf in d.risky] or ["-"]
+    lines.append(_("KPIs outside their thresholds:"))
+    lines += [f"- {name} ({level})" for name, level in d.breaches] or ["-"]
+    return "\n".join(lines)
+
+
+def slack_escape(text: str) -> str:
+    """Slack reads &, < and > as markup: user text must carry them as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def digest_slack(d: TeamDigest) -> str:
+    """The digest in Slack mrkdwn: a bold heading, then the same three lists."""
+    e = slack_escape
+    lines = [
+        "*"
+        + e(_("Weekly digest: %(team)s") % {"team": d.team.name})
+        + "* · "
+        + e(d.cycle.name)
+        + " · "
+        + e(_("progress %(progress)s%%") % {"progress": round(d.progress * 100)}),
+        "*" + e(_("Objectives")) + "*",
+    ]
+    lines += [f"• {e(title)}: {score:.1f}" for title, score in d.objectives] or ["–"]
+    lines.append("*" + e(_("At risk or off track:")) + "*")
+    lines += [f"• {e(title)} ({e(conf)})" for title, conf in d.risky] or ["–"]
+    lines.append("*" + e(_("KPIs outside their thresholds:")) + "*")
+    lines += [f"• {e(name)} ({e(level)})" for name, level in d.breaches] or ["–"]
+    return "\n".join(lines)
+
+
 def weekly_digest(workspace: Workspace, today: dt.date) -> int:
-    """Each team lead: the team's objectives' progress, at-risk key results, KPI breaches."""
+    """Each team lead: the team's objectives' progress, at-risk key results, KPI breaches;
+    by e-mail and in the workspace's Slack, as the lead's preferences say."""
     cycle = okr_selectors.current_cycle(workspace)
     if cycle is None:
         return 0
@@ -153,27 +227,20 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
         "lead__user"
     ):
         p = prefs(team.lead)
-        if not (p.digest and p.email):
+        by_mail = p.digest and p.email
+        by_slack = p.digest and p.slack and bool(workspace.slack_webhook_url)
+        if not (by_mail or by_slack):
             continue
-        objectives = Objective.objects.filter(cycle=cycle, teams=team).exclude(
-            status=Objective.Status.ARCHIVED
-        )
-        risky = okr_selectors.with_current_value(
-            KeyResult.objects.filter(objective__in=objectives)
-        ).filter(current_confidence__in=["at_risk", "off_track"])
-        breaches = Deviation.objects.filter(kpi__team=team, closed_on__isnull=True)
         with translation.override(workspace.language):
-            lines = [
-                _("Objectives of %(team)s in %(cycle)s:") % {"team": team.name, "cycle": cycle.name}
-            ]
-            lines += [f"- {o.title}: {scores.objective.get(o.pk, 0):.1f}" for o in objectives]
-            lines.append(_("At risk or off track:"))
-            lines += [f"- {kr.title}" for kr in risky] or ["-"]
-            lines.append(_("KPIs outside their thresholds:"))
-            lines += [f"- {d.kpi.name} ({d.level})" for d in breaches.select_related("kpi")] or [
-                "-"
-            ]
-            _mail(team.lead, _("Weekly digest: %(team)s") % {"team": team.name}, "\n".join(lines))
+            digest = team_digest(team, cycle, scores)
+            if by_mail:
+                _mail(
+                    team.lead,
+                    _("Weekly digest: %(team)s") % {"team": team.name},
+                    digest_text(digest),
+                )
+            if by_slack:
+                _slack(workspace, digest_slack(digest))
         sent += 1
     return sent
 

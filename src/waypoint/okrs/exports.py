@@ -1,11 +1,19 @@
-"""A cycle as a table: CSV and XLSX for spreadsheets, safe against formula injection."""
+"""A cycle as a table (CSV and XLSX for spreadsheets, safe against formula injection) and as
+a printable document (PDF)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from waypoint.lib import scoring
+from waypoint.lib.pdf import html_to_pdf
+from waypoint.workspaces.models import Team
 
 from . import selectors
 from .models import Cycle, Objective
@@ -109,3 +117,59 @@ def to_xlsx(rows: list[dict], title: str = "OKRs") -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- The printable cycle ----------------------------------------------------------------------
+
+
+def cycle_document(cycle: Cycle, objectives: QuerySet[Objective], *, today: dt.date) -> dict:
+    """What the printed cycle shows: its score, then the objectives grouped as on the overview
+    (company, each team, people), each with its key results.
+
+    ``objectives`` is a queryset like ``selectors.objectives_with_details`` (visibility already
+    applied, key results prefetched); the queries do not grow with the number of objectives.
+    """
+    ws = cycle.workspace
+    objectives = objectives.filter(cycle=cycle).exclude(status=Objective.Status.ARCHIVED)
+    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), today)
+    company, team_groups, no_team, individual = selectors.group_rows(
+        rows, Team.objects.filter(workspace=ws)
+    )
+    groups = [
+        (_("Company"), company),
+        *[(team.name, team_rows) for team, team_rows in team_groups],
+        (_("Teams (no team set)"), no_team),
+        (_("Individuals"), individual),
+    ]
+    # A cross-team objective sits under each of its teams, as on the overview; it is printed
+    # in full once, then as one line that says where its key results are.
+    first_seen: dict[int, str] = {}
+    sections = []
+    for title, group in groups:
+        entries = []
+        for row in group:
+            entries.append({"row": row, "shown_under": first_seen.get(row.objective.pk)})
+            first_seen.setdefault(row.objective.pk, title)
+        if entries:
+            sections.append({"title": title, "entries": entries})
+    # The cycle's score is the company's, as on the overview; without company objectives,
+    # that of every objective shown.
+    basis = company or rows
+    return {
+        "ws": ws,
+        "cycle": cycle,
+        "today": today,
+        "sections": sections,
+        "company_basis": bool(company),
+        "score": scoring.weighted_mean((r.score, 1) for r in basis) if basis else None,
+        "progress": scoring.weighted_mean((r.progress, 1) for r in basis) if basis else None,
+        "expected": scoring.expected_progress(cycle.start, cycle.end, today),
+        "objective_count": len(rows),
+        "kr_count": sum(len(r.krs) for r in rows),
+    }
+
+
+def to_pdf(cycle: Cycle, objectives: QuerySet[Objective], *, today: dt.date) -> bytes:
+    """The cycle as an A4 PDF, in the active language."""
+    html = render_to_string("okrs/cycle_print.html", cycle_document(cycle, objectives, today=today))
+    return html_to_pdf(html)

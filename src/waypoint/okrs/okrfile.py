@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -317,8 +317,15 @@ def import_documents(
     workspace_slug: str | None = None,
     actor: User | None = None,
     filename: str = "<input>",
+    partial: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Write the documents in one transaction; a second import of the same file is a no-op."""
+    """Write the documents in one transaction; a second import of the same file is a no-op.
+
+    ``partial`` (a spreadsheet's rows) leaves alone what a document cannot say: the order
+    of objectives and key results, and the alignment of an objective without ``aligns_to``.
+    ``progress`` hears how many objectives are done.
+    """
     from waypoint.workspaces.models import AuditEntry
 
     slug = workspace_slug or next((d.workspace for d in docs if d.workspace), None)
@@ -332,7 +339,7 @@ def import_documents(
         if ws is None:
             name = next((d.workspace_name for d in docs if d.workspace_name), None)
             ws = ws_services.workspace_create(name=name or slug, slug=slug, actor=actor)
-        importer = _Importer(ws, actor, filename)
+        importer = _Importer(ws, actor, filename, partial=partial, progress=progress)
         result = ImportResult(workspace=ws)
         for doc in docs:
             result.cycles.append(importer.import_document(doc))
@@ -343,10 +350,20 @@ def import_documents(
 
 
 class _Importer:
-    def __init__(self, workspace: Workspace, actor: User | None, filename: str):
+    def __init__(
+        self,
+        workspace: Workspace,
+        actor: User | None,
+        filename: str,
+        partial: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ):
         self.ws = workspace
         self.actor = actor
         self.filename = filename
+        self.partial = partial
+        self.progress = progress
+        self.done = 0
         self.errors: list[str] = []
         self.members: dict[str, Member] = {
             m.user.email.lower(): m
@@ -418,11 +435,17 @@ class _Importer:
                 if od.id:
                     fields["ref"] = od.id
                 obj = services.objective_update(objective=obj, actor=self.actor, **fields)
-            services.objective_update(objective=obj, position=i + 1, actor=self.actor)
+            if not self.partial:
+                services.objective_update(objective=obj, position=i + 1, actor=self.actor)
             made[i] = obj
             self.key_results(obj, od.key_results)
+            self.done += 1
+            if self.progress:
+                self.progress(self.done)
         refs = {od.id: made[i] for i, od in enumerate(doc.objectives) if od.id}
         for i, od in enumerate(doc.objectives):
+            if self.partial and "aligns_to" not in od.model_fields_set:
+                continue
             parent = self.resolve_parent(od.aligns_to, refs, doc, i)
             services.objective_update(objective=made[i], parent=parent, actor=self.actor)
         return cycle
@@ -488,7 +511,9 @@ class _Importer:
                 kr = services.key_result_create(
                     objective=obj, title=kd.title, actor=self.actor, **fields
                 )
-            services.key_result_update(key_result=kr, position=j + 1, actor=self.actor, **fields)
+            if not self.partial:
+                fields["position"] = j + 1
+            services.key_result_update(key_result=kr, actor=self.actor, **fields)
             seen = {
                 (c.date, c.value, c.confidence, c.comment)
                 for c in CheckIn.objects.filter(key_result=kr)

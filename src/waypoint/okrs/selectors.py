@@ -187,6 +187,25 @@ def rows_for(
     return rows
 
 
+def group_rows(rows: list[ObjectiveRow], teams: Iterable) -> tuple:
+    """Company, then every team (cross-team objectives under each of their teams), then people:
+    ``(company, [(team, rows)], rows of team objectives without a team, individual)``."""
+    company = [r for r in rows if r.objective.level == Objective.Level.COMPANY]
+    individual = [r for r in rows if r.objective.level == Objective.Level.INDIVIDUAL]
+    by_team: dict[int, list[ObjectiveRow]] = {}
+    no_team = []
+    for r in rows:
+        if r.objective.level != Objective.Level.TEAM:
+            continue
+        team_list = list(r.objective.teams.all())
+        for t in team_list:
+            by_team.setdefault(t.pk, []).append(r)
+        if not team_list:
+            no_team.append(r)
+    team_groups = [(t, by_team[t.pk]) for t in teams if by_team.get(t.pk)]
+    return company, team_groups, no_team, individual
+
+
 def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Objective]:
     """Visible objectives with owners, teams, cycle and key results (current values)."""
     krs = with_current_value(KeyResult.objects.select_related("owner__user", "team")).order_by(

@@ -246,31 +246,15 @@ def _filtered_rows(request, cycle, form):
     return rows
 
 
-def group_rows(rows, teams):
-    """Company, then every team (cross-team objectives under each of their teams), then people."""
-    company = [r for r in rows if r.objective.level == Objective.Level.COMPANY]
-    individual = [r for r in rows if r.objective.level == Objective.Level.INDIVIDUAL]
-    by_team = defaultdict(list)
-    no_team = []
-    for r in rows:
-        if r.objective.level != Objective.Level.TEAM:
-            continue
-        team_list = list(r.objective.teams.all())
-        for t in team_list:
-            by_team[t.pk].append(r)
-        if not team_list:
-            no_team.append(r)
-    team_groups = [(t, by_team[t.pk]) for t in teams if by_team.get(t.pk)]
-    return company, team_groups, no_team, individual
-
-
 @workspace_view()
 def overview(request, pk):
     ws = request.workspace
     cycle = _cycle_or_current(request, pk)
     form = OverviewFilterForm(request.GET or None, workspace=ws)
     rows = _filtered_rows(request, cycle, form)
-    company, team_groups, no_team, individual = group_rows(rows, Team.objects.filter(workspace=ws))
+    company, team_groups, no_team, individual = selectors.group_rows(
+        rows, Team.objects.filter(workspace=ws)
+    )
     review = coach_selectors.cycle_review(ws, cycle, member=request.member)
     context = {
         "review": review,
@@ -889,8 +873,8 @@ def objective_rows_for(request, **filters):
 
 @workspace_view()
 def cycle_export(request, pk, fmt):
-    """The cycle for a spreadsheet (CSV, XLSX: what the member may see) or as an OKR file
-    (YAML, JSON: the whole cycle, so for admins)."""
+    """The cycle for a spreadsheet (CSV, XLSX) or to print (PDF): what the member may see;
+    or as an OKR file (YAML, JSON: the whole cycle, so for admins)."""
     from django.http import HttpResponse
 
     from . import exports, okrfile
@@ -908,6 +892,12 @@ def cycle_export(request, pk, fmt):
                 exports.to_xlsx(rows, cycle.name),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
+    elif fmt == "pdf":
+        objectives = selectors.objectives_with_details(ws, request.member)
+        response = HttpResponse(
+            exports.to_pdf(cycle, objectives, today=workspace_today(ws)),
+            content_type="application/pdf",
+        )
     elif fmt in ("yaml", "json"):
         if not permissions.can_admin(request.member):
             raise PermissionDenied

@@ -15,9 +15,10 @@ class ReportAdmin(AuditedAdmin):
 
 @admin.register(ShareLink)
 class ShareLinkAdmin(AuditedAdmin):
-    list_display = ["report", "expires_at", "revoked_at"]
+    list_display = ["__str__", "kind", "expires_at", "revoked_at"]
+    list_select_related = ["report"]
     exclude = ["token"]
-    readonly_fields = ["workspace", "report", "created_at"]
+    readonly_fields = ["workspace", "kind", "report", "created_at"]
 
     def has_add_permission(self, request):
         return False

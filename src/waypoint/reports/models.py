@@ -32,10 +32,18 @@ class Report(models.Model):
 
 
 class ShareLink(models.Model):
-    """A read-only link to a report for people without an account: expiring, revocable."""
+    """A read-only link for people without an account, expiring and revocable: to a report,
+    or to the workspace's live dashboard (the current cycle and the KPIs, as they are now)."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        DASHBOARD = "dashboard", _("Live dashboard")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="share_links")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REPORT)
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
+    )
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -44,9 +52,17 @@ class ShareLink(models.Model):
     class Meta:
         verbose_name = _("share link")
         verbose_name_plural = _("share links")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="report", report__isnull=False)
+                | models.Q(kind="dashboard", report__isnull=True),
+                name="share_link_report_matches_kind",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.report} ({self.token[:6]}…)"
+        target = self.report if self.kind == self.Kind.REPORT else self.get_kind_display()
+        return f"{target} ({self.token[:6]}…)"
 
 
 class ReportSchedule(models.Model):

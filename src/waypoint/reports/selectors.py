@@ -101,7 +101,52 @@ def report_content(report: Report, *, svg: bool = False) -> dict:
     }
 
 
+def dashboard_cycle(ws, today) -> Cycle | None:
+    """The cycle the live dashboard shows: the one marked current, else the one around today."""
+    return (
+        okr_selectors.current_cycle(ws)
+        or Cycle.objects.filter(workspace=ws, start__lte=today, end__gte=today)
+        .order_by("end")
+        .first()
+    )
+
+
+def dashboard_content(ws, today) -> dict:
+    """The live dashboard of a share link, from current data: the cycle's objectives that are
+    neither private nor archived, and every KPI's recent periods. Queries: about ten, whatever
+    the number of objectives, key results, check-ins, KPIs or data points."""
+    from waypoint.kpis import selectors as kpi_selectors
+
+    cycle = dashboard_cycle(ws, today)
+    rows = []
+    if cycle is not None:
+        objectives = _krs_prefetched(
+            Objective.objects.filter(workspace=ws, cycle=cycle, private=False).exclude(
+                status=Objective.Status.ARCHIVED
+            )
+        )
+        order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
+        rows = okr_selectors.rows_for(objectives, okr_selectors.workspace_scores(ws), today)
+        rows.sort(key=lambda r: (order.get(r.objective.level, 3), r.objective.position))
+    kpis = kpi_selectors.board_rows(list(Kpi.objects.filter(workspace=ws).order_by("name")), today)
+    return {"cycle": cycle, "rows": rows, "kpis": kpis, "today": today}
+
+
+def active_links(ws, *, kind: str):
+    from django.utils import timezone
+
+    from .models import ShareLink
+
+    return ShareLink.objects.filter(
+        workspace=ws, kind=kind, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+
+
 def _with_krs(ws, objectives):
+    return _krs_prefetched(Objective.objects.filter(pk__in=[o.pk for o in objectives]))
+
+
+def _krs_prefetched(objectives):
     from django.db.models import Prefetch
 
     from waypoint.okrs.models import KeyResult
@@ -110,8 +155,7 @@ def _with_krs(ws, objectives):
         KeyResult.objects.select_related("owner__user")
     ).order_by("position", "id")
     return (
-        Objective.objects.filter(pk__in=[o.pk for o in objectives])
-        .select_related("cycle", "owner__user")
+        objectives.select_related("cycle", "owner__user")
         .prefetch_related("teams", Prefetch("key_results", queryset=krs))
         .order_by("cycle__start", "position")
     )

@@ -59,24 +59,49 @@ def report_update(*, report: Report, actor: User | None, **fields) -> Report:
     )
 
 
-@transaction.atomic
-def share_link_create(*, report: Report, days: int, actor: User | None) -> ShareLink:
+def _link_create(
+    *, workspace: Workspace, kind: str, report: Report | None, days: int, actor: User | None
+) -> ShareLink:
     if not 1 <= days <= 365:
         raise ValidationError({"days": _("A link lasts between 1 and 365 days.")})
     link = ShareLink.objects.create(
-        workspace=report.workspace,
+        workspace=workspace,
+        kind=kind,
         report=report,
         token=secrets.token_urlsafe(24),
         expires_at=timezone.now() + dt.timedelta(days=days),
     )
     audit.record(
-        workspace=report.workspace,
+        workspace=workspace,
         actor=actor,
         action="share_link.create",
         obj=link,
-        after={"report": report.pk, "expires_at": link.expires_at.isoformat()},
+        after={
+            "kind": kind,
+            "report": report.pk if report else None,
+            "expires_at": link.expires_at.isoformat(),
+        },
     )
     return link
+
+
+@transaction.atomic
+def share_link_create(*, report: Report, days: int, actor: User | None) -> ShareLink:
+    return _link_create(
+        workspace=report.workspace,
+        kind=ShareLink.Kind.REPORT,
+        report=report,
+        days=days,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def dashboard_link_create(*, workspace: Workspace, days: int, actor: User | None) -> ShareLink:
+    """A link to the live dashboard: the current cycle's shared objectives and the KPIs."""
+    return _link_create(
+        workspace=workspace, kind=ShareLink.Kind.DASHBOARD, report=None, days=days, actor=actor
+    )
 
 
 @transaction.atomic

@@ -10,5 +10,6 @@ urlpatterns = [
     path("reports/<int:pk>/", views.detail, name="detail"),
     path("reports/<int:pk>/pdf/", views.pdf, name="pdf"),
     path("reports/<int:pk>/share/", views.share, name="share"),
+    path("reports/dashboard-links/", views.share_dashboard, name="share_dashboard"),
     path("share-links/<int:pk>/revoke/", views.unshare, name="unshare"),
 ]

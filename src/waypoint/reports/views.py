@@ -8,13 +8,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from waypoint.lib import charts
+from waypoint.lib.pdf import html_to_pdf
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
@@ -81,6 +84,7 @@ def reports(request):
         {
             "form": form,
             "reports": Report.objects.filter(workspace=ws),
+            "dashboard_links": selectors.active_links(ws, kind=ShareLink.Kind.DASHBOARD),
             "schedule": schedule,
             "schedule_form": ScheduleForm(
                 initial={
@@ -163,12 +167,10 @@ def detail(request, pk):
 
 
 def _pdf(report, language) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "reports/print.html", {**_context(report, svg=True, language=language), "pdf": True}
     )
-    return HTML(string=html, base_url="/").write_pdf()
+    return html_to_pdf(html)
 
 
 def _pdf_response(report, language):
@@ -199,29 +201,72 @@ def share(request, pk):
 
 @require_POST
 @workspace_view(Role.EDITOR)
+def share_dashboard(request):
+    try:
+        days = int(request.POST.get("days", "30"))
+        services.dashboard_link_create(workspace=request.workspace, days=days, actor=request.user)
+    except (ValueError, ValidationError):
+        messages.error(request, _("A link lasts between 1 and 365 days."))
+    else:
+        messages.success(request, _("Dashboard link created."))
+    return redirect(f"{reverse('reports:list', args=[request.workspace.slug])}#share-dashboard")
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
 def unshare(request, pk):
     link = scoped_get(ShareLink, request.workspace, pk=pk)
     services.share_link_revoke(link=link, actor=request.user)
     messages.success(request, _("Share link revoked."))
+    if link.report_id is None:
+        return redirect(f"{reverse('reports:list', args=[request.workspace.slug])}#share-dashboard")
     return redirect("reports:detail", request.workspace.slug, link.report_id)
 
 
 def _live_link(token) -> ShareLink:
-    link = get_object_or_404(ShareLink.objects.select_related("report__workspace"), token=token)
+    """The link behind a token if it still works; unknown, revoked and expired alike are 404."""
+    link = get_object_or_404(
+        ShareLink.objects.select_related("workspace", "report__workspace"), token=token
+    )
     if link.revoked_at is not None or link.expires_at <= timezone.now():
         raise Http404("expired")
     return link
 
 
+def _public(response):
+    """Headers of every page seen through a share link: not indexed, not cached, and the
+    token never leaks to another site through the Referer."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    add_never_cache_headers(response)
+    return response
+
+
 def shared(request, token):
-    """The report for someone without an account: read-only, nothing else reachable."""
+    """A report, or the live dashboard, for someone without an account: read-only, nothing
+    else of the workspace reachable."""
     link = _live_link(token)
-    return render(
-        request,
-        "reports/print.html",
-        {**_context(link.report, language=request.LANGUAGE_CODE), "shared": link},
+    if link.kind == ShareLink.Kind.DASHBOARD:
+        ws = link.workspace
+        context = {
+            **selectors.dashboard_content(ws, workspace_today(ws)),
+            "ws": ws,
+            "shared": link,
+            "now": timezone.now(),
+        }
+        with timezone.override(ws.zone):  # "data as of" in the workspace's time
+            return _public(render(request, "reports/dashboard.html", context))
+    return _public(
+        render(
+            request,
+            "reports/print.html",
+            {**_context(link.report, language=request.LANGUAGE_CODE), "shared": link},
+        )
     )
 
 
 def shared_pdf(request, token):
-    return _pdf_response(_live_link(token).report, request.LANGUAGE_CODE)
+    link = _live_link(token)
+    if link.report is None:
+        raise Http404("a dashboard has no PDF")
+    return _public(_pdf_response(link.report, request.LANGUAGE_CODE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 from typing import Any
 
 from django.db import models
@@ -29,11 +30,31 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     for f in obj._meta.concrete_fields:
         if f.attname in _SECRET_FIELDS:
             continue
-        data[f.attname] = _jsonable(getattr(obj, f.attname))
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.BinaryField):
+            # Bytes (a logo) are not JSON and too big for the trail: their hash says enough.
+            data[f.attname] = (
+                f"sha256:{hashlib.sha256(bytes(value)).hexdigest()}" if value else None
+            )
+            continue
+        data[f.attname] = _jsonable(value)
     for f in obj._meta.many_to_many:
         if obj.pk is not None:
             data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
     return data
+
+
+def _entry(workspace, actor, action, obj, before, after) -> AuditEntry:
+    return AuditEntry(
+        workspace=workspace,
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )
 
 
 def record(
@@ -45,16 +66,24 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
-        workspace=workspace,
-        actor=actor,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
-        before=before,
-        after=after,
+    entry = _entry(workspace, actor, action, obj, before, after)
+    entry.save()
+    return entry
+
+
+def record_many(
+    *,
+    workspace: Workspace | None,
+    actor: User | None,
+    action: str,
+    changes: list[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+) -> int:
+    """One row per (record, before, after), written in batches: for imports of many rows."""
+    AuditEntry.objects.bulk_create(
+        [_entry(workspace, actor, action, obj, before, after) for obj, before, after in changes],
+        batch_size=1000,
     )
+    return len(changes)
 
 
 def save_changes(obj, *, actor, action: str, workspace, fields: dict, m2m: dict | None = None):

@@ -40,6 +40,30 @@ class WorkspaceSettingsForm(forms.Form):
     )
 
 
+class WorkspaceLogoForm(forms.Form):
+    logo = forms.FileField(
+        label=_("Image file"),
+        error_messages={
+            "required": _("Choose an image to upload."),
+            "empty": _("The file is empty."),
+        },
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=_(
+            "PNG, JPEG or WebP, up to 1 MB. Shown on reports and share links, "
+            "scaled to at most 400 × 160 pixels."
+        ),
+    )
+
+    def clean_logo(self):
+        from waypoint.lib.images import MAX_BYTES
+
+        upload = self.cleaned_data["logo"]
+        # Checked before reading the file: a huge upload is never loaded into memory.
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("The logo is larger than 1 MB."))
+        return upload
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(

@@ -1,3 +1,8 @@
+import base64
+import hashlib
+import zoneinfo
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +82,9 @@ class Workspace(models.Model):
         default="#1d4ed8",
         help_text=_("Used on reports, e.g. #1d4ed8."),
     )
+    # Kept in the database, not as a media file: the app serves no uploads. Always a PNG,
+    # re-encoded and at most 400 x 160 pixels (see waypoint.lib.images).
+    logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -86,6 +94,30 @@ class Workspace(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The workspace's time zone; the server's if the name is unknown."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo)
+
+    @property
+    def logo_data_uri(self) -> str:
+        """The logo inline, for pages and PDFs that must not fetch anything: "" without one."""
+        if not self.logo:
+            return ""
+        return "data:image/png;base64," + base64.b64encode(bytes(self.logo)).decode("ascii")
+
+    @property
+    def logo_version(self) -> str:
+        """Changes with the logo: a cache-busting suffix for its URL."""
+        return hashlib.sha256(bytes(self.logo)).hexdigest()[:12] if self.logo else ""
 
 
 class Role(models.TextChoices):

@@ -52,6 +52,33 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
 
 
 @transaction.atomic
+def workspace_set_logo(
+    *, workspace: Workspace, image: bytes | None, actor: User | None
+) -> Workspace:
+    """Set the logo from an uploaded PNG, JPEG or WebP (stored re-encoded), or remove it."""
+    from waypoint.lib import images
+
+    png = None
+    if image is not None:
+        try:
+            png = images.logo_png(image)
+        except images.ImageRejected as exc:
+            messages = {
+                images.ImageRejected.TOO_LARGE: _("The logo is larger than 1 MB."),
+                images.ImageRejected.TOO_MANY_PIXELS: _(
+                    "The logo has too many pixels: scale it down first."
+                ),
+            }
+            message = messages.get(
+                exc.reason, _("This file is not a PNG, JPEG or WebP image (SVG is not accepted).")
+            )
+            raise ValidationError({"logo": message}) from exc
+    return audit.save_changes(
+        workspace, actor=actor, action="workspace.logo", workspace=workspace, fields={"logo": png}
+    )
+
+
+@transaction.atomic
 def user_get_or_create(*, email: str, full_name: str = "", actor: User | None) -> User:
     """The user with this e-mail, created without a password (invited later) if new."""
     email = User.objects.normalize_email(email).strip().lower()

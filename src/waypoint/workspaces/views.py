@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +16,14 @@ from django.views.decorators.http import require_POST
 from waypoint.okrs.views import objective_rows_for
 
 from . import services
-from .forms import InviteForm, RoleForm, TeamForm, WorkspaceCreateForm, WorkspaceSettingsForm
+from .forms import (
+    InviteForm,
+    RoleForm,
+    TeamForm,
+    WorkspaceCreateForm,
+    WorkspaceLogoForm,
+    WorkspaceSettingsForm,
+)
 from .models import ApiToken, Invitation, Member, Role, Team
 from .selectors import members_list, scoped_get, teams_list, workspaces_of_user
 from .web import apply_errors, workspace_view
@@ -165,6 +173,7 @@ def _settings_context(request, **forms):
             }
         ),
         "invite_form": forms.get("invite_form") or InviteForm(),
+        "logo_form": forms.get("logo_form") or WorkspaceLogoForm(),
         "members": [
             {"member": m, "form": RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}")}
             for m in members_list(ws)
@@ -187,6 +196,43 @@ def workspace_settings(request):
         "workspaces/settings.html",
         _settings_context(request, settings_form=form if form.is_bound else None),
     )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def workspace_logo(request):
+    """Upload the logo shown on reports and share links, or remove it."""
+    ws = request.workspace
+    if request.POST.get("remove"):
+        services.workspace_set_logo(workspace=ws, image=None, actor=request.user)
+        messages.success(request, _("Logo removed."))
+        return redirect("workspaces:settings", ws.slug)
+    form = WorkspaceLogoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.workspace_set_logo(
+                workspace=ws, image=form.cleaned_data["logo"].read(), actor=request.user
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Logo saved."))
+            return redirect("workspaces:settings", ws.slug)
+    return render(
+        request, "workspaces/settings.html", _settings_context(request, logo_form=form), status=422
+    )
+
+
+@workspace_view()
+def workspace_logo_image(request):
+    """The logo as a PNG for the top bar; the URL carries its version, so it is cached long."""
+    ws = request.workspace
+    if not ws.has_logo:
+        raise Http404("logo")
+    response = HttpResponse(bytes(ws.logo), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 @require_POST

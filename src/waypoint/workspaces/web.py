@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from functools import wraps
 
 from django.conf import settings
@@ -36,10 +35,7 @@ def workspace_view(min_role: str = Role.VIEWER):
                 raise PermissionDenied
             request.workspace = workspace
             request.member = member
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(workspace.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(workspace.zone)
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
                 translation.activate(workspace.language)
                 request.LANGUAGE_CODE = translation.get_language()
@@ -53,10 +49,7 @@ def workspace_view(min_role: str = Role.VIEWER):
 
 def workspace_today(workspace: Workspace) -> dt.date:
     """Today's date where the workspace is: check-ins are dated in its time zone."""
-    try:
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(workspace.time_zone)).date()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.now().date()
+    return timezone.now().astimezone(workspace.zone).date()
 
 
 def apply_errors(form, exc) -> None:
