@@ -228,6 +228,8 @@ def test_the_openapi_document_lists_every_resource(client, db):
         "/api/v1/initiatives",
         "/api/v1/annotations",
         "/api/v1/retrospectives",
+        "/api/v1/reports",
+        "/api/v1/reports/{report_id}/pdf",
         "/api/v1/workspace",
         "/api/v1/lint",
     ):
@@ -248,3 +250,27 @@ def test_a_token_is_made_in_the_ui_shown_once_and_works(client, owner_user, work
     client.post(f"/w/acme/tokens/{token.pk}/revoke/")
     client.logout()
     assert call(client, "get", "/workspace", raw).status_code == 401
+
+
+def test_reports_crud_and_pdf(client, tokens, quarter, key_result):
+    t = tokens["write"]
+    body = {"title": "Acme: Q1", "period_start": "2026-01-01", "period_end": "2026-03-31"}
+    r = call(client, "post", "/reports", t, body)
+    assert r.status_code == 201, r.content
+    rid = r.json()["id"]
+    assert call(client, "get", "/reports", tokens["read"]).json()["count"] == 1
+    r = call(client, "patch", f"/reports/{rid}", t, {"summary": "Spring came late."})
+    assert r.status_code == 200 and r.json()["summary"] == "Spring came late."
+    assert r.json()["title"] == "Acme: Q1"  # what the patch leaves out stays
+    r = call(client, "patch", f"/reports/{rid}", t, {"period_end": "2025-12-31"})
+    assert r.status_code == 422 and "period_end" in r.json()["detail"]
+    r = call(client, "get", f"/reports/{rid}/pdf?lang=ru", tokens["read"])
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    assert call(client, "post", "/reports", tokens["read"], body).status_code == 403
+    assert call(client, "get", f"/reports/{rid}", tokens["rival"]).status_code == 404
+    assert call(client, "get", f"/reports/{rid}/pdf", tokens["rival"]).status_code == 404
+    assert (
+        call(client, "patch", f"/reports/{rid}", tokens["rival"], {"title": "x"}).status_code == 404
+    )
+    assert AuditEntry.objects.filter(action__startswith="report.").count() == 2

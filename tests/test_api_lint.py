@@ -45,3 +45,15 @@ def test_maturity_for_members_only(client, workspace, owner_user, other_workspac
     assert client.get("/api/v1/workspaces/rival/maturity").status_code == 404
     client.logout()
     assert client.get("/api/v1/workspaces/acme/maturity").status_code == 401
+
+
+def test_maturity_with_a_token_of_the_workspace(client, workspace, owner, other_workspace):
+    from waypoint.workspaces import services as ws_services
+
+    token = ws_services.token_create(member=owner, name="bi", scope="read", actor=None)[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    body = client.get("/api/v1/workspaces/acme/maturity", **auth).json()
+    assert body["stage"] in (1, 2, 3, 4) and len(body["signals"]) == 8
+    assert client.get("/api/v1/workspaces/rival/maturity", **auth).status_code == 404
+    bad = {"HTTP_AUTHORIZATION": "Bearer wp_nope"}
+    assert client.get("/api/v1/workspaces/acme/maturity", **bad).status_code == 401

@@ -39,7 +39,7 @@ def _tool(name):
 
 
 def test_the_pdf_has_the_summary_the_okrs_and_the_charts(report, tmp_path):
-    from waypoint.reports.views import _pdf
+    from waypoint.reports.selectors import report_pdf as _pdf
 
     _tool("pdftotext")
     data = _pdf(report, "en")

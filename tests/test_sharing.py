@@ -190,7 +190,7 @@ def _images_in_pdf(data, tmp_path) -> list[list[str]]:
 def test_the_logo_is_in_the_report_pdf_and_on_the_shared_report(
     client, workspace, quarter, objective, tmp_path
 ):
-    from waypoint.reports.views import _pdf
+    from waypoint.reports.selectors import report_pdf as _pdf
 
     _tool("pdfimages")
     report = reports.report_create(

@@ -20,7 +20,8 @@ api = NinjaAPI(
 )
 
 
-from .resources import router as resources  # noqa: E402 - after the api object
+from .resources import TokenAuth  # noqa: E402 - after the api object
+from .resources import router as resources  # noqa: E402
 
 api.add_router("/", resources)
 
@@ -88,21 +89,27 @@ class MaturityOut(Schema):
 @api.get(
     "/workspaces/{slug}/maturity",
     response=MaturityOut,
-    auth=django_auth,
+    auth=[TokenAuth(), django_auth],
     summary="Where the workspace stands on the four stages of OKR practice",
 )
 def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
     """The maturity diagnostic of seed 000, with the evidence for each signal and the next
-    steps. 404 for a workspace the caller is not a member of."""
+    steps. With a token (of this workspace) or a logged-in session; 404 for a workspace the
+    caller is not a member of."""
     from waypoint.coach import maturity, selectors
-    from waypoint.workspaces.models import Workspace
+    from waypoint.workspaces.models import ApiToken, Workspace
     from waypoint.workspaces.selectors import member_of
     from waypoint.workspaces.web import workspace_today
 
     if lang not in LANGS:
         raise HttpError(400, f"lang must be one of {sorted(LANGS)}")
-    workspace = Workspace.objects.filter(slug=slug).first()
-    if workspace is None or member_of(workspace, request.user) is None:
+    if isinstance(request.auth, ApiToken):
+        workspace = request.auth.workspace if request.auth.workspace.slug == slug else None
+    else:
+        workspace = Workspace.objects.filter(slug=slug).first()
+        if workspace is not None and member_of(workspace, request.user) is None:
+            workspace = None
+    if workspace is None:
         raise HttpError(404, "Not Found")
     with translation.override(lang):
         d = maturity.diagnose(selectors.maturity_facts(workspace, workspace_today(workspace)))

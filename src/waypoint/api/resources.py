@@ -9,8 +9,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone, translation
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -21,6 +21,9 @@ from waypoint.kpis.models import Annotation, DataPoint, Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective, Retrospective
+from waypoint.reports import selectors as report_selectors
+from waypoint.reports import services as report_services
+from waypoint.reports.models import Report
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import ApiToken, IdempotencyKey, Member, Role, Team
 from waypoint.workspaces.selectors import scoped_get
@@ -317,6 +320,29 @@ class RetrospectiveOut(Schema):
     what_worked: str
     what_did_not: str
     learned: str
+
+
+class ReportOut(Schema):
+    id: int
+    title: str
+    period_start: dt.date
+    period_end: dt.date
+    summary: str
+    created_at: dt.datetime
+
+
+class ReportIn(Schema):
+    title: str
+    period_start: dt.date
+    period_end: dt.date
+    summary: str = ""
+
+
+class ReportPatch(Schema):
+    title: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    summary: str | None = None
 
 
 # --- Workspace, teams, members, cycles ------------------------------------------------------
@@ -826,6 +852,69 @@ def annotation_create(request: HttpRequest, payload: AnnotationIn):
                 author=request.member,
                 actor=request.member.user,
             ),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+def _edits_reports(request) -> None:
+    _writes(request)
+    if not permissions.can_edit_all(request.member):
+        raise HttpError(403, "Editors and above write reports.")
+
+
+@router.get("/reports", response=list[ReportOut], tags=["reports"])
+@paginate(LimitOffsetPagination)
+def reports(request: HttpRequest, since: dt.date | None = None):
+    """Reports of the workspace, newest period first; ``since``: ending on or after."""
+    qs = Report.objects.filter(workspace=request.workspace)
+    return qs.filter(period_end__gte=since) if since else qs
+
+
+@router.get("/reports/{report_id}", response=ReportOut, tags=["reports"])
+def report(request: HttpRequest, report_id: int):
+    return _get(request, Report, report_id)
+
+
+@router.get("/reports/{report_id}/pdf", tags=["reports"])
+def report_pdf(request: HttpRequest, report_id: int, lang: str = "en"):
+    """The report as a PDF (application/pdf), in English, Russian (ru), Chinese (zh-hans)
+    or Polish (pl)."""
+    report = _get(request, Report, report_id)
+    with translation.override(lang if lang in ("en", "ru", "zh-hans", "pl") else "en"):
+        data = report_selectors.report_pdf(report, translation.get_language())
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="report-{report.pk}.pdf"'
+    return response
+
+
+@router.post("/reports", response={201: ReportOut}, tags=["reports"])
+def report_create(request: HttpRequest, payload: ReportIn):
+    _edits_reports(request)
+    try:
+        return Status(
+            201,
+            report_services.report_create(
+                workspace=request.workspace,
+                by=request.member,
+                actor=request.member.user,
+                **payload.dict(),
+            ),
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.patch("/reports/{report_id}", response=ReportOut, tags=["reports"])
+def report_update(request: HttpRequest, report_id: int, payload: ReportPatch):
+    _edits_reports(request)
+    report = _get(request, Report, report_id)
+    try:
+        return report_services.report_update(
+            report=report, actor=request.member.user, **payload.dict(exclude_unset=True)
         )
     except ValidationError as exc:
         raise _invalid(exc) from exc

@@ -4,15 +4,35 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
+from waypoint.lib.pdf import html_to_pdf
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import Cycle, Objective
 
 from .models import Report
+
+
+def report_context(report: Report, *, svg: bool = False, language: str = "en") -> dict:
+    """What the report templates need: the content, and the charts' locale."""
+    return {
+        "report": report,
+        "ws": report.workspace,
+        **report_content(report, svg=svg),
+        "chart_locale": charts.vega_locale(language),
+    }
+
+
+def report_pdf(report: Report, language: str) -> bytes:
+    """The report as a PDF (charts as SVG: no browser on the server)."""
+    html = render_to_string(
+        "reports/print.html", {**report_context(report, svg=True, language=language), "pdf": True}
+    )
+    return html_to_pdf(html)
 
 
 def report_content(report: Report, *, svg: bool = False) -> dict:

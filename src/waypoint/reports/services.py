@@ -54,6 +54,16 @@ def report_update(*, report: Report, actor: User | None, **fields) -> Report:
     allowed = {"title", "summary", "period_start", "period_end"}
     if set(fields) - allowed:
         raise TypeError(f"cannot set {sorted(set(fields) - allowed)}")
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+        if not fields["title"]:
+            raise ValidationError({"title": _("A report needs a title.")})
+    if "summary" in fields:
+        fields["summary"] = fields["summary"].strip()
+    start = fields.get("period_start", report.period_start)
+    if fields.get("period_end", report.period_end) < start:
+        raise ValidationError({"period_end": _("The end date is before the start date.")})
     return audit.save_changes(
         report, actor=actor, action="report.update", workspace=report.workspace, fields=fields
     )
@@ -149,7 +159,7 @@ def send_scheduled(schedule, today: dt.date) -> Report | None:
     from django.core.mail import EmailMessage
     from django.utils import translation
 
-    from .views import _pdf
+    from .selectors import report_pdf
 
     if not (schedule.active and first_monday(today) and schedule.addresses):
         return None
@@ -172,7 +182,7 @@ def send_scheduled(schedule, today: dt.date) -> Report | None:
             body=_("The report for %(month)s is attached.") % {"month": end.strftime("%Y-%m")},
             to=schedule.addresses,
         )
-        mail.attach(f"report-{end:%Y-%m}.pdf", _pdf(report, ws.language), "application/pdf")
+        mail.attach(f"report-{end:%Y-%m}.pdf", report_pdf(report, ws.language), "application/pdf")
         mail.send()
     schedule.last_sent_on = today
     schedule.save(update_fields=["last_sent_on"])

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -16,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from waypoint.lib import charts
-from waypoint.lib.pdf import html_to_pdf
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
@@ -126,16 +123,6 @@ def schedule(request):
     return redirect("reports:list", request.workspace.slug)
 
 
-def _context(report, *, svg=False, language="en"):
-    content = selectors.report_content(report, svg=svg)
-    return {
-        "report": report,
-        "ws": report.workspace,
-        **content,
-        "chart_locale": charts.vega_locale(language),
-    }
-
-
 @workspace_view()
 def detail(request, pk):
     ws = request.workspace
@@ -158,7 +145,7 @@ def detail(request, pk):
         request,
         "reports/detail.html",
         {
-            **_context(report, language=request.LANGUAGE_CODE),
+            **selectors.report_context(report, language=request.LANGUAGE_CODE),
             "form": form,
             "can_edit": can_edit,
             "links": links,
@@ -166,15 +153,8 @@ def detail(request, pk):
     )
 
 
-def _pdf(report, language) -> bytes:
-    html = render_to_string(
-        "reports/print.html", {**_context(report, svg=True, language=language), "pdf": True}
-    )
-    return html_to_pdf(html)
-
-
 def _pdf_response(report, language):
-    response = HttpResponse(_pdf(report, language), content_type="application/pdf")
+    response = HttpResponse(selectors.report_pdf(report, language), content_type="application/pdf")
     name = slugify(report.title) or "report"
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
@@ -260,7 +240,10 @@ def shared(request, token):
         render(
             request,
             "reports/print.html",
-            {**_context(link.report, language=request.LANGUAGE_CODE), "shared": link},
+            {
+                **selectors.report_context(link.report, language=request.LANGUAGE_CODE),
+                "shared": link,
+            },
         )
     )
 

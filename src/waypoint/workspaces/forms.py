@@ -36,7 +36,7 @@ class WorkspaceSettingsForm(forms.Form):
         label=_("Slack incoming-webhook URL"),
         required=False,
         assume_scheme="https",
-        help_text=_("Reminders and alerts are also posted there."),
+        help_text=_("Reminders, team-lead digests and KPI alerts are also posted there."),
     )
 
 

@@ -74,7 +74,7 @@ class Workspace(models.Model):
         _("Slack incoming-webhook URL"),
         max_length=500,
         blank=True,
-        help_text=_("Reminders and alerts are also posted there."),
+        help_text=_("Reminders, team-lead digests and KPI alerts are also posted there."),
     )
     brand_colour = models.CharField(
         _("brand colour"),
