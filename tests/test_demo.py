@@ -104,3 +104,17 @@ def test_the_demo_shows_findings_maturity_and_a_graded_closed_quarter(demo_ws):
     assert CycleReview.objects.get(cycle=q3).held_on
     diagnosis = maturity.diagnose(coach.maturity_facts(demo_ws, TODAY))
     assert 2 <= diagnosis.stage <= 4 and diagnosis.next_steps
+
+
+def test_the_demo_has_a_client_report_with_its_kpi_charts_and_summary(demo_ws, client):
+    from waypoint.reports.models import Report
+
+    report = Report.objects.get(workspace=demo_ws)
+    assert report.period_end == TODAY
+    assert "External factors" in report.summary
+    client.force_login(User.objects.get(email=demo.DEMO_LOGIN))
+    html = client.get(f"/w/{demo_ws.slug}/reports/{report.pk}/").content.decode()
+    assert "Gypsum supplier delayed two deliveries" in html  # the annotations, in the period
+    assert "Autumn “choose your finish” campaign" in html
+    assert "Wall area plastered" in html and "data-vega-spec" in html  # its chart
+    assert "Second supplier for gypsum" in html  # the deviation's response

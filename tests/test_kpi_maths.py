@@ -180,3 +180,46 @@ def test_a_table_names_each_bad_row_and_keeps_none():
     assert any("Row 3, column 2" in e and "ten" in e for e in parsed.errors)
     assert any("Row 4, column 1" in e for e in parsed.errors)
     assert any("Row 5" in e and "row 2" in e for e in parsed.errors)
+
+
+TICKETS = k.Thresholds(
+    direction=k.BAND, warning=200, critical=100, warning_high=600, critical_high=800
+)
+
+
+def test_a_running_monthly_total_is_judged_on_its_pace_not_its_first_day():
+    """11 tickets on 1 December is on pace for 341 a month: healthy, not critical."""
+    first = dt.date(2026, 12, 1)
+    (period,) = k.periods(
+        [(first, 11.0)], frequency=k.MONTHLY, method=k.SUM, thresholds=TICKETS, today=first
+    )
+    assert period.value == 11 and period.pace == pytest.approx(341)
+    assert period.status == k.HEALTHY
+    # Without a today (or once the month is over) the total is judged as it stands.
+    (done,) = k.periods([(first, 11.0)], frequency=k.MONTHLY, method=k.SUM, thresholds=TICKETS)
+    assert done.status == k.CRITICAL and done.pace is None
+    (after,) = k.periods(
+        [(first, 11.0)],
+        frequency=k.MONTHLY,
+        method=k.SUM,
+        thresholds=TICKETS,
+        today=dt.date(2027, 1, 2),
+    )
+    assert after.status == k.CRITICAL and after.pace is None
+
+
+def test_a_running_total_behind_its_pace_is_caught_before_the_period_ends():
+    """45 tickets by 15 November is on pace for 90: critical now, not at the month's end."""
+    points = [(dt.date(2026, 11, d), 3.0) for d in range(1, 16)]
+    *_, period = k.periods(
+        points, frequency=k.MONTHLY, method=k.SUM, thresholds=TICKETS, today=dt.date(2026, 11, 15)
+    )
+    assert period.pace == pytest.approx(90) and period.status == k.CRITICAL
+
+
+def test_only_a_summed_period_is_paced():
+    first = dt.date(2026, 12, 1)
+    (period,) = k.periods(
+        [(first, 95.0)], frequency=k.MONTHLY, method=k.AVERAGE, thresholds=UP, today=first
+    )
+    assert period.pace is None and period.status == k.HEALTHY

@@ -329,3 +329,35 @@ def test_the_board_does_the_same_queries_for_10_and_1000_kpis(
     assert response.status_code == 200
     assert response.content.decode().count('href="/w/acme/kpis/') >= 1000
     assert len(thousand.captured_queries) == len(ten.captured_queries) <= 20
+
+
+def test_a_monthly_total_on_its_first_day_opens_no_deviation(workspace, owner, monkeypatch, client):
+    """Tickets a month within 200-600: 11 tickets on the 1st are on pace for 341, not critical;
+    the board says so. 45 by the 15th is on pace for 90: critical, and the owner is told."""
+    tickets = kpis.kpi_create(
+        workspace=workspace,
+        actor=None,
+        name="Tickets a month",
+        unit="tickets",
+        direction="within_band",
+        frequency="monthly",
+        aggregation="sum",
+        target=400,
+        warning=200,
+        critical=100,
+        warning_high=600,
+        critical_high=800,
+        owner=owner,
+    )
+    day = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: day)
+    record(tickets, (day.date(), 11))
+    assert not Deviation.objects.exists() and not Alert.objects.exists()
+    client.force_login(owner.user)
+    html = client.get(f"/w/{workspace.slug}/kpis/").content.decode()
+    assert "on pace for 341" in html
+    day = dt.datetime(2026, 12, 15, 12, tzinfo=dt.UTC)
+    record(tickets, *[(dt.date(2026, 12, d), 34 / 13) for d in range(2, 15)], (day.date(), 0))
+    deviation = Deviation.objects.get()
+    assert deviation.level == "critical" and deviation.opened_on == day.date()
+    assert Alert.objects.filter(recipient=owner).count() == 1

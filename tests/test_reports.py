@@ -171,3 +171,51 @@ def test_the_brand_colour_is_set_in_the_settings(client, report):
         f"/share/{services.share_link_create(report=report, days=1, actor=None).token}/"
     )
     assert "#0d9488" in page.content.decode()
+
+
+def test_a_deviation_belongs_to_the_period_whose_data_breached(report):
+    """Noticed on 3 December about November's figures: November's report shows it; a
+    deviation about December's figures does not appear there."""
+    from waypoint.kpis.models import Deviation, Kpi
+    from waypoint.reports.selectors import report_content
+
+    Deviation.objects.all().delete()
+    tickets = Kpi.objects.get(workspace=report.workspace, name="Tickets a month")
+    late = Deviation.objects.create(
+        workspace=report.workspace,
+        kpi=tickets,
+        level="warning",
+        period_start=dt.date(2026, 11, 1),
+        opened_on=dt.date(2026, 12, 3),
+        closed_on=dt.date(2026, 12, 20),
+    )
+    Deviation.objects.create(
+        workspace=report.workspace,
+        kpi=tickets,
+        level="critical",
+        period_start=dt.date(2026, 12, 1),
+        opened_on=dt.date(2026, 12, 2),
+    )
+    assert report_content(report)["deviations"] == [late]
+
+
+def test_a_running_monthly_total_is_judged_and_drawn_on_its_pace(report):
+    """The report ends on 22 November: November's tickets so far are judged on their pace,
+    and the chart shows the pace as its own point, with tooltips in the reader's language."""
+    from django.utils import translation
+
+    from waypoint.reports.selectors import report_content
+
+    with translation.override("pl"):
+        items = {i["kpi"].name: i for i in report_content(report)["kpis"]}
+    tickets = items["Tickets a month"]
+    latest = tickets["latest"]
+    assert latest.start == dt.date(2026, 11, 1) and latest.value < 300
+    assert latest.pace == pytest.approx(latest.value * 30 / 22)
+    assert latest.status == "healthy"
+    layers = tickets["spec"]["layer"]
+    (point,) = [layer for layer in layers if layer["mark"]["type"] == "point"]
+    assert point["encoding"]["y"]["field"] == "pace"
+    assert point["data"]["values"][0]["pace"] == pytest.approx(latest.pace)
+    rows = next(layer["data"]["values"] for layer in layers if layer["mark"]["type"] == "line")
+    assert rows[-1]["status_label"] == "W normie"

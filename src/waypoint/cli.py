@@ -109,7 +109,6 @@ def _export_pdf(ws, args) -> int:
 
     from waypoint.okrs import exports, selectors
     from waypoint.okrs.models import Cycle
-    from waypoint.workspaces.web import workspace_today
 
     if not args.output:
         print("a PDF is binary: give the file to write with -o FILE", file=sys.stderr)
@@ -124,9 +123,7 @@ def _export_pdf(ws, args) -> int:
         print(f"workspace {ws.slug!r} has {what}", file=sys.stderr)
         return EXIT_BAD_INPUT
     with translation.override(ws.language):
-        data = exports.to_pdf(
-            cycle, selectors.objectives_of_cycle(ws, cycle), today=workspace_today(ws)
-        )
+        data = exports.to_pdf(cycle, selectors.objectives_of_cycle(ws, cycle), today=ws.today())
     Path(args.output).write_bytes(data)
     return EXIT_OK
 

@@ -873,6 +873,7 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
         user.save(update_fields=["password"])
     _load_kpis(ws, today, say)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
+    _write_report(ws, owner, today, say)
     return ws
 
 
@@ -1172,3 +1173,28 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
     )
     services.cycle_close(cycle=cycle, actor=None)
     say(f"  {cycle.name} closed with grades and retrospectives")
+
+
+def _write_report(ws: Workspace, owner: User, today: dt.date, say) -> None:
+    """A client report of the last month, its summary written as seed 003 asks: the
+    external factors beside the numbers they moved, and what changed."""
+    from waypoint.reports import services as reports
+    from waypoint.workspaces.models import Member
+
+    reports.report_create(
+        workspace=ws,
+        title=f"{ws.name}: the month to {today.isoformat()}",
+        period_start=today - dt.timedelta(days=30),
+        period_end=today,
+        summary=(
+            "External factors: the gypsum supplier delayed two deliveries at the end of "
+            "the period, so plastering fell below its warning line (marked on the chart). "
+            "A second supplier and three days of buffer stock are now in place.\n\n"
+            "What changed: the autumn “choose your finish” campaign ran from the start of "
+            "the period and blog visitors rose with it. Support tickets are the focus of the "
+            "next period."
+        ),
+        by=Member.objects.get(workspace=ws, user=owner),
+        actor=None,
+    )
+    say("  a client report of the last month, with its summary")

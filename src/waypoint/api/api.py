@@ -41,6 +41,7 @@ LANGS = {"en", "ru", "zh-hans", "pl"}
     "/lint",
     response=list[FindingOut],
     summary="Check an OKR document with the coach",
+    tags=["coach"],
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -69,7 +70,6 @@ def lint_document(request: HttpRequest, lang: str = "en"):
 
 
 # --- Maturity (seed 000) ----------------------------------------------------------------------
-# Session authentication for now; personal access tokens arrive with the integrations issue.
 
 
 class SignalOut(Schema):
@@ -91,6 +91,7 @@ class MaturityOut(Schema):
     response=MaturityOut,
     auth=[TokenAuth(), django_auth],
     summary="Where the workspace stands on the four stages of OKR practice",
+    tags=["coach"],
 )
 def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
     """The maturity diagnostic of seed 000, with the evidence for each signal and the next
@@ -99,7 +100,6 @@ def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
     from waypoint.coach import maturity, selectors
     from waypoint.workspaces.models import ApiToken, Workspace
     from waypoint.workspaces.selectors import member_of
-    from waypoint.workspaces.web import workspace_today
 
     if lang not in LANGS:
         raise HttpError(400, f"lang must be one of {sorted(LANGS)}")
@@ -112,7 +112,7 @@ def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
     if workspace is None:
         raise HttpError(404, "Not Found")
     with translation.override(lang):
-        d = maturity.diagnose(selectors.maturity_facts(workspace, workspace_today(workspace)))
+        d = maturity.diagnose(selectors.maturity_facts(workspace, workspace.today()))
         return {
             "stage": d.stage,
             "stage_name": str(d.stage_name),

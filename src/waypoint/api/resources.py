@@ -668,13 +668,12 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
     kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
     if not permissions.can_check_in(request.member, kr):
         raise HttpError(403, "You may not check in on this key result.")
-    from waypoint.workspaces.web import workspace_today
 
     try:
         with transaction.atomic():
             ci = okr.checkin_create(
                 key_result=kr,
-                date=payload.date or workspace_today(request.workspace),
+                date=payload.date or request.workspace.today(),
                 value=payload.value,
                 confidence=payload.confidence,
                 comment=payload.comment,

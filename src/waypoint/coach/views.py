@@ -25,7 +25,7 @@ from waypoint.okrs.models import (
 from waypoint.workspaces import audit, permissions
 from waypoint.workspaces.models import Member, Role
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import grading, maturity, rules, selectors
 from .models import CoachSettings
@@ -86,7 +86,7 @@ def check(request):
 @workspace_view()
 def maturity_page(request):
     ws = request.workspace
-    facts = selectors.maturity_facts(ws, workspace_today(ws))
+    facts = selectors.maturity_facts(ws, ws.today())
     diagnosis = maturity.diagnose(facts)
     return render(
         request,
@@ -238,7 +238,7 @@ def _can_grade(member, objective) -> bool:
 def retro(request, pk):
     ws, me = request.workspace, request.member
     cycle = scoped_get(Cycle, ws, pk=pk)
-    today = workspace_today(ws)
+    today = ws.today()
     scores = okr_selectors.workspace_scores(ws)
     objectives = list(
         okr_selectors.objectives_with_details(ws, me)

@@ -4,8 +4,6 @@ from django.utils import translation
 from django.utils.translation import gettext
 from huey.contrib.djhuey import HUEY, db_task
 
-from waypoint.workspaces.web import workspace_today
-
 from .models import Upload
 
 
@@ -32,7 +30,7 @@ def run_import(upload_id: int) -> None:
 
     with translation.override(upload.workspace.language):
         try:
-            upload_run(upload=upload, today=workspace_today(upload.workspace), progress=progress)
+            upload_run(upload=upload, today=upload.workspace.today(), progress=progress)
         except Exception:
             upload_fail(
                 upload=upload,

@@ -20,7 +20,7 @@ from waypoint.okrs.exports import neutralise
 from waypoint.okrs.models import Cycle
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import plans, services, tasks
 from .models import Upload
@@ -203,7 +203,7 @@ def preview(request, pk):
     if upload.status != Upload.Status.NEW:
         return redirect("imports:status", ws.slug, upload.pk)
     try:
-        plan = services.upload_plan(upload, today=workspace_today(ws))
+        plan = services.upload_plan(upload, today=ws.today())
     except (ValidationError, TableError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("imports:start", ws.slug)
@@ -223,7 +223,7 @@ def preview(request, pk):
 def errors_csv(request, pk):
     """Every problem of the file, one a line: row, column, the cell, what is wrong."""
     upload = _editable(request, pk)
-    plan = services.upload_plan(upload, today=workspace_today(request.workspace))
+    plan = services.upload_plan(upload, today=request.workspace.today())
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("Row"), _("Column"), _("Value"), _("Problem")])
@@ -240,7 +240,7 @@ def errors_csv(request, pk):
 def run(request, pk):
     ws = request.workspace
     upload = _editable(request, pk)
-    plan = services.upload_plan(upload, today=workspace_today(ws))
+    plan = services.upload_plan(upload, today=ws.today())
     if not plan.ok:
         messages.error(request, _("Fix the errors first: nothing was imported."))
         return redirect("imports:preview", ws.slug, upload.pk)

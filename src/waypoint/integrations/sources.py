@@ -136,14 +136,11 @@ def source_save(*, kpi, url: str, query: str, every_minutes: int, actor):
 
 def pull(source, now=None) -> bool:
     """Run the query and record its values; on failure keep the error and back off."""
-    from waypoint.workspaces.web import workspace_today
 
     now = now or timezone.now()
     source.last_run_at = now
     try:
-        points = rows_to_points(
-            fetch(source.url, source.query), workspace_today(source.kpi.workspace)
-        )
+        points = rows_to_points(fetch(source.url, source.query), source.kpi.workspace.today())
         kpi_services.data_points_record(kpi=source.kpi, rows=points, actor=None)
     except (SourceError, OSError) as exc:
         source.failures += 1

@@ -7,12 +7,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
 from waypoint.workspaces.models import Workspace
 
 from .models import DataPoint, Deviation, Kpi
+
+STATUS_LABELS = {
+    maths.HEALTHY: gettext_lazy("Healthy"),
+    maths.WARNING: gettext_lazy("Warning"),
+    maths.CRITICAL: gettext_lazy("Critical"),
+}
 
 SPARK_PERIODS = 12
 # How far back 12 periods reach, per frequency (a little more for month lengths).
@@ -67,9 +75,60 @@ def board_rows(kpis: list[Kpi], today: dt.date) -> list[KpiRow]:
         KpiRow(
             kpi=k,
             periods=maths.periods(
-                points[k.pk], frequency=k.frequency, method=k.aggregation, thresholds=k.thresholds
+                points[k.pk],
+                frequency=k.frequency,
+                method=k.aggregation,
+                thresholds=k.thresholds,
+                today=today,
             ),
             open_deviation=open_devs.get(k.pk),
         )
         for k in kpis
     ]
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUS_LABELS[status]) if status else _("No data yet")
+
+
+def chart_spec(
+    kpi: Kpi,
+    periods: list[maths.Period],
+    annotations,
+    *,
+    forecast: dict | None = None,
+    pace: bool = False,
+) -> dict:
+    """The KPI's chart (Vega-Lite) in the active language: its periods judged, its bands and
+    target, its annotations; the forecast, or (with ``pace``) the running period's pace."""
+    return charts.kpi_chart(
+        periods=[
+            {
+                "date": p.start.isoformat(),
+                "value": p.value,
+                "status": p.status,
+                "status_label": status_label(p.status),
+                **({"pace": p.pace} if pace and p.pace is not None else {}),
+            }
+            for p in periods
+        ],
+        direction=kpi.direction,
+        target=kpi.target,
+        thresholds={
+            "warning": kpi.warning,
+            "critical": kpi.critical,
+            "warning_high": kpi.warning_high,
+            "critical_high": kpi.critical_high,
+        },
+        annotations=[{"date": a.date.isoformat(), "text": a.text} for a in annotations],
+        forecast=forecast,
+        labels={
+            "date": _("Date"),
+            "value": kpi.unit or _("Value"),
+            "target": _("Target"),
+            "forecast": _("Forecast"),
+            "pace": _("On pace for"),
+            "status": _("Status"),
+            "annotation": _("Annotation"),
+        },
+    )

@@ -224,10 +224,15 @@ def data_points_record(
     return result
 
 
-def kpi_periods(kpi: Kpi) -> list[maths.Period]:
+def kpi_periods(kpi: Kpi, today: dt.date | None = None) -> list[maths.Period]:
+    """The KPI's periods; given today, the running one of a summed KPI is judged on its pace."""
     points = DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("date", "value")
     return maths.periods(
-        points, frequency=kpi.frequency, method=kpi.aggregation, thresholds=kpi.thresholds
+        points,
+        frequency=kpi.frequency,
+        method=kpi.aggregation,
+        thresholds=kpi.thresholds,
+        today=today,
     )
 
 
@@ -244,7 +249,7 @@ def _sync_tracking_key_results(kpi: Kpi, day: dt.date, actor) -> None:
     if not krs:
         return
     start, _end = maths.period_of(day, kpi.frequency)
-    period = next((p for p in kpi_periods(kpi) if p.start == start), None)
+    period = next((p for p in kpi_periods(kpi, kpi.workspace.today()) if p.start == start), None)
     if period is None or period.value is None:
         return
     for kr in krs:
@@ -269,13 +274,13 @@ def _sync_tracking_key_results(kpi: Kpi, day: dt.date, actor) -> None:
 @transaction.atomic
 def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
     """Judge the latest period: open, escalate or close the KPI's deviation, alert the owner."""
-    periods = kpi_periods(kpi)
+    today = kpi.workspace.today()
+    periods = kpi_periods(kpi, today)
     open_dev = Deviation.objects.filter(kpi=kpi, closed_on__isnull=True).first()
     if not periods:
         return open_dev
     latest = periods[-1]
     state = latest.status
-    today = timezone.localdate()
     if state in (maths.WARNING, maths.CRITICAL):
         if open_dev is None:
             open_dev = Deviation.objects.create(

@@ -19,7 +19,7 @@ from waypoint.okrs.models import KeyResult
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import importing, selectors, services
 from .catalogue import BY_KEY, TEMPLATES
@@ -36,8 +36,6 @@ from .forms import (
     UploadForm,
 )
 from .models import Alert, Annotation, DataPoint, Deviation, Kpi
-
-STATUS_LABELS = {"healthy": "Healthy", "warning": "Warning", "critical": "Critical"}
 
 
 def _can_feed(member, kpi) -> bool:
@@ -71,14 +69,14 @@ def board(request):
         qs = qs.filter(team=data["team"])
     if data.get("process"):
         qs = qs.filter(process=data["process"])
-    rows = selectors.board_rows(list(qs), workspace_today(ws))
+    rows = selectors.board_rows(list(qs), ws.today())
     if data.get("status"):
         wanted = None if data["status"] == "none" else data["status"]
         rows = [r for r in rows if r.status == wanted]
     context = {
         "rows": rows,
         "form": form,
-        "counts": {s: sum(1 for r in rows if r.status == s) for s in STATUS_LABELS},
+        "counts": {s: sum(1 for r in rows if r.status == s) for s in selectors.STATUS_LABELS},
     }
     if request.htmx and request.htmx.target == "board-results":
         return render(request, "kpis/_board_rows.html", context)
@@ -88,7 +86,7 @@ def board(request):
 @workspace_view()
 def processes(request):
     ws = request.workspace
-    rows = selectors.board_rows(list(selectors.kpis_list(ws)), workspace_today(ws))
+    rows = selectors.board_rows(list(selectors.kpis_list(ws)), ws.today())
     grouped: dict = defaultdict(lambda: defaultdict(list))
     for r in rows:
         grouped[r.kpi.process][(r.kpi.stage_position, r.kpi.stage)].append(r)
@@ -215,40 +213,25 @@ def _source_form(kpi):
     )
 
 
-def _status_label(status):
-    return _(STATUS_LABELS[status]) if status else _("No data yet")
-
-
 def _detail_context(request, kpi, **extra):
     ws = request.workspace
-    today = workspace_today(ws)
+    today = ws.today()
     points = list(DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("date", "value"))
     periods = maths.periods(
-        points, frequency=kpi.frequency, method=kpi.aggregation, thresholds=kpi.thresholds
+        points,
+        frequency=kpi.frequency,
+        method=kpi.aggregation,
+        thresholds=kpi.thresholds,
+        today=today,
     )
     start, end = maths.period_of(today, kpi.frequency)
     forecast = maths.forecast_period(points, start=start, end=end, method=kpi.aggregation)
     annotations = list(Annotation.objects.filter(kpi=kpi).select_related("author__user"))
     chart = (
-        charts.kpi_chart(
-            periods=[
-                {
-                    "date": p.start.isoformat(),
-                    "value": p.value,
-                    "status": p.status,
-                    "status_label": _status_label(p.status),
-                }
-                for p in periods
-            ],
-            direction=kpi.direction,
-            target=kpi.target,
-            thresholds={
-                "warning": kpi.warning,
-                "critical": kpi.critical,
-                "warning_high": kpi.warning_high,
-                "critical_high": kpi.critical_high,
-            },
-            annotations=[{"date": a.date.isoformat(), "text": a.text} for a in annotations],
+        selectors.chart_spec(
+            kpi,
+            periods,
+            annotations,
             # From the latest measured period to the end of the current one.
             forecast={
                 "from": periods[-1].start.isoformat(),
@@ -260,14 +243,6 @@ def _detail_context(request, kpi, **extra):
             }
             if forecast
             else None,
-            labels={
-                "date": _("Date"),
-                "value": kpi.unit or _("Value"),
-                "target": _("Target"),
-                "forecast": _("Forecast"),
-                "status": _("Status"),
-                "annotation": _("Annotation"),
-            },
         )
         if periods
         else None

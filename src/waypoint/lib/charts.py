@@ -186,10 +186,13 @@ def kpi_chart(
 ) -> dict:
     """A KPI over its periods: threshold bands, target line, annotations and the forecast.
 
-    ``periods`` rows: {"date", "value", "status"}; ``annotations``: {"date", "text"};
+    ``periods`` rows: {"date", "value", "status"}, and "pace" for a running summed period
+    (drawn as a hollow point joined to its value so far); ``annotations``: {"date", "text"};
     ``forecast``: {"from", "to", "from_value", "value", "low", "high"}.
     """
+    paced = [p for p in periods if p.get("pace") is not None]
     numbers = [p["value"] for p in periods if p["value"] is not None]
+    numbers += [p["pace"] for p in paced]
     numbers += [v for v in thresholds.values() if v is not None]
     if target is not None:
         numbers.append(target)
@@ -287,6 +290,27 @@ def kpi_chart(
             },
         }
     )
+    if paced:
+        layers += [
+            {
+                "data": {"values": paced},
+                "mark": {"type": "rule", "strokeDash": [3, 3], "color": "#4338ca"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "value", "type": "quantitative", "scale": y_scale},
+                    "y2": {"field": "pace"},
+                },
+            },
+            {
+                "data": {"values": paced},
+                "mark": {"type": "point", "filled": False, "size": 70, "color": "#4338ca"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "pace", "type": "quantitative", "scale": y_scale},
+                    "tooltip": [{"field": "pace", "title": labels["pace"], "format": ".4~r"}],
+                },
+            },
+        ]
     if annotations:
         layers.append(
             {

@@ -162,6 +162,14 @@ class Period:
     value: float | None
     count: int
     status: str | None
+    # A summed period still running: its value so far scaled to the whole period, which is
+    # what its status judges (on the 1st of a month a monthly total has barely begun).
+    pace: float | None = None
+
+
+def pace(value: float, start: dt.date, end: dt.date, today: dt.date) -> float:
+    """A running total's value at the end of its period if it keeps its rate so far."""
+    return value * ((end - start).days + 1) / ((today - start).days + 1)
 
 
 def periods(
@@ -170,8 +178,13 @@ def periods(
     frequency: str,
     method: str,
     thresholds: Thresholds,
+    today: dt.date | None = None,
 ) -> list[Period]:
-    """Data points grouped into periods (oldest first), aggregated and judged."""
+    """Data points grouped into periods (oldest first), aggregated and judged.
+
+    Given ``today``, a summed period that is not over yet is judged on its pace; an average,
+    a last value, a minimum or a maximum of part of a period is judged as it stands.
+    """
     grouped: dict[tuple[dt.date, dt.date], list[tuple[dt.date, float]]] = {}
     for day, value in points:
         grouped.setdefault(period_of(day, frequency), []).append((day, value))
@@ -179,7 +192,11 @@ def periods(
     for (start, end), rows in sorted(grouped.items()):
         rows.sort(key=lambda r: r[0])
         value = aggregate([v for _, v in rows], method)
-        out.append(Period(start, end, value, len(rows), status(value, thresholds)))
+        paced = None
+        if method == SUM and today is not None and start <= today < end:
+            paced = pace(value, start, end, today)
+        judged = value if paced is None else paced
+        out.append(Period(start, end, value, len(rows), status(judged, thresholds), paced))
     return out
 
 
@@ -209,10 +226,11 @@ def forecast_period(
         return None
     total_days = (end - start).days + 1
     if method == SUM:
-        elapsed = (max(d for d, _ in inside) - start).days + 1
+        last = max(d for d, _ in inside)
+        elapsed = (last - start).days + 1
         so_far = sum(v for _, v in inside)
         daily = [sum(v for d, v in inside if d == day) for day in sorted({d for d, _ in inside})]
-        value = so_far / elapsed * total_days
+        value = pace(so_far, start, end, last)
         spread = _stdev(daily) * math.sqrt(max(total_days - elapsed, 0)) * 1.96
         return Forecast(value, max(so_far, value - spread), value + spread)
     fit_points = inside if len(inside) >= 3 else [p for p in points if p[0] <= end][-3:]

@@ -25,7 +25,7 @@ from waypoint.lib import charts, scoring
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role, Team
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import selectors, services
 from .forms import (
@@ -72,7 +72,7 @@ def _cycle_or_current(request, pk=None) -> Cycle | None:
         return scoped_get(Cycle, ws, pk=pk)
     cycle = selectors.current_cycle(ws)
     if cycle is None:
-        today = workspace_today(ws)
+        today = ws.today()
         cycle = (
             Cycle.objects.filter(workspace=ws, start__lte=today, end__gte=today)
             .order_by("end")
@@ -101,7 +101,7 @@ def _kr_row(kr, scores, today) -> selectors.KeyResultRow:
 @workspace_view()
 def home(request):
     ws, me = request.workspace, request.member
-    today = workspace_today(ws)
+    today = ws.today()
     cycle = _cycle_or_current(request)
     scores = selectors.workspace_scores(ws)
     my_objectives, my_krs, due = [], [], []
@@ -157,7 +157,7 @@ def home(request):
 @workspace_view(Role.MEMBER)
 def checkin_list(request):
     ws, me = request.workspace, request.member
-    today = workspace_today(ws)
+    today = ws.today()
     cycle = _cycle_or_current(request)
     scores = selectors.workspace_scores(ws)
     rows = (
@@ -183,7 +183,7 @@ def checkin_create(request, pk):
         try:
             services.checkin_create(
                 key_result=kr,
-                date=workspace_today(ws),
+                date=ws.today(),
                 value=form.cleaned_data["value"],
                 confidence=form.cleaned_data["confidence"],
                 comment=form.cleaned_data["comment"],
@@ -202,7 +202,7 @@ def checkin_create(request, pk):
     kr = selectors.with_current_value(
         KeyResult.objects.filter(pk=kr.pk).select_related("objective__cycle", "owner__user")
     ).get()
-    row = _kr_row(kr, selectors.workspace_scores(ws), workspace_today(ws))
+    row = _kr_row(kr, selectors.workspace_scores(ws), ws.today())
     if saved:
         form = CheckInForm(prefix=f"kr{kr.pk}")
     return render(
@@ -227,7 +227,7 @@ def overview_current(request):
 
 def _filtered_rows(request, cycle, form):
     ws, me = request.workspace, request.member
-    today = workspace_today(ws)
+    today = ws.today()
     qs = selectors.objectives_with_details(ws, me).filter(cycle=cycle)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("status"):
@@ -274,7 +274,7 @@ def overview(request, pk):
         "no_team": no_team,
         "individual": individual,
         "cycles": Cycle.objects.filter(workspace=ws),
-        "today": workspace_today(ws),
+        "today": ws.today(),
         "cycle_score": scoring.weighted_mean(
             (r.score, 1) for r in rows if r.objective.level == Objective.Level.COMPANY
         )
@@ -293,7 +293,7 @@ def overview(request, pk):
 def tree(request, pk):
     ws, me = request.workspace, request.member
     cycle = _cycle_or_current(request, pk)
-    today = workspace_today(ws)
+    today = ws.today()
     scores = selectors.workspace_scores(ws)
     in_cycle = list(
         selectors.objectives_with_details(ws, me)
@@ -344,7 +344,7 @@ def tree(request, pk):
 
 def _objective_context(request, objective):
     ws, me = request.workspace, request.member
-    today = workspace_today(ws)
+    today = ws.today()
     krs = (
         selectors.with_current_value(
             KeyResult.objects.filter(objective=objective).select_related(
@@ -771,7 +771,7 @@ def initiative_create(request, pk):
 @workspace_view()
 def cycles(request):
     ws = request.workspace
-    today = workspace_today(ws)
+    today = ws.today()
     return render(
         request,
         "okrs/cycles.html",
@@ -868,7 +868,7 @@ def objective_rows_for(request, **filters):
         .filter(cycle=cycle, **filters)
         .exclude(status=Objective.Status.ARCHIVED)
     )
-    return cycle, selectors.rows_for(qs, selectors.workspace_scores(ws), workspace_today(ws))
+    return cycle, selectors.rows_for(qs, selectors.workspace_scores(ws), ws.today())
 
 
 @workspace_view()
@@ -895,7 +895,7 @@ def cycle_export(request, pk, fmt):
     elif fmt == "pdf":
         objectives = selectors.objectives_with_details(ws, request.member)
         response = HttpResponse(
-            exports.to_pdf(cycle, objectives, today=workspace_today(ws)),
+            exports.to_pdf(cycle, objectives, today=ws.today()),
             content_type="application/pdf",
         )
     elif fmt in ("yaml", "json"):
@@ -921,7 +921,7 @@ def present(request, pk):
         .filter(cycle=cycle)
         .exclude(status=Objective.Status.ARCHIVED)
     )
-    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), workspace_today(ws))
+    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), ws.today())
     order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
     rows.sort(key=lambda r: (order[r.objective.level], r.objective.position))
     return render(request, "okrs/present.html", {"cycle": cycle, "rows": rows})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
 
+from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
@@ -38,6 +38,7 @@ def report_pdf(report: Report, language: str) -> bytes:
 def report_content(report: Report, *, svg: bool = False) -> dict:
     ws = report.workspace
     start, end = report.period_start, report.period_end
+    today = min(ws.today(), end)  # the report sees its period as of its own end
     cycles = list(
         Cycle.objects.filter(workspace=ws, start__lte=end, end__gte=start).order_by("start")
     )
@@ -67,38 +68,14 @@ def report_content(report: Report, *, svg: bool = False) -> dict:
         if not points[k.pk]:
             continue
         periods = maths.periods(
-            points[k.pk], frequency=k.frequency, method=k.aggregation, thresholds=k.thresholds
+            points[k.pk],
+            frequency=k.frequency,
+            method=k.aggregation,
+            thresholds=k.thresholds,
+            today=today,
         )
-        spec = charts.kpi_chart(
-            periods=[
-                {
-                    "date": p.start.isoformat(),
-                    "value": p.value,
-                    "status": p.status,
-                    "status_label": p.status or "",
-                }
-                for p in periods
-            ],
-            direction=k.direction,
-            target=k.target,
-            thresholds={
-                "warning": k.warning,
-                "critical": k.critical,
-                "warning_high": k.warning_high,
-                "critical_high": k.critical_high,
-            },
-            annotations=[
-                {"date": a.date.isoformat(), "text": a.text} for a in notes if a.kpi_id == k.pk
-            ],
-            forecast=None,
-            labels={
-                "date": _("Date"),
-                "value": k.unit or _("Value"),
-                "target": _("Target"),
-                "forecast": _("Forecast"),
-                "status": _("Status"),
-                "annotation": _("Annotation"),
-            },
+        spec = kpi_selectors.chart_spec(
+            k, periods, [a for a in notes if a.kpi_id == k.pk], pace=True
         )
         item = {"kpi": k, "latest": periods[-1], "spec": spec, "sid": f"kpi-{k.pk}"}
         if svg:
@@ -107,8 +84,9 @@ def report_content(report: Report, *, svg: bool = False) -> dict:
             fixed = {**spec, "width": 460}
             item["svg"] = vl_convert.vegalite_to_svg(fixed)
         kpi_items.append(item)
+    # A deviation belongs to the period whose data breached, whenever it was noticed.
     deviations = list(
-        Deviation.objects.filter(workspace=ws, opened_on__lte=end)
+        Deviation.objects.filter(workspace=ws, period_start__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
         .select_related("kpi", "owner__user")
     )
@@ -135,7 +113,6 @@ def dashboard_content(ws, today) -> dict:
     """The live dashboard of a share link, from current data: the cycle's objectives that are
     neither private nor archived, and every KPI's recent periods. Queries: about ten, whatever
     the number of objectives, key results, check-ins, KPIs or data points."""
-    from waypoint.kpis import selectors as kpi_selectors
 
     cycle = dashboard_cycle(ws, today)
     rows = []

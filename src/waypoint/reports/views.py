@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_today, workspace_view
+from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import selectors, services
 from .models import Report, ShareLink
@@ -47,7 +47,7 @@ class SummaryForm(forms.Form):
 @workspace_view()
 def reports(request):
     ws = request.workspace
-    today = workspace_today(ws)
+    today = ws.today()
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     form = ReportForm(
         request.POST or None,
@@ -229,7 +229,7 @@ def shared(request, token):
     if link.kind == ShareLink.Kind.DASHBOARD:
         ws = link.workspace
         context = {
-            **selectors.dashboard_content(ws, workspace_today(ws)),
+            **selectors.dashboard_content(ws, ws.today()),
             "ws": ws,
             "shared": link,
             "now": timezone.now(),

@@ -1,10 +1,12 @@
 import base64
+import datetime as dt
 import hashlib
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -102,6 +104,10 @@ class Workspace(models.Model):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    def today(self) -> dt.date:
+        """Today's date where the workspace is: check-ins and KPI periods are dated in it."""
+        return timezone.now().astimezone(self.zone).date()
 
     @property
     def has_logo(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import wraps
 
 from django.conf import settings
@@ -45,11 +44,6 @@ def workspace_view(min_role: str = Role.VIEWER):
         return wrapped
 
     return decorator
-
-
-def workspace_today(workspace: Workspace) -> dt.date:
-    """Today's date where the workspace is: check-ins are dated in its time zone."""
-    return timezone.now().astimezone(workspace.zone).date()
 
 
 def apply_errors(form, exc) -> None:
