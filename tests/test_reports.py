@@ -219,3 +219,19 @@ def test_a_running_monthly_total_is_judged_and_drawn_on_its_pace(report):
     assert point["data"]["values"][0]["pace"] == pytest.approx(latest.pace)
     rows = next(layer["data"]["values"] for layer in layers if layer["mark"]["type"] == "line")
     assert rows[-1]["status_label"] == "W normie"
+
+
+def test_the_pdf_is_in_the_language_asked_for_whoever_asks(report, tmp_path):
+    """The schedule, the API and the web all call report_pdf with a language; the PDF is in
+    it without the caller switching languages first."""
+    from waypoint.reports.selectors import report_pdf
+
+    _tool("pdftotext")
+    path = tmp_path / "raport.pdf"
+    path.write_bytes(report_pdf(report, "pl"))
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Podsumowanie" in text and "ostatni okres" in text
+    assert "last period" not in text
+    assert "listopad" in text.lower()  # the charts' date axes are in Polish too

@@ -10,7 +10,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -883,9 +883,10 @@ def report_pdf(request: HttpRequest, report_id: int, lang: str = "en"):
     """The report as a PDF (application/pdf), in English, Russian (ru), Chinese (zh-hans)
     or Polish (pl)."""
     report = _get(request, Report, report_id)
-    with translation.override(lang if lang in ("en", "ru", "zh-hans", "pl") else "en"):
-        data = report_selectors.report_pdf(report, translation.get_language())
-    response = HttpResponse(data, content_type="application/pdf")
+    language = lang if lang in ("en", "ru", "zh-hans", "pl") else "en"
+    response = HttpResponse(
+        report_selectors.report_pdf(report, language), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="report-{report.pk}.pdf"'
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
@@ -19,23 +20,28 @@ from .models import Report
 
 def report_context(report: Report, *, svg: bool = False, language: str = "en") -> dict:
     """What the report templates need: the content, and the charts' locale."""
+    locale = charts.vega_locale(language)
     return {
         "report": report,
         "ws": report.workspace,
-        **report_content(report, svg=svg),
-        "chart_locale": charts.vega_locale(language),
+        **report_content(report, svg_locale=locale if svg else None),
+        "chart_locale": locale,
     }
 
 
 def report_pdf(report: Report, language: str) -> bytes:
-    """The report as a PDF (charts as SVG: no browser on the server)."""
-    html = render_to_string(
-        "reports/print.html", {**report_context(report, svg=True, language=language), "pdf": True}
-    )
+    """The report as a PDF in ``language`` (charts as SVG: no browser on the server)."""
+    with translation.override(language):
+        html = render_to_string(
+            "reports/print.html",
+            {**report_context(report, svg=True, language=language), "pdf": True},
+        )
     return html_to_pdf(html)
 
 
-def report_content(report: Report, *, svg: bool = False) -> dict:
+def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
+    """The period's OKRs, KPIs with their chart specs, deviations and annotations; given
+    ``svg_locale`` (from ``charts.vega_locale``), each chart also drawn as SVG in it."""
     ws = report.workspace
     start, end = report.period_start, report.period_end
     today = min(ws.today(), end)  # the report sees its period as of its own end
@@ -78,11 +84,14 @@ def report_content(report: Report, *, svg: bool = False) -> dict:
             k, periods, [a for a in notes if a.kpi_id == k.pk], pace=True
         )
         item = {"kpi": k, "latest": periods[-1], "spec": spec, "sid": f"kpi-{k.pk}"}
-        if svg:
+        if svg_locale is not None:
             import vl_convert
 
-            fixed = {**spec, "width": 460}
-            item["svg"] = vl_convert.vegalite_to_svg(fixed)
+            item["svg"] = vl_convert.vegalite_to_svg(
+                {**spec, "width": 460},
+                format_locale=svg_locale["formatLocale"],
+                time_format_locale=svg_locale["timeFormatLocale"],
+            )
         kpi_items.append(item)
     # A deviation belongs to the period whose data breached, whenever it was noticed.
     deviations = list(
