@@ -223,3 +223,22 @@ def test_only_a_summed_period_is_paced():
         [(first, 95.0)], frequency=k.MONTHLY, method=k.AVERAGE, thresholds=UP, today=first
     )
     assert period.pace is None and period.status == k.HEALTHY
+
+
+def test_the_pace_runs_through_yesterday_or_the_last_data_day():
+    """Today is not over: on 2 December, with the 1st's 11 tickets in, the pace holds at 341.
+    A week with no new data lowers it: through the 7th, 11 tickets is on pace for 49."""
+    points = [(dt.date(2026, 12, 1), 11.0)]
+
+    def judged(today):
+        (period,) = k.periods(
+            points, frequency=k.MONTHLY, method=k.SUM, thresholds=TICKETS, today=today
+        )
+        return period
+
+    assert judged(dt.date(2026, 12, 2)).pace == pytest.approx(341)
+    assert judged(dt.date(2026, 12, 2)).status == k.HEALTHY
+    assert judged(dt.date(2026, 12, 8)).pace == pytest.approx(11 * 31 / 7)
+    assert judged(dt.date(2026, 12, 8)).status == k.CRITICAL
+    # On the period's last day the pace runs through the day before it.
+    assert judged(dt.date(2026, 12, 31)).pace == pytest.approx(11 * 31 / 30)

@@ -182,8 +182,10 @@ def periods(
 ) -> list[Period]:
     """Data points grouped into periods (oldest first), aggregated and judged.
 
-    Given ``today``, a summed period that is not over yet is judged on its pace; an average,
-    a last value, a minimum or a maximum of part of a period is judged as it stands.
+    Given ``today``, a summed period that is not over yet is judged on its pace through the
+    later of its last data day and yesterday (today is not over either): data that stops
+    arriving lowers the pace. An average, a last value, a minimum or a maximum of part of a
+    period is judged as it stands.
     """
     grouped: dict[tuple[dt.date, dt.date], list[tuple[dt.date, float]]] = {}
     for day, value in points:
@@ -193,8 +195,9 @@ def periods(
         rows.sort(key=lambda r: r[0])
         value = aggregate([v for _, v in rows], method)
         paced = None
-        if method == SUM and today is not None and start <= today < end:
-            paced = pace(value, start, end, today)
+        if method == SUM and today is not None and start <= today <= end:
+            through = max(rows[-1][0], today - dt.timedelta(days=1))
+            paced = pace(value, start, end, min(through, end))
         judged = value if paced is None else paced
         out.append(Period(start, end, value, len(rows), status(judged, thresholds), paced))
     return out

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -44,7 +46,8 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     ``svg_locale`` (from ``charts.vega_locale``), each chart also drawn as SVG in it."""
     ws = report.workspace
     start, end = report.period_start, report.period_end
-    today = min(ws.today(), end)  # the report sees its period as of its own end
+    # The report sees its period as of the close of its last day.
+    today = min(ws.today(), end + dt.timedelta(days=1))
     cycles = list(
         Cycle.objects.filter(workspace=ws, start__lte=end, end__gte=start).order_by("start")
     )
