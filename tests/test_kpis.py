@@ -331,10 +331,8 @@ def test_the_board_does_the_same_queries_for_10_and_1000_kpis(
     assert len(thousand.captured_queries) == len(ten.captured_queries) <= 20
 
 
-def test_a_monthly_total_on_its_first_day_opens_no_deviation(workspace, owner, monkeypatch, client):
-    """Tickets a month within 200-600: 11 tickets on the 1st are on pace for 341, not critical;
-    the board says so. 45 by the 15th is on pace for 90: critical, and the owner is told."""
-    tickets = kpis.kpi_create(
+def _tickets(workspace, owner):
+    return kpis.kpi_create(
         workspace=workspace,
         actor=None,
         name="Tickets a month",
@@ -349,6 +347,12 @@ def test_a_monthly_total_on_its_first_day_opens_no_deviation(workspace, owner, m
         critical_high=800,
         owner=owner,
     )
+
+
+def test_a_monthly_total_on_its_first_day_opens_no_deviation(workspace, owner, monkeypatch, client):
+    """Tickets a month within 200-600: 11 tickets on the 1st are on pace for 341, not critical;
+    the board says so. 45 by the 15th is on pace for 90: critical, and the owner is told."""
+    tickets = _tickets(workspace, owner)
     day = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
     monkeypatch.setattr("django.utils.timezone.now", lambda: day)
     record(tickets, (day.date(), 11))
@@ -360,4 +364,26 @@ def test_a_monthly_total_on_its_first_day_opens_no_deviation(workspace, owner, m
     record(tickets, *[(dt.date(2026, 12, d), 34 / 13) for d in range(2, 15)], (day.date(), 0))
     deviation = Deviation.objects.get()
     assert deviation.level == "critical" and deviation.opened_on == day.date()
+    assert Alert.objects.filter(recipient=owner).count() == 1
+
+
+def test_a_running_total_without_new_data_is_judged_each_morning(workspace, owner, monkeypatch):
+    """No data since the 1st: at 6 in the workspace's time zone on the 8th, 11 tickets is on
+    pace for 49, so the daily job opens the deviation and alerts the owner, once."""
+    from waypoint.kpis.tasks import judge_kpis
+
+    tickets = _tickets(workspace, owner)
+    zone = workspace.zone
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: dt.datetime(2026, 12, 1, 12, tzinfo=zone)
+    )
+    record(tickets, (dt.date(2026, 12, 1), 11))
+    assert not Deviation.objects.exists()
+    for hour in (5, 6, 6, 7):
+        moment = dt.datetime(2026, 12, 8, hour, tzinfo=zone)
+        monkeypatch.setattr("django.utils.timezone.now", lambda m=moment: m)
+        judge_kpis.call_local()
+        assert Deviation.objects.exists() == (hour >= 6)
+    deviation = Deviation.objects.get()
+    assert deviation.level == "critical" and deviation.opened_on == dt.date(2026, 12, 8)
     assert Alert.objects.filter(recipient=owner).count() == 1

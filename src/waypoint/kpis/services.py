@@ -358,6 +358,25 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
     return open_dev
 
 
+JUDGE_HOUR = 6
+
+
+def kpis_judge_daily(now: dt.datetime) -> int:
+    """Where it is 6 o'clock: each summed KPI judged again, as its pace moves with the days
+    even when no data arrives (a running total that falls behind opens its deviation, alerts
+    its owner and calls the webhooks). Other KPIs change only with data or thresholds."""
+    judged = 0
+    for ws in Workspace.objects.all():
+        if now.astimezone(ws.zone).hour != JUDGE_HOUR:
+            continue
+        for kpi in Kpi.objects.filter(workspace=ws, aggregation=maths.SUM).select_related(
+            "workspace", "owner__user"
+        ):
+            kpi_evaluate(kpi=kpi, actor=None)
+            judged += 1
+    return judged
+
+
 def _state_label(state: str) -> str:
     return {maths.WARNING: _("in warning"), maths.CRITICAL: _("critical")}.get(state, state)
 
