@@ -240,5 +240,14 @@ def test_the_pace_runs_through_yesterday_or_the_last_data_day():
     assert judged(dt.date(2026, 12, 2)).status == k.HEALTHY
     assert judged(dt.date(2026, 12, 8)).pace == pytest.approx(11 * 31 / 7)
     assert judged(dt.date(2026, 12, 8)).status == k.CRITICAL
+    # The forecast counts the days the same way, so the KPI page agrees with its status.
+    forecast = k.forecast_period(
+        points,
+        start=dt.date(2026, 12, 1),
+        end=dt.date(2026, 12, 31),
+        method=k.SUM,
+        today=dt.date(2026, 12, 8),
+    )
+    assert forecast.value == pytest.approx(judged(dt.date(2026, 12, 8)).pace)
     # On the period's last day the pace runs through the day before it.
     assert judged(dt.date(2026, 12, 31)).pace == pytest.approx(11 * 31 / 30)

@@ -225,7 +225,9 @@ def _detail_context(request, kpi, **extra):
         today=today,
     )
     start, end = maths.period_of(today, kpi.frequency)
-    forecast = maths.forecast_period(points, start=start, end=end, method=kpi.aggregation)
+    forecast = maths.forecast_period(
+        points, start=start, end=end, method=kpi.aggregation, today=today
+    )
     annotations = list(Annotation.objects.filter(kpi=kpi).select_related("author__user"))
     chart = (
         selectors.chart_spec(

@@ -216,13 +216,19 @@ class Forecast:
 
 
 def forecast_period(
-    points: Sequence[tuple[dt.date, float]], *, start: dt.date, end: dt.date, method: str
+    points: Sequence[tuple[dt.date, float]],
+    *,
+    start: dt.date,
+    end: dt.date,
+    method: str,
+    today: dt.date | None = None,
 ) -> Forecast | None:
     """Project the current period's aggregate to its last day.
 
-    A summed KPI projects its daily run rate; the others extend a least-squares line through
-    the period's points (and the few before, when the period has fewer than three). The band
-    widens with the scatter of the points around the line.
+    A summed KPI projects its daily run rate (its pace: given ``today``, the days count
+    through yesterday when no data came since, as in ``periods``); the others extend a
+    least-squares line through the period's points (and the few before, when the period has
+    fewer than three). The band widens with the scatter of the points around the line.
     """
     inside = [(d, v) for d, v in points if start <= d <= end]
     if not inside:
@@ -230,6 +236,8 @@ def forecast_period(
     total_days = (end - start).days + 1
     if method == SUM:
         last = max(d for d, _ in inside)
+        if today is not None:
+            last = min(max(last, today - dt.timedelta(days=1)), end)
         elapsed = (last - start).days + 1
         so_far = sum(v for _, v in inside)
         daily = [sum(v for d, v in inside if d == day) for day in sorted({d for d, _ in inside})]
