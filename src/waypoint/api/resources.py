@@ -668,7 +668,6 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
     kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
     if not permissions.can_check_in(request.member, kr):
         raise HttpError(403, "You may not check in on this key result.")
-
     try:
         with transaction.atomic():
             ci = okr.checkin_create(

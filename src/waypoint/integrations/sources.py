@@ -136,7 +136,6 @@ def source_save(*, kpi, url: str, query: str, every_minutes: int, actor):
 
 def pull(source, now=None) -> bool:
     """Run the query and record its values; on failure keep the error and back off."""
-
     now = now or timezone.now()
     source.last_run_at = now
     try:
