@@ -14,7 +14,8 @@ from waypoint.kpis.models import DataPoint, Kpi
 
 
 @pytest.fixture
-def shop(tmp_path):
+def shop(tmp_path, settings):
+    settings.SOURCE_SQLITE_DIRS = [str(tmp_path)]
     path = tmp_path / "shop.db"
     with sqlite3.connect(path) as db:
         db.execute("create table orders (day text, amount real)")
@@ -95,6 +96,26 @@ def test_waypoints_own_database_cannot_be_a_source(kpi, settings):
         sources.check_url("mysql://x")
 
 
+def test_an_error_names_the_row_and_kind_never_the_value(kpi, shop):
+    with sqlite3.connect(shop.removeprefix("sqlite:///")) as db:
+        db.execute("create table users (email text, password text)")
+        db.execute("insert into users values ('anna@acme.test', 'pbkdf2_sha256$secret')")
+    s = source(kpi, shop, "select password from users")
+    assert not sources.pull(s)
+    assert s.last_error == "Row 1, column 1 is text, not a number."
+    s = source(kpi, shop, "select email, password from users")
+    assert not sources.pull(s)
+    assert "Row 1, column 1 is text, not a date" in s.last_error
+    assert "anna" not in s.last_error and "pbkdf2" not in s.last_error
+
+
+def test_a_query_returning_too_many_rows_is_refused(kpi, shop, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_ROWS", 2)
+    s = source(kpi, shop, "select day, amount from orders")
+    assert not sources.pull(s) and "more than 2 rows" in s.last_error
+    assert not DataPoint.objects.filter(kpi=kpi).exists()
+
+
 def test_editors_set_a_source_on_the_kpi_page(client, owner_user, kpi, shop, teammate):
     client.force_login(owner_user)
     client.post(
@@ -107,7 +128,34 @@ def test_editors_set_a_source_on_the_kpi_page(client, owner_user, kpi, shop, tea
     assert client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}).status_code == 403
 
 
+def test_pull_now_queues_the_query_for_the_worker(client, owner_user, kpi, shop):
+    from huey.contrib.djhuey import HUEY
+
+    s = source(kpi, shop, "select 5")
+    client.force_login(owner_user)
+    HUEY.flush()
+    HUEY.immediate = False
+    try:
+        response = client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}, follow=True)
+        assert "queued" in response.content.decode()
+        s.refresh_from_db()
+        assert s.last_run_at is None and not DataPoint.objects.filter(kpi=kpi).exists()
+        assert HUEY.pending_count() == 1
+        HUEY.execute(HUEY.dequeue())  # what the worker does
+    finally:
+        HUEY.immediate = True
+        HUEY.flush()
+    assert DataPoint.objects.get(kpi=kpi).value == 5
+
+
 PG = "postgresql://postgres@127.0.0.1:5432/template1"
+
+
+def _own_database_is_this_server():
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return db["ENGINE"].endswith("postgresql") and str(db.get("PORT") or 5432) == "5432"
 
 
 def _pg_reachable():
@@ -121,7 +169,13 @@ def _pg_reachable():
 
 
 @pytest.mark.skipif(not _pg_reachable(), reason="no PostgreSQL on 127.0.0.1:5432")
-def test_a_postgresql_source_is_read_only_with_a_timeout(kpi, monkeypatch):
+def test_a_postgresql_source_is_read_only_with_a_timeout(kpi, monkeypatch, settings):
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    if _own_database_is_this_server():
+        # The suite's own database lives on this server: the policy must refuse it.
+        with pytest.raises(ValidationError, match="own database"):
+            source(kpi, PG, "select 42")
+        return
     s = source(kpi, PG, "select 42")
     assert sources.pull(s) and DataPoint.objects.get(kpi=kpi).value == 42
     s = source(kpi, PG, "create table waypoint_should_not_exist (a int)")

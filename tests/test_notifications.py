@@ -17,6 +17,13 @@ from .test_webhooks import Receiver
 MONDAY = dt.date(2026, 11, 23)
 
 
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings):
+    """The receivers here listen on 127.0.0.1, which the outbound policy refuses unless the
+    operator allows it."""
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+
+
 @pytest.fixture
 def team_setup(workspace, owner, teammate, quarter):
     okr.cycle_update(

@@ -169,6 +169,13 @@ else:
 HUEY["immediate"] = env_bool("WAYPOINT_WORKER_IMMEDIATE")
 HUEY["consumer"] = {"workers": env_int("WAYPOINT_WORKER_THREADS", 2), "worker_type": "thread"}
 
+# --- The outbound policy (waypoint/outbound.py) -------------------------------------------
+# Directories whose SQLite files tenants may use as KPI data sources (none by default), and
+# hosts or networks (e.g. 10.0.0.0/8, db.internal) on private addresses that data sources,
+# webhooks and Slack may reach. Waypoint's own database, cache and queue stay refused.
+SOURCE_SQLITE_DIRS = env_list("WAYPOINT_SOURCE_SQLITE_DIRS", [])
+OUTBOUND_ALLOW = env_list("WAYPOINT_OUTBOUND_ALLOW", [])
+
 # --- Accounts (django-allauth) -------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

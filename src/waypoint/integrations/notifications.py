@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from waypoint import outbound
 from waypoint.kpis.models import Deviation
 from waypoint.lib import scoring
 from waypoint.okrs import selectors as okr_selectors
@@ -39,15 +39,7 @@ def local_now(workspace: Workspace, now: dt.datetime) -> dt.datetime:
 
 
 def post_slack(url: str, text: str) -> int:
-    body = json.dumps({"text": text}).encode()
-    request = urllib.request.Request(  # noqa: S310 - an http(s) URL checked by its form field
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return response.status
+    return outbound.post_json(url, json.dumps({"text": text}).encode())
 
 
 def _slack(workspace: Workspace, text: str) -> None:
@@ -55,7 +47,7 @@ def _slack(workspace: Workspace, text: str) -> None:
         return
     try:
         post_slack(workspace.slack_webhook_url, text)
-    except OSError as exc:  # a Slack outage must not stop the e-mails
+    except (OSError, outbound.OutboundRefused) as exc:  # Slack must not stop the e-mails
         log.warning("Slack delivery failed for %s: %s", workspace.slug, exc)
 
 

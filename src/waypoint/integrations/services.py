@@ -13,10 +13,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waypoint import outbound
+from waypoint.outbound import OutboundRefused
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import User, Workspace
 
 from .models import EVENTS, Delivery, Webhook
+
+
+def check_url(url: str) -> None:
+    """A webhook URL the outbound policy allows, else a ValidationError on ``url``.
+    Checked again at every delivery: DNS may answer differently later."""
+    try:
+        outbound.check_url(url)
+    except OutboundRefused as exc:
+        raise ValidationError({"url": str(exc)}) from exc
+
 
 MAX_ATTEMPTS = 6
 BACKOFF = [60, 300, 1800, 7200, 21600]  # seconds after attempts 1..5
@@ -41,8 +53,7 @@ def webhook_create(
     unknown = set(events) - set(EVENTS)
     if unknown or not events:
         raise ValidationError({"events": _("Choose at least one event.")})
-    if not url.startswith(("http://", "https://")):
-        raise ValidationError({"url": _("The URL must start with http:// or https://.")})
+    check_url(url)
     hook = Webhook.objects.create(
         workspace=workspace, url=url, events=sorted(events), secret=secrets.token_hex(24)
     )
@@ -88,7 +99,8 @@ def emit(workspace: Workspace, event: str, data: dict) -> list[Delivery]:
 def attempt(delivery: Delivery, post) -> Delivery:
     """One attempt: POST the signed body; on failure, schedule the next try (backoff).
 
-    ``post(url, body, headers)`` returns the status code or raises OSError. Safe to call
+    ``post(url, body, headers)`` returns the status code or raises OSError or
+    OutboundRefused (the policy is applied again at every attempt). Safe to call
     twice: a delivered event is not sent again.
     """
     if delivery.status != Delivery.Status.PENDING:
@@ -106,7 +118,7 @@ def attempt(delivery: Delivery, post) -> Delivery:
         code = post(delivery.webhook.url, body, headers)
         delivery.status_code, delivery.error = code, ""
         ok = 200 <= code < 300
-    except OSError as exc:
+    except (OSError, OutboundRefused) as exc:
         delivery.status_code, delivery.error, ok = None, str(exc)[:300], False
     now = timezone.now()
     if ok:

@@ -1,21 +1,12 @@
 """Worker jobs for integrations: thin, they load by id and call the services."""
 
-import urllib.request
-
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from waypoint.outbound import post_json
+
 from .models import Delivery
 from .services import BACKOFF, attempt
-
-
-def http_post(url: str, body: bytes, headers: dict) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 @db_task()
@@ -23,7 +14,7 @@ def deliver(delivery_id: int) -> None:
     delivery = Delivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None:
         return
-    delivery = attempt(delivery, http_post)
+    delivery = attempt(delivery, post_json)
     if delivery.status == Delivery.Status.PENDING:
         deliver.schedule((delivery_id,), delay=BACKOFF[delivery.attempts - 1])
 
@@ -47,6 +38,17 @@ def kpi_alert(kpi_id: int, text: str) -> None:
     kpi = Kpi.objects.select_related("owner__user", "workspace").filter(pk=kpi_id).first()
     if kpi is not None:
         send(kpi, text)
+
+
+@db_task()
+def pull_source(source_id: int) -> None:
+    """ "Pull now" from the KPI page: the query runs here, never in a web request."""
+    from .models import KpiSource
+    from .sources import pull
+
+    source = KpiSource.objects.select_related("kpi__workspace").filter(pk=source_id).first()
+    if source is not None:
+        pull(source)
 
 
 @db_periodic_task(crontab(minute="*/5"))

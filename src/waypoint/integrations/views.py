@@ -119,11 +119,13 @@ def kpi_source(request, pk):
     kpi = scoped_get(Kpi, request.workspace, pk=pk)
     url = reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#source"
     if request.POST.get("action") == "pull" and hasattr(kpi, "source"):
-        ok = sources.pull(kpi.source)
-        if ok:
-            messages.success(request, _("Pulled %(n)s value(s).") % {"n": kpi.source.last_count})
-        else:
-            messages.error(request, kpi.source.last_error)
+        from .tasks import pull_source
+
+        # The query runs on the worker, never in a web request: the page shows its result.
+        pull_source(kpi.source.pk)
+        messages.success(
+            request, _("The pull is queued: its result shows here once the worker has run it.")
+        )
         return redirect(url)
     form = SourceForm(request.POST)
     if form.is_valid():

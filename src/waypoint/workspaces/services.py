@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from waypoint import outbound
+
 from . import audit
 from .models import Invitation, Member, Role, Team, User, Workspace
 
@@ -46,6 +48,11 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
+    if fields.get("slack_webhook_url"):
+        try:
+            outbound.check_url(fields["slack_webhook_url"])
+        except outbound.OutboundRefused as exc:
+            raise ValidationError({"slack_webhook_url": str(exc)}) from exc
     return audit.save_changes(
         workspace, actor=actor, action="workspace.update", workspace=workspace, fields=fields
     )

@@ -188,9 +188,13 @@ def workspace_settings(request):
     ws = request.workspace
     form = WorkspaceSettingsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.workspace_update(workspace=ws, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Settings saved."))
-        return redirect("workspaces:settings", ws.slug)
+        try:
+            services.workspace_update(workspace=ws, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("workspaces:settings", ws.slug)
     return render(
         request,
         "workspaces/settings.html",
