@@ -118,7 +118,20 @@ def test_an_idempotent_check_in_retried_returns_the_first_result(client, tokens,
         "date": "2026-02-01",
     }
     first = call(client, "post", "/check-ins", tokens["write"], body, HTTP_IDEMPOTENCY_KEY="k-1")
-    again = call(
+    again = call(client, "post", "/check-ins", tokens["write"], body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json() == first.json()
+    assert CheckIn.objects.count() == 1
+    other = call(client, "post", "/check-ins", tokens["write"], body, HTTP_IDEMPOTENCY_KEY="k-2")
+    assert other.status_code == 201 and CheckIn.objects.count() == 2
+
+
+def test_an_idempotency_key_is_bound_to_its_body_and_its_member(
+    client, tokens, key_result, workspace, owner
+):
+    body = {"key_result_id": key_result.pk, "value": 60, "comment": "private note"}
+    first = call(client, "post", "/check-ins", tokens["write"], body, HTTP_IDEMPOTENCY_KEY="k-1")
+    changed = call(
         client,
         "post",
         "/check-ins",
@@ -126,11 +139,16 @@ def test_an_idempotent_check_in_retried_returns_the_first_result(client, tokens,
         {**body, "value": 61},
         HTTP_IDEMPOTENCY_KEY="k-1",
     )
-    assert first.status_code == 201 and again.status_code == 200
-    assert again.json() == first.json()
-    assert CheckIn.objects.count() == 1
-    other = call(client, "post", "/check-ins", tokens["write"], body, HTTP_IDEMPOTENCY_KEY="k-2")
-    assert other.status_code == 201 and CheckIn.objects.count() == 2
+    assert first.status_code == 201 and changed.status_code == 422
+    assert "another request body" in changed.json()["detail"]
+    editor = ws_services.member_ensure(
+        workspace=workspace, email="ed@acme.test", full_name="Ed", role="editor", actor=None
+    )
+    theirs = ws_services.token_create(member=editor, name="e", scope="write", actor=None)[1]
+    replay = call(client, "post", "/check-ins", theirs, body, HTTP_IDEMPOTENCY_KEY="k-1")
+    # The editor's own key: a new check-in of theirs, never the owner's answer replayed.
+    assert replay.status_code == 201 and replay.json()["id"] != first.json()["id"]
+    assert replay.json()["author_id"] == editor.pk
 
 
 @pytest.fixture

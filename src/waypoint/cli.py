@@ -26,6 +26,7 @@ def _setup(migrate: bool = True) -> None:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the shared cache without Redis
 
 
 def cmd_import(args) -> int:

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "waypoint.middleware.RequestSizeMiddleware",
+    "waypoint.ratelimit.ApiRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +169,28 @@ else:
         "filename": str(DATA_DIR / "queue.sqlite3"),
     }
 HUEY["immediate"] = env_bool("WAYPOINT_WORKER_IMMEDIATE")
+
+# --- The cache every process shares: login throttling and API rate limits count here ---------
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "waypoint_cache",
+        }
+    }
+# Requests a minute under /api/, per client address and per token.
+API_RATE_PER_ADDRESS = env_str("WAYPOINT_API_RATE_PER_ADDRESS", "600/m")
+API_RATE_PER_TOKEN = env_str("WAYPOINT_API_RATE_PER_TOKEN", "1200/m")
+NINJA_PAGINATION_MAX_LIMIT = 1000
+# Request bodies: uploads are at most 20 MB (the importer's limit) plus the form around them;
+# a JSON or form body read into memory at most 8 MB (a push of 100,000 KPI values).
+MAX_REQUEST_BYTES = 21 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 HUEY["consumer"] = {"workers": env_int("WAYPOINT_WORKER_THREADS", 2), "worker_type": "thread"}
 
 # --- The outbound policy (waypoint/outbound.py) -------------------------------------------

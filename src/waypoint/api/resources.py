@@ -6,6 +6,8 @@ through the same services as the web app, so validation and the audit trail are 
 """
 
 import datetime as dt
+import hashlib
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +17,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
+from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 
 from waypoint.kpis import services as kpi_services
 from waypoint.kpis.models import Annotation, DataPoint, Kpi
@@ -28,6 +32,27 @@ from waypoint.workspaces import permissions
 from waypoint.workspaces.models import ApiToken, IdempotencyKey, Member, Role, Team
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.services import token_digest
+
+# Ids are positive 64-bit integers: a larger one is a 422 naming the field, not an overflow in
+# the database.
+Id = Annotated[int, PydanticField(ge=1, le=2**63 - 1)]
+# Dates of record are in a sane range (a check-in dated 9999-12-31 would stay "current"
+# forever); the services hold the same rule for the web forms.
+Day = Annotated[dt.date, PydanticField(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+
+
+class In(Schema):
+    """An input schema: NaN and Infinity are not numbers, whatever JSON dialect sent them."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class Pagination(LimitOffsetPagination):
+    """limit 1..1000 and an offset that fits a database integer."""
+
+    class Input(Schema):
+        limit: int = PydanticField(100, ge=1, le=1000)
+        offset: int = PydanticField(0, ge=0, le=2**62)
 
 
 class TokenAuth(HttpBearer):
@@ -96,10 +121,10 @@ class TeamOut(Schema):
     lead_id: int | None
 
 
-class TeamIn(Schema):
+class TeamIn(In):
     name: str
-    parent_id: int | None = None
-    lead_id: int | None = None
+    parent_id: Id | None = None
+    lead_id: Id | None = None
 
 
 class MemberOut(Schema):
@@ -120,12 +145,12 @@ class CycleOut(Schema):
     status: str
 
 
-class CycleIn(Schema):
+class CycleIn(In):
     name: str
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     kind: str = "custom"
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ObjectiveOut(Schema):
@@ -145,26 +170,26 @@ class ObjectiveOut(Schema):
     score: float
 
 
-class ObjectiveIn(Schema):
-    cycle_id: int
+class ObjectiveIn(In):
+    cycle_id: Id
     title: str
     why: str = ""
     level: str = "team"
     kind: str = "aspirational"
-    owner_id: int | None = None
-    parent_id: int | None = None
-    team_ids: list[int] = []
+    owner_id: Id | None = None
+    parent_id: Id | None = None
+    team_ids: list[Id] = []
     private: bool = False
 
 
-class ObjectivePatch(Schema):
+class ObjectivePatch(In):
     title: str | None = None
     why: str | None = None
     level: str | None = None
     kind: str | None = None
     status: str | None = None
-    owner_id: int | None = None
-    parent_id: int | None = None
+    owner_id: Id | None = None
+    parent_id: Id | None = None
     private: bool | None = None
 
 
@@ -186,8 +211,8 @@ class KeyResultOut(Schema):
     score: float
 
 
-class KeyResultIn(Schema):
-    objective_id: int
+class KeyResultIn(In):
+    objective_id: Id
     title: str
     type: str = "increase"
     start: float | None = None
@@ -196,17 +221,17 @@ class KeyResultIn(Schema):
     scoring: str = "spectrum"
     direction: str = "higher_is_better"
     weight: float = 1.0
-    owner_id: int | None = None
-    kpi_id: int | None = None
+    owner_id: Id | None = None
+    kpi_id: Id | None = None
 
 
-class KeyResultPatch(Schema):
+class KeyResultPatch(In):
     title: str | None = None
     start: float | None = None
     target: float | None = None
     unit: str | None = None
     weight: float | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class CheckInOut(Schema):
@@ -219,12 +244,12 @@ class CheckInOut(Schema):
     author_id: int | None
 
 
-class CheckInIn(Schema):
-    key_result_id: int
+class CheckInIn(In):
+    key_result_id: Id
     value: float
     confidence: str = "on_track"
     comment: str = ""
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class InitiativeOut(Schema):
@@ -235,11 +260,11 @@ class InitiativeOut(Schema):
     owner_id: int | None
 
 
-class InitiativeIn(Schema):
-    key_result_id: int
+class InitiativeIn(In):
+    key_result_id: Id
     title: str
     status: str = "planned"
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class KpiOut(Schema):
@@ -262,7 +287,7 @@ class KpiOut(Schema):
     serves_id: int | None
 
 
-class KpiIn(Schema):
+class KpiIn(In):
     name: str
     description: str = ""
     unit: str = ""
@@ -274,13 +299,13 @@ class KpiIn(Schema):
     critical: float | None = None
     warning_high: float | None = None
     critical_high: float | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: Id | None = None
+    team_id: Id | None = None
     stage: str = ""
 
 
-class DataPointIn(Schema):
-    date: dt.date
+class DataPointIn(In):
+    date: Day
     value: float
 
 
@@ -304,12 +329,12 @@ class AnnotationOut(Schema):
     key_result_id: int | None
 
 
-class AnnotationIn(Schema):
-    date: dt.date
+class AnnotationIn(In):
+    date: Day
     text: str
     kind: str = "external"
-    kpi_id: int | None = None
-    key_result_id: int | None = None
+    kpi_id: Id | None = None
+    key_result_id: Id | None = None
 
 
 class RetrospectiveOut(Schema):
@@ -331,17 +356,17 @@ class ReportOut(Schema):
     created_at: dt.datetime
 
 
-class ReportIn(Schema):
+class ReportIn(In):
     title: str
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     summary: str = ""
 
 
-class ReportPatch(Schema):
+class ReportPatch(In):
     title: str | None = None
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
     summary: str | None = None
 
 
@@ -355,7 +380,7 @@ def workspace(request: HttpRequest):
 
 
 @router.get("/teams", response=list[TeamOut], tags=["workspace"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def teams(request: HttpRequest):
     return Team.objects.filter(workspace=request.workspace).order_by("name")
 
@@ -381,14 +406,14 @@ def team_create(request: HttpRequest, payload: TeamIn):
 
 
 @router.get("/members", response=list[MemberOut], tags=["workspace"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def members(request: HttpRequest, role: str | None = None):
     qs = Member.objects.filter(workspace=request.workspace).select_related("user")
     return qs.filter(role=role) if role else qs
 
 
 @router.get("/cycles", response=list[CycleOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def cycles(request: HttpRequest, kind: str | None = None, status: str | None = None):
     qs = Cycle.objects.filter(workspace=request.workspace)
     if kind:
@@ -422,7 +447,7 @@ def cycle_create(request: HttpRequest, payload: CycleIn):
 
 
 @router.get("/cycles/{cycle_id}", response=CycleOut, tags=["okrs"])
-def cycle(request: HttpRequest, cycle_id: int):
+def cycle(request: HttpRequest, cycle_id: Id):
     return _get(request, Cycle, cycle_id)
 
 
@@ -458,12 +483,12 @@ def _visible(request):
 
 
 @router.get("/objectives", response=list[ObjectiveOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def objectives(
     request: HttpRequest,
-    cycle_id: int | None = None,
+    cycle_id: Id | None = None,
     level: str | None = None,
-    owner_id: int | None = None,
+    owner_id: Id | None = None,
     status: str | None = None,
 ):
     qs = _visible(request).prefetch_related("teams").order_by("cycle", "position", "id")
@@ -480,7 +505,7 @@ def objectives(
 
 
 @router.get("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
-def objective(request: HttpRequest, objective_id: int):
+def objective(request: HttpRequest, objective_id: Id):
     o = _get(request, _visible(request), objective_id)
     return _objective_out(o, okr_selectors.workspace_scores(request.workspace))
 
@@ -513,7 +538,7 @@ def objective_create(request: HttpRequest, payload: ObjectiveIn):
 
 
 @router.patch("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
-def objective_update(request: HttpRequest, objective_id: int, payload: ObjectivePatch):
+def objective_update(request: HttpRequest, objective_id: Id, payload: ObjectivePatch):
     _writes(request)
     o = _get(request, _visible(request), objective_id)
     if not permissions.can_edit_objective(request.member, o):
@@ -532,7 +557,7 @@ def objective_update(request: HttpRequest, objective_id: int, payload: Objective
 
 
 @router.delete("/objectives/{objective_id}", response={204: None}, tags=["okrs"])
-def objective_delete(request: HttpRequest, objective_id: int):
+def objective_delete(request: HttpRequest, objective_id: Id):
     _writes(request)
     o = _get(request, _visible(request), objective_id)
     if not permissions.can_edit_objective(request.member, o):
@@ -573,8 +598,8 @@ def _krs(request):
 
 
 @router.get("/key-results", response=list[KeyResultOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
-def key_results(request: HttpRequest, objective_id: int | None = None):
+@paginate(Pagination)
+def key_results(request: HttpRequest, objective_id: Id | None = None):
     qs = _krs(request).order_by("objective", "position", "id")
     if objective_id is not None:
         qs = qs.filter(objective_id=objective_id)
@@ -583,7 +608,7 @@ def key_results(request: HttpRequest, objective_id: int | None = None):
 
 
 @router.get("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])
-def key_result(request: HttpRequest, kr_id: int):
+def key_result(request: HttpRequest, kr_id: Id):
     return _kr_out(
         _get(request, _krs(request), kr_id), okr_selectors.workspace_scores(request.workspace)
     )
@@ -613,7 +638,7 @@ def key_result_create(request: HttpRequest, payload: KeyResultIn):
 
 
 @router.patch("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])
-def key_result_update(request: HttpRequest, kr_id: int, payload: KeyResultPatch):
+def key_result_update(request: HttpRequest, kr_id: Id, payload: KeyResultPatch):
     _writes(request)
     kr = _get(request, _krs(request).select_related("objective"), kr_id)
     if not permissions.can_edit_objective(request.member, kr.objective):
@@ -631,7 +656,7 @@ def key_result_update(request: HttpRequest, kr_id: int, payload: KeyResultPatch)
 
 
 @router.delete("/key-results/{kr_id}", response={204: None}, tags=["okrs"])
-def key_result_delete(request: HttpRequest, kr_id: int):
+def key_result_delete(request: HttpRequest, kr_id: Id):
     _writes(request)
     kr = _get(request, _krs(request).select_related("objective"), kr_id)
     if not permissions.can_edit_objective(request.member, kr.objective):
@@ -643,9 +668,17 @@ def key_result_delete(request: HttpRequest, kr_id: int):
 # --- Check-ins (idempotent) -------------------------------------------------------------------
 
 
+def _replay(earlier: IdempotencyKey, digest: str):
+    if earlier.request_digest and earlier.request_digest != digest:
+        raise HttpError(
+            422, "This Idempotency-Key was used with another request body: use a new key."
+        )
+    return Status(200, earlier.response)
+
+
 @router.get("/check-ins", response=list[CheckInOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
-def checkins(request: HttpRequest, key_result_id: int | None = None):
+@paginate(Pagination)
+def checkins(request: HttpRequest, key_result_id: Id | None = None):
     qs = CheckIn.objects.filter(key_result__objective__in=_visible(request))
     if key_result_id is not None:
         qs = qs.filter(key_result_id=key_result_id)
@@ -659,12 +692,14 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
     _writes(request)
     key = request.headers.get("Idempotency-Key", "").strip()[:200]
     path = "check-ins"
+    # A key is the member's own and names one request: the same key with another body is
+    # a mistake (422), not a replay; another member's key is not theirs to replay.
+    digest = hashlib.sha256(request.body).hexdigest()
+    mine = {"workspace": request.workspace, "member": request.member, "path": path, "key": key}
     if key:
-        earlier = IdempotencyKey.objects.filter(
-            workspace=request.workspace, path=path, key=key
-        ).first()
+        earlier = IdempotencyKey.objects.filter(**mine).first()
         if earlier is not None:
-            return Status(200, earlier.response)
+            return _replay(earlier, digest)
     kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
     if not permissions.can_check_in(request.member, kr):
         raise HttpError(403, "You may not check in on this key result.")
@@ -683,13 +718,12 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
             body["date"] = body["date"].isoformat()
             if key:
                 IdempotencyKey.objects.create(
-                    workspace=request.workspace, path=path, key=key, status=201, response=body
+                    **mine, request_digest=digest, status=201, response=body
                 )
     except ValidationError as exc:
         raise _invalid(exc) from exc
     except IntegrityError:  # the same key, sent twice at once: the other request won
-        earlier = IdempotencyKey.objects.get(workspace=request.workspace, path=path, key=key)
-        return Status(200, earlier.response)
+        return _replay(IdempotencyKey.objects.get(**mine), digest)
     return Status(201, body)
 
 
@@ -697,8 +731,8 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
 
 
 @router.get("/initiatives", response=list[InitiativeOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
-def initiatives(request: HttpRequest, key_result_id: int | None = None, status: str | None = None):
+@paginate(Pagination)
+def initiatives(request: HttpRequest, key_result_id: Id | None = None, status: str | None = None):
     qs = Initiative.objects.filter(key_result__objective__in=_visible(request))
     if key_result_id is not None:
         qs = qs.filter(key_result_id=key_result_id)
@@ -729,8 +763,8 @@ def initiative_create(request: HttpRequest, payload: InitiativeIn):
 
 
 @router.get("/retrospectives", response=list[RetrospectiveOut], tags=["okrs"])
-@paginate(LimitOffsetPagination)
-def retrospectives(request: HttpRequest, cycle_id: int | None = None):
+@paginate(Pagination)
+def retrospectives(request: HttpRequest, cycle_id: Id | None = None):
     qs = Retrospective.objects.filter(objective__in=_visible(request))
     return qs.filter(objective__cycle_id=cycle_id) if cycle_id is not None else qs
 
@@ -739,8 +773,8 @@ def retrospectives(request: HttpRequest, cycle_id: int | None = None):
 
 
 @router.get("/kpis", response=list[KpiOut], tags=["kpis"])
-@paginate(LimitOffsetPagination)
-def kpis(request: HttpRequest, team_id: int | None = None, process_id: int | None = None):
+@paginate(Pagination)
+def kpis(request: HttpRequest, team_id: Id | None = None, process_id: Id | None = None):
     qs = Kpi.objects.filter(workspace=request.workspace)
     if team_id is not None:
         qs = qs.filter(team_id=team_id)
@@ -750,7 +784,7 @@ def kpis(request: HttpRequest, team_id: int | None = None, process_id: int | Non
 
 
 @router.get("/kpis/{kpi_id}", response=KpiOut, tags=["kpis"])
-def kpi(request: HttpRequest, kpi_id: int):
+def kpi(request: HttpRequest, kpi_id: Id):
     return _get(request, Kpi, kpi_id)
 
 
@@ -772,7 +806,7 @@ def kpi_create(request: HttpRequest, payload: KpiIn):
 
 
 @router.delete("/kpis/{kpi_id}", response={204: None}, tags=["kpis"])
-def kpi_delete(request: HttpRequest, kpi_id: int):
+def kpi_delete(request: HttpRequest, kpi_id: Id):
     _writes(request)
     if not permissions.can_edit_all(request.member):
         raise HttpError(403, "Editors and above delete KPIs.")
@@ -781,8 +815,8 @@ def kpi_delete(request: HttpRequest, kpi_id: int):
 
 
 @router.get("/kpis/{kpi_id}/data-points", response=list[DataPointOut], tags=["kpis"])
-@paginate(LimitOffsetPagination)
-def data_points(request: HttpRequest, kpi_id: int, since: dt.date | None = None):
+@paginate(Pagination)
+def data_points(request: HttpRequest, kpi_id: Id, since: dt.date | None = None):
     qs = DataPoint.objects.filter(kpi=_get(request, Kpi, kpi_id)).order_by("date")
     return qs.filter(date__gte=since) if since else qs
 
@@ -791,7 +825,7 @@ MAX_BULK = 100_000
 
 
 @router.post("/kpis/{kpi_id}/data-points", response=BulkResult, tags=["kpis"])
-def data_points_push(request: HttpRequest, kpi_id: int, payload: list[DataPointIn]):
+def data_points_push(request: HttpRequest, kpi_id: Id, payload: list[DataPointIn]):
     """Push many values at once (up to 100,000). All or nothing: one bad row — a value that
     is not a number, a date given twice — and nothing is written; the answer names the row
     (its index in the list, from 0). A value for a known date replaces the old one."""
@@ -818,8 +852,8 @@ def data_points_push(request: HttpRequest, kpi_id: int, payload: list[DataPointI
 
 
 @router.get("/annotations", response=list[AnnotationOut], tags=["kpis"])
-@paginate(LimitOffsetPagination)
-def annotations(request: HttpRequest, kpi_id: int | None = None, key_result_id: int | None = None):
+@paginate(Pagination)
+def annotations(request: HttpRequest, kpi_id: Id | None = None, key_result_id: Id | None = None):
     qs = Annotation.objects.filter(workspace=request.workspace)
     if kpi_id is not None:
         qs = qs.filter(kpi_id=kpi_id)
@@ -865,7 +899,7 @@ def _edits_reports(request) -> None:
 
 
 @router.get("/reports", response=list[ReportOut], tags=["reports"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def reports(request: HttpRequest, since: dt.date | None = None):
     """Reports of the workspace, newest period first; ``since``: ending on or after."""
     qs = Report.objects.filter(workspace=request.workspace)
@@ -873,12 +907,12 @@ def reports(request: HttpRequest, since: dt.date | None = None):
 
 
 @router.get("/reports/{report_id}", response=ReportOut, tags=["reports"])
-def report(request: HttpRequest, report_id: int):
+def report(request: HttpRequest, report_id: Id):
     return _get(request, Report, report_id)
 
 
 @router.get("/reports/{report_id}/pdf", tags=["reports"])
-def report_pdf(request: HttpRequest, report_id: int, lang: str = "en"):
+def report_pdf(request: HttpRequest, report_id: Id, lang: str = "en"):
     """The report as a PDF (application/pdf), in English, Russian (ru), Chinese (zh-hans)
     or Polish (pl)."""
     report = _get(request, Report, report_id)
@@ -908,7 +942,7 @@ def report_create(request: HttpRequest, payload: ReportIn):
 
 
 @router.patch("/reports/{report_id}", response=ReportOut, tags=["reports"])
-def report_update(request: HttpRequest, report_id: int, payload: ReportPatch):
+def report_update(request: HttpRequest, report_id: Id, payload: ReportPatch):
     _edits_reports(request)
     report = _get(request, Report, report_id)
     try:

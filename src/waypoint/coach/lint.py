@@ -69,10 +69,13 @@ def objectives_from_document(doc: dict) -> list[rules.Objective]:
 
 
 def lint_text(
-    text: str, filename: str = "<input>", settings: rules.Settings | None = None
+    text: str,
+    filename: str = "<input>",
+    settings: rules.Settings | None = None,
+    limits: okrfile.Limits = okrfile.FILE_LIMITS,
 ) -> list[rules.Finding]:
     try:
-        parsed = okrfile.parse(text, filename)
+        parsed = okrfile.parse(text, filename, limits)
     except okrfile.OkrFileError as exc:
         raise LintInputError("\n".join(exc.errors)) from exc
     findings = []

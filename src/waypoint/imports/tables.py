@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from waypoint.lib import bounded
+
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 64
 
 
 class TableError(Exception):
@@ -78,24 +81,19 @@ def read_csv(data: bytes) -> Table:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if "\t" in sample else ";" if ";" in sample else ","
-    return _table(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    try:
+        return _table(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    except csv.Error as exc:
+        raise TableError(_("The file is not a readable CSV file.")) from exc
 
 
 def read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
+        return _table(bounded.xlsx_rows(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS))
+    except bounded.LimitExceeded as exc:
+        raise TableError(_("The XLSX file unpacks to more than 200 MB.")) from exc
+    except bounded.Unreadable as exc:
         raise TableError(_("This is not a readable XLSX file.")) from exc
-    sheet = book.worksheets[0]
-    raw = []
-    for row in sheet.iter_rows(values_only=True):
-        raw.append(list(row))
-        if len(raw) > MAX_ROWS + 1:
-            break
-    book.close()
-    return _table(raw)
 
 
 def read(name: str, data: bytes) -> Table:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from waypoint.lib import bounded
+
 MAX_ROWS = 100_000
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -122,19 +124,20 @@ def parse_text(text: str) -> Parsed:
         # "2026-01-05, 12,5" is ambiguous with a comma separator: only the first comma splits.
         table = [line.split(",", 1) for line in text.splitlines()]
     else:
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        except csv.Error:
+            return Parsed(errors=[_("The file is not a readable CSV file.")])
     return parse_table(table)
 
 
 def parse_xlsx(data: bytes) -> Parsed:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
+        table = bounded.xlsx_rows(data, max_rows=MAX_ROWS, max_columns=2)
+    except bounded.LimitExceeded:
+        return Parsed(errors=[_("The XLSX file unpacks to more than 200 MB.")])
+    except bounded.Unreadable:
         return Parsed(errors=[_("This is not a readable XLSX file.")])
-    sheet = book.worksheets[0]
-    table = [list(row[:2]) for row in sheet.iter_rows(values_only=True)]
     return parse_table(table)
 
 

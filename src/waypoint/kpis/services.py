@@ -8,6 +8,7 @@ alerting its owner) and moves the key results that track it with automatic check
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from waypoint.okrs import services as okr_services
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, User, Workspace
-from waypoint.workspaces.services import same_workspace
+from waypoint.workspaces.services import check_dates, same_workspace
 
 from .models import Alert, Annotation, DataPoint, Deviation, Kpi, Process
 
@@ -174,6 +175,20 @@ def data_points_record(
     result = RecordResult()
     if not values:
         return result
+    for day, value in values.items():
+        if not math.isfinite(value):
+            raise ValidationError(
+                {
+                    "value": _("%(date)s: the value is not a finite number.")
+                    % {"date": day.isoformat()}
+                }
+            )
+        try:
+            check_dates(date=day)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"date": f"{day.isoformat()}: {' '.join(exc.message_dict['date'])}"}
+            ) from exc
     existing = {
         p.date: p
         for p in DataPoint.objects.filter(kpi=kpi, date__gte=min(values), date__lte=max(values))
@@ -448,6 +463,7 @@ def annotation_create(
 ) -> Annotation:
     if kpi is None and key_result is None:
         raise ValidationError(_("An annotation belongs to a KPI or a key result."))
+    check_dates(date=date)
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
     if kind not in Annotation.Kind.values:

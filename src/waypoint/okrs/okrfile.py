@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from waypoint.lib import scoring
+from waypoint.lib import bounded, scoring
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import Member, Role, Team, User, Workspace
 
@@ -65,18 +65,55 @@ def _node_lines(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
             _node_lines(child, (*path, i), out)
 
 
-def parse(text: str, filename: str = "<input>") -> list[ParsedDocument]:
-    """Every document of a YAML (or JSON) stream, with line numbers; OkrFileError if broken."""
+@dataclass(frozen=True)
+class Limits:
+    """How much of a document is read. A file given on the command line is the operator's
+    own; a document sent to the web or the API is anyone's, and gets the tighter limits."""
+
+    max_bytes: int
+    max_depth: int = 32
+    max_nodes: int = 5_000_000
+    max_objectives: int = 100_000
+
+
+FILE_LIMITS = Limits(max_bytes=256 * 1024 * 1024)
+UPLOAD_LIMITS = Limits(max_bytes=1024 * 1024, max_nodes=200_000, max_objectives=2_000)
+
+
+def parse(
+    text: str, filename: str = "<input>", limits: Limits = FILE_LIMITS
+) -> list[ParsedDocument]:
+    """Every document of a YAML (or JSON) stream, with line numbers; OkrFileError if broken
+    or past ``limits`` (aliases are never accepted: the format has no use for them)."""
+    if len(text) > limits.max_bytes:
+        raise OkrFileError([f"{filename}:1: (document): larger than {limits.max_bytes} bytes"])
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        datas = list(yaml.safe_load_all(text))
+        bounded.check_yaml(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
+        pairs = list(bounded.yaml_nodes(text))
+    except bounded.LimitExceeded as exc:
+        message = {
+            "aliases": "YAML aliases (*name) are not accepted",
+            "depth": f"nested deeper than {exc.limit} levels",
+            "nodes": f"more than {exc.limit} values",
+        }[exc.what]
+        raise OkrFileError([f"{filename}:{exc.line}: (document): {message}"]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise OkrFileError([f"{filename}:{line}: (syntax): malformed YAML: {problem}"]) from exc
+    objectives = sum(
+        len(d.get("objectives") or []) if isinstance(d, dict) else 0
+        for _node, data in pairs
+        for d in (data if isinstance(data, list) else [data])
+        if isinstance(d, dict) and isinstance(d.get("objectives"), list)
+    )
+    if objectives > limits.max_objectives:
+        raise OkrFileError(
+            [f"{filename}:1: (objectives): more than {limits.max_objectives} objectives"]
+        )
     docs = []
-    for i, (node, data) in enumerate(zip(nodes, datas, strict=True)):
+    for i, (node, data) in enumerate(pairs):
         if data is None:
             continue
         if isinstance(data, list):  # a JSON export of several cycles is a list of documents

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from waypoint.integrations import services as webhooks
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
-from waypoint.workspaces.services import same_workspace
+from waypoint.workspaces.services import check_dates, same_workspace
 
 from .models import (
     CheckIn,
@@ -46,6 +46,7 @@ def _check_fields(fields: dict, allowed: set[str]) -> None:
 def _check_cycle(workspace: Workspace, name: str, start, end, parent, cycle=None) -> None:
     if not name.strip():
         raise ValidationError({"name": _("A cycle needs a name.")})
+    check_dates(start=start, end=end)
     if end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
     clash = Cycle.objects.filter(workspace=workspace, name=name.strip())
@@ -480,6 +481,7 @@ def checkin_create(
         errors["confidence"] = _("Unknown confidence.")
     if errors:
         raise ValidationError(errors)
+    check_dates(date=date)
     same_workspace(key_result.workspace, "author", author)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, User, Workspace
+from waypoint.workspaces.services import check_dates
 
 from .models import Report, ShareLink
 
@@ -27,6 +28,7 @@ def report_create(
     by: Member | None,
     actor: User | None,
 ) -> Report:
+    check_dates(period_start=period_start, period_end=period_end)
     if period_end < period_start:
         raise ValidationError({"period_end": _("The end date is before the start date.")})
     if not title.strip():
@@ -61,6 +63,7 @@ def report_update(*, report: Report, actor: User | None, **fields) -> Report:
             raise ValidationError({"title": _("A report needs a title.")})
     if "summary" in fields:
         fields["summary"] = fields["summary"].strip()
+    check_dates(period_start=fields.get("period_start"), period_end=fields.get("period_end"))
     start = fields.get("period_start", report.period_start)
     if fields.get("period_end", report.period_end) < start:
         raise ValidationError({"period_end": _("The end date is before the start date.")})

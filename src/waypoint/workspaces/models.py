@@ -289,9 +289,14 @@ class ApiToken(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first answer to a request sent with an Idempotency-Key, replayed on a retry."""
+    """The first answer to a request sent with an Idempotency-Key, replayed on a retry of the
+    same request by the same member (a key is theirs alone, and bound to the request body)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "Member", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    request_digest = models.CharField(max_length=64, default="", blank=True)
     key = models.CharField(max_length=200)
     path = models.CharField(max_length=200)
     status = models.PositiveSmallIntegerField()
@@ -300,7 +305,9 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "path", "key"], name="idempotency_unique")
+            models.UniqueConstraint(
+                fields=["workspace", "member", "path", "key"], name="idempotency_unique_member"
+            )
         ]
 
     def __str__(self):

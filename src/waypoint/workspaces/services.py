@@ -22,6 +22,19 @@ def same_workspace(workspace: Workspace, field: str, *objs) -> None:
             raise ValidationError({field: _("This belongs to another workspace.")})
 
 
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
+def check_dates(**dates: dt.date | None) -> None:
+    """Refuse dates of record outside 1900-2200, naming the field: a check-in dated 9999
+    would stay the current value forever, and a report ending there could not be drawn."""
+    for field_name, value in dates.items():
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValidationError(
+                {field_name: _("Use a date between %(a)s and %(b)s.") % {"a": 1900, "b": 2200}}
+            )
+
+
 @transaction.atomic
 def workspace_create(
     *, name: str, slug: str | None = None, owner: User | None = None, actor: User | None

@@ -1,0 +1,36 @@
+"""Checks every request passes before a view reads it."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+
+
+class RequestSizeMiddleware:
+    """Refuse a request whose declared body is larger than any form, upload or API call
+    needs, before a byte of it is read: Django itself bounds form fields and request.body
+    but spools file uploads of any size to disk."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.MAX_REQUEST_BYTES:
+            mb = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            if request.path.startswith("/api/"):
+                body = {
+                    "type": "about:blank",
+                    "title": "Content Too Large",
+                    "status": 413,
+                    "detail": f"The request body is larger than {mb} MB.",
+                }
+                return HttpResponse(
+                    json.dumps(body), status=413, content_type="application/problem+json"
+                )
+            return HttpResponse(
+                f"The request is larger than {mb} MB.", status=413, content_type="text/plain"
+            )
+        return self.get_response(request)

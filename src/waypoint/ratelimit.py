@@ -1,0 +1,81 @@
+"""Rate limits counted in the cache that every process shares (Redis with REDIS_URL, the
+database otherwise), so that two web workers do not each allow the full rate.
+
+A limit is a fixed window: ``hit`` counts one request of ``ident`` in ``scope`` and says
+how long to wait when the window's count is spent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or the last address a trusted proxy added to
+    X-Forwarded-For when the operator says a proxy sets it (WAYPOINT_PROXY_HEADERS)."""
+    if getattr(settings, "PROXY_HEADERS", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'600/m' → (600, 60). Units: s, m, h, d."""
+    count, _slash, unit = rate.partition("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit.strip()[:1] or "m"]
+
+
+def hit(scope: str, ident: str, rate: str) -> int | None:
+    """Count a request; None when allowed, else the seconds until the window opens again."""
+    limit, period = parse_rate(rate)
+    now = time.time()
+    window = int(now // period)
+    key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
+    cache.add(key, 0, period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, period + 1)
+        count = 1
+    if count > limit:
+        return max(int((window + 1) * period - now) + 1, 1)
+    return None
+
+
+def too_many(retry_after: int) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": f"Too many requests: try again in {retry_after} s.",
+    }
+    response = HttpResponse(json.dumps(body), status=429, content_type="application/problem+json")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class ApiRateLimitMiddleware:
+    """Every request under /api/ counts against its address, and one that carries a token
+    against that token too (before the token is even looked up, so a flood of wrong tokens
+    is stopped as early as a flood of right ones)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            wait = hit("api-address", client_address(request), settings.API_RATE_PER_ADDRESS)
+            auth = request.META.get("HTTP_AUTHORIZATION", "")
+            if wait is None and auth:
+                token = hashlib.sha256(auth.encode()).hexdigest()
+                wait = hit("api-token", token, settings.API_RATE_PER_TOKEN)
+            if wait is not None:
+                return too_many(wait)
+        return self.get_response(request)
