@@ -20,8 +20,9 @@ from ninja.security import HttpBearer
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 
+from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis import services as kpi_services
-from waypoint.kpis.models import Annotation, DataPoint, Kpi
+from waypoint.kpis.models import DataPoint, Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective, Retrospective
@@ -854,7 +855,7 @@ def data_points_push(request: HttpRequest, kpi_id: Id, payload: list[DataPointIn
 @router.get("/annotations", response=list[AnnotationOut], tags=["kpis"])
 @paginate(Pagination)
 def annotations(request: HttpRequest, kpi_id: Id | None = None, key_result_id: Id | None = None):
-    qs = Annotation.objects.filter(workspace=request.workspace)
+    qs = kpi_selectors.visible_annotations(request.workspace, request.member)
     if kpi_id is not None:
         qs = qs.filter(kpi_id=kpi_id)
     if key_result_id is not None:

@@ -474,7 +474,13 @@ class SplitForm(forms.Form):
 
 @workspace_view(Role.EDITOR)
 def split(request, pk):
-    kr = scoped_get(KeyResult.objects.select_related("objective__cycle"), request.workspace, pk=pk)
+    kr = scoped_get(
+        okr_selectors.visible_key_results(request.workspace, request.member).select_related(
+            "objective__cycle"
+        ),
+        request.workspace,
+        pk=pk,
+    )
     quarters = list(Cycle.objects.filter(parent=kr.objective.cycle).order_by("start"))
     form = SplitForm(request.POST or None, quarters=len(quarters))
     preview = []

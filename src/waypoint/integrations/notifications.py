@@ -107,7 +107,7 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
                     % {"krs": titles},
                 )
                 sent += 1
-            lines_for_slack.append(f"{member.user}: {len(items)}")
+            lines_for_slack.append(f"{slack_escape(str(member.user))}: {len(items)}")
         if any(days >= 14 for _kr, days in items):
             for team in member.teams.select_related("lead__user"):
                 if team.lead and team.lead != member:
@@ -144,9 +144,12 @@ class TeamDigest:
     breaches: list[tuple[str, str]]  # KPI name, level
 
 
-def team_digest(team: Team, cycle: Cycle, scores) -> TeamDigest:
+def team_digest(team: Team, cycle: Cycle, scores, reader: Member | None) -> TeamDigest:
+    """The team's digest as ``reader`` may see it; ``None`` for the workspace's Slack channel,
+    where no private objective goes."""
     objectives = list(
         Objective.objects.filter(cycle=cycle, teams=team)
+        .filter(okr_selectors.visible_q(reader))
         .exclude(status=Objective.Status.ARCHIVED)
         .order_by("position", "id")
     )
@@ -224,15 +227,14 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
         if not (by_mail or by_slack):
             continue
         with translation.override(workspace.language):
-            digest = team_digest(team, cycle, scores)
             if by_mail:
                 _mail(
                     team.lead,
                     _("Weekly digest: %(team)s") % {"team": team.name},
-                    digest_text(digest),
+                    digest_text(team_digest(team, cycle, scores, team.lead)),
                 )
             if by_slack:
-                _slack(workspace, digest_slack(digest))
+                _slack(workspace, digest_slack(team_digest(team, cycle, scores, None)))
         sent += 1
     return sent
 
@@ -245,7 +247,7 @@ def kpi_alert(kpi, text: str) -> None:
     if p.kpi_alerts and p.email:
         _mail(kpi.owner, kpi.name, text)
     if p.kpi_alerts and p.slack:
-        _slack(kpi.workspace, text)
+        _slack(kpi.workspace, slack_escape(text))
 
 
 def run_weekly(now: dt.datetime) -> dict[str, int]:

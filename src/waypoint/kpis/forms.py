@@ -3,11 +3,19 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.forms import MemberChoiceField, member_choices
 from waypoint.okrs.models import Cycle, KeyResult, Objective
 from waypoint.workspaces.models import Team
 
 from .models import Annotation, Deviation, Kpi, Process
+
+
+def serves_choices(workspace, member):
+    """Key results a KPI may serve: those of open cycles that the member may see."""
+    return okr_selectors.visible_key_results(workspace, member).filter(
+        objective__cycle__status=Cycle.Status.OPEN
+    )
 
 
 class KpiForm(forms.Form):
@@ -53,13 +61,13 @@ class KpiForm(forms.Form):
     )
     template = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args, workspace, member, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
         self.fields["team"].queryset = Team.objects.filter(workspace=workspace)
-        self.fields["serves"].queryset = KeyResult.objects.filter(
-            workspace=workspace, objective__cycle__status=Cycle.Status.OPEN
-        ).select_related("objective")
+        self.fields["serves"].queryset = serves_choices(workspace, member).select_related(
+            "objective"
+        )
         self.workspace = workspace
 
     def clean_stage_position(self):
@@ -117,11 +125,13 @@ class PromoteForm(forms.Form):
         empty_label=_("(draft a new objective)"),
     )
 
-    def __init__(self, *args, workspace, cycle, **kwargs):
+    def __init__(self, *args, workspace, member, cycle, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = Objective.objects.filter(
-            workspace=workspace, cycle=cycle
-        ).exclude(status=Objective.Status.ARCHIVED)
+        self.fields["objective"].queryset = (
+            okr_selectors.visible_objectives(workspace, member)
+            .filter(cycle=cycle)
+            .exclude(status=Objective.Status.ARCHIVED)
+        )
 
 
 class BoardFilterForm(forms.Form):
@@ -178,11 +188,9 @@ class CapacityForm(forms.Form):
         label=_("Serves key result"), queryset=KeyResult.objects.none(), required=False
     )
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args, workspace, member, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["serves"].queryset = KeyResult.objects.filter(
-            workspace=workspace, objective__cycle__status=Cycle.Status.OPEN
-        )
+        self.fields["serves"].queryset = serves_choices(workspace, member)
 
 
 class FunnelForm(forms.Form):
@@ -206,11 +214,9 @@ class FunnelForm(forms.Form):
         label=_("Serves key result"), queryset=KeyResult.objects.none(), required=False
     )
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args, workspace, member, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["serves"].queryset = KeyResult.objects.filter(
-            workspace=workspace, objective__cycle__status=Cycle.Status.OPEN
-        )
+        self.fields["serves"].queryset = serves_choices(workspace, member)
 
     def clean_stages(self):
         from waypoint.kpis.importing import parse_number

@@ -6,15 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
-from waypoint.workspaces.models import Workspace
+from waypoint.okrs import selectors as okr_selectors
+from waypoint.workspaces.models import Member, Workspace
 
-from .models import DataPoint, Deviation, Kpi
+from .models import Annotation, DataPoint, Deviation, Kpi
 
 STATUS_LABELS = {
     maths.HEALTHY: gettext_lazy("Healthy"),
@@ -23,6 +24,16 @@ STATUS_LABELS = {
 }
 
 SPARK_PERIODS = 12
+
+
+def visible_annotations(workspace: Workspace, member: Member | None) -> QuerySet[Annotation]:
+    """Annotations the member may read: a note on a key result follows its objective's
+    visibility (``member=None``: a share link, which sees no private one)."""
+    return Annotation.objects.filter(workspace=workspace).filter(
+        Q(key_result__isnull=True) | okr_selectors.visible_q(member, "key_result__objective__")
+    )
+
+
 # How far back 12 periods reach, per frequency (a little more for month lengths).
 WINDOW_DAYS = {maths.DAILY: 12, maths.WEEKLY: 12 * 7, maths.MONTHLY: 372, maths.QUARTERLY: 1100}
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
 from waypoint.okrs import selectors as okr_selectors
-from waypoint.okrs.models import KeyResult
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
@@ -35,7 +34,7 @@ from .forms import (
     PromoteForm,
     UploadForm,
 )
-from .models import Alert, Annotation, DataPoint, Deviation, Kpi
+from .models import Alert, DataPoint, Deviation, Kpi
 
 
 def _can_feed(member, kpi) -> bool:
@@ -146,7 +145,7 @@ def kpi_create(request):
     )
     initial.setdefault("owner", request.member)
     initial["owner"] = request.member
-    form = KpiForm(request.POST or None, workspace=ws, initial=initial)
+    form = KpiForm(request.POST or None, workspace=ws, member=request.member, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             kpi = services.kpi_create(
@@ -165,7 +164,9 @@ def kpi_edit(request, pk):
     kpi = _kpi(request, pk)
     initial = {f: getattr(kpi, f) for f in services.KPI_FIELDS if f != "process"}
     initial["process"] = kpi.process.name if kpi.process else ""
-    form = KpiForm(request.POST or None, workspace=request.workspace, initial=initial)
+    form = KpiForm(
+        request.POST or None, workspace=request.workspace, member=request.member, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.kpi_update(
@@ -228,7 +229,11 @@ def _detail_context(request, kpi, **extra):
     forecast = maths.forecast_period(
         points, start=start, end=end, method=kpi.aggregation, today=today
     )
-    annotations = list(Annotation.objects.filter(kpi=kpi).select_related("author__user"))
+    annotations = list(
+        selectors.visible_annotations(ws, request.member)
+        .filter(kpi=kpi)
+        .select_related("author__user")
+    )
     chart = (
         selectors.chart_spec(
             kpi,
@@ -281,9 +286,13 @@ def _detail_context(request, kpi, **extra):
         "paste_form": PasteForm(),
         "upload_form": UploadForm(),
         "annotation_form": AnnotationForm(initial={"date": today}),
-        "promote_form": PromoteForm(workspace=ws, cycle=cycle) if cycle else None,
+        "promote_form": PromoteForm(workspace=ws, member=request.member, cycle=cycle)
+        if cycle
+        else None,
         "cycle": cycle,
-        "tracking": KeyResult.objects.filter(kpi=kpi).select_related("objective"),
+        "tracking": okr_selectors.visible_key_results(ws, request.member)
+        .filter(kpi=kpi)
+        .select_related("objective"),
         "source": getattr(kpi, "source", None),
         "source_form": _source_form(kpi),
         "today": today,
@@ -447,12 +456,14 @@ def annotation_create(request, pk):
 @require_POST
 @workspace_view(Role.MEMBER)
 def kr_annotation_create(request, pk):
-    kr = scoped_get(KeyResult.objects.select_related("objective"), request.workspace, pk=pk)
-    objective = scoped_get(
-        okr_selectors.visible_objectives(request.workspace, request.member),
+    kr = scoped_get(
+        okr_selectors.visible_key_results(request.workspace, request.member).select_related(
+            "objective"
+        ),
         request.workspace,
-        pk=kr.objective_id,
+        pk=pk,
     )
+    objective = kr.objective
     form = AnnotationForm(request.POST)
     if form.is_valid():
         services.annotation_create(
@@ -478,7 +489,9 @@ def kpi_promote(request, pk):
     if cycle is None:
         messages.error(request, _("Set a current cycle first."))
         return redirect("kpis:detail", request.workspace.slug, kpi.pk)
-    form = PromoteForm(request.POST, workspace=request.workspace, cycle=cycle)
+    form = PromoteForm(
+        request.POST, workspace=request.workspace, member=request.member, cycle=cycle
+    )
     if form.is_valid():
         objective = form.cleaned_data["objective"]
         if objective is not None and not permissions.can_edit_objective(request.member, objective):
@@ -501,7 +514,13 @@ def kpi_promote(request, pk):
 @workspace_view(Role.EDITOR)
 def keep_level(request, pk):
     """Create the KPI suggested to hold an achieved key result's level (seed 001)."""
-    kr = scoped_get(KeyResult.objects.select_related("objective"), request.workspace, pk=pk)
+    kr = scoped_get(
+        okr_selectors.visible_key_results(request.workspace, request.member).select_related(
+            "objective"
+        ),
+        request.workspace,
+        pk=pk,
+    )
     scores = okr_selectors.workspace_scores(request.workspace)
     suggestion = next(
         (
@@ -560,11 +579,13 @@ def derive(request):
     capacity = CapacityForm(
         request.POST if request.POST.get("form") == "capacity" else None,
         workspace=ws,
+        member=request.member,
         initial={"per": "month", "time_unit": "day"},
     )
     funnel = FunnelForm(
         request.POST if request.POST.get("form") == "funnel" else None,
         workspace=ws,
+        member=request.member,
         initial={"per": "month"},
     )
     context = {"capacity": capacity, "funnel": funnel}

@@ -18,13 +18,16 @@ from waypoint.workspaces.models import Team
 from . import selectors
 from .models import Cycle, Objective
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheet programs, the
+# fullwidth forms included (some programs fold them to ASCII), also after leading spaces.
+_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠", "\t", "\r", "\n")
 
 
 def neutralise(value):
     """Text a spreadsheet would execute gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_START) or value.lstrip().startswith(_FORMULA_START)
+    ):
         return "'" + value
     return value
 

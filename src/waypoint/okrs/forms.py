@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.workspaces.models import Member, Team
 
+from . import selectors
 from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
 
 
@@ -54,14 +55,13 @@ class ObjectiveForm(forms.Form):
         help_text=_("Only the owner, the members of its teams and admins see it."),
     )
 
-    def __init__(self, *args, workspace, cycle, exclude_pk=None, **kwargs):
+    def __init__(self, *args, workspace, member, cycle, exclude_pk=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
         self.fields["teams"].queryset = Team.objects.filter(workspace=workspace)
         parents = (
-            Objective.objects.filter(
-                workspace=workspace, cycle__start__lte=cycle.end, cycle__end__gte=cycle.start
-            )
+            selectors.visible_objectives(workspace, member)
+            .filter(cycle__start__lte=cycle.end, cycle__end__gte=cycle.start)
             .exclude(status=Objective.Status.ARCHIVED)
             .select_related("cycle")
         )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from waypoint.lib import scoring
 from waypoint.workspaces import permissions
@@ -112,12 +112,30 @@ def workspace_scores(workspace: Workspace) -> scoring.Scores:
 # --- Page view-models ------------------------------------------------------------------------
 
 
-def visible_objectives(workspace: Workspace, member: Member) -> QuerySet[Objective]:
-    """Objectives the member may see: private ones only for owner, their teams and admins."""
-    qs = Objective.objects.filter(workspace=workspace)
-    if permissions.can_admin(member):
-        return qs
-    return qs.filter(Q(private=False) | Q(owner=member) | Q(teams__members=member)).distinct()
+def visible_q(member: Member | None, via: str = "") -> Q:
+    """The one visibility rule, as a filter on the objective reached through ``via`` (e.g.
+    ``"key_result__objective__"``): a private objective is seen by its owner, the members of
+    its teams and admins; ``member=None`` (a share link, a Slack channel) sees none. Key
+    results, check-ins, initiatives and annotations follow their objective."""
+    if member is not None and permissions.can_admin(member):
+        return Q()
+    public = Q(**{f"{via}private": False})
+    if member is None:
+        return public
+    in_team = Objective.teams.through.objects.filter(
+        objective=OuterRef(via[:-2] if via else "pk"), team__members=member
+    )
+    return public | Q(**{f"{via}owner": member}) | Q(Exists(in_team))
+
+
+def visible_objectives(workspace: Workspace, member: Member | None) -> QuerySet[Objective]:
+    """Objectives the member may see (``visible_q``)."""
+    return Objective.objects.filter(workspace=workspace).filter(visible_q(member))
+
+
+def visible_key_results(workspace: Workspace, member: Member | None) -> QuerySet[KeyResult]:
+    """Key results of the objectives the member may see."""
+    return KeyResult.objects.filter(workspace=workspace).filter(visible_q(member, "objective__"))
 
 
 CONFIDENCE_ORDER = {"on_track": 0, "at_risk": 1, "off_track": 2}

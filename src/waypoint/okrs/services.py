@@ -761,6 +761,7 @@ def objective_carry_over(
         kind=objective.kind,
         parent=objective.parent,
         ref=ref,
+        private=objective.private,  # what comes from a private objective stays private
         actor=actor,
     )
     new.carried_from = objective
@@ -814,6 +815,7 @@ def initiative_to_objective(
         teams=list(source.teams.all()),
         kind=source.kind,
         status=Objective.Status.DRAFT,
+        private=source.private,
         actor=actor,
     )
 
@@ -862,7 +864,11 @@ def key_result_split_into_quarters(
     for quarter, (start, target) in zip(
         quarters, split_targets(key_result.start or 0.0, key_result.target, weights), strict=True
     ):
-        objective = Objective.objects.filter(cycle=quarter, parent=yearly).first()
+        # A private yearly key result goes only onto private quarterly objectives.
+        children = Objective.objects.filter(cycle=quarter, parent=yearly)
+        if yearly.private:
+            children = children.filter(private=True)
+        objective = children.first()
         if objective is None:
             objective = objective_create(
                 workspace=yearly.workspace,
@@ -874,6 +880,7 @@ def key_result_split_into_quarters(
                 teams=list(yearly.teams.all()),
                 kind=yearly.kind,
                 parent=yearly,
+                private=yearly.private,
                 actor=actor,
             )
         if start == target:

@@ -60,8 +60,19 @@ def _editable_objective(request, pk) -> Objective:
     return objective
 
 
+def _visible_kr(request, pk, *related) -> KeyResult:
+    """The key result if this member may see its objective; 404 otherwise."""
+    return scoped_get(
+        selectors.visible_key_results(request.workspace, request.member).select_related(
+            "objective", *related
+        ),
+        request.workspace,
+        pk=pk,
+    )
+
+
 def _editable_kr(request, pk) -> KeyResult:
-    kr = scoped_get(KeyResult.objects.select_related("objective"), request.workspace, pk=pk)
+    kr = _visible_kr(request, pk)
     _editable_objective(request, kr.objective_id)
     return kr
 
@@ -127,11 +138,7 @@ def home(request):
             | Q(key_result__objective__owner=me)
             | Q(key_result__owner=me)
         )
-        .filter(
-            Q(key_result__objective__private=False)
-            | Q(key_result__objective__owner=me)
-            | Q(key_result__objective__teams__in=my_team_ids)
-        )
+        .filter(selectors.visible_q(me, "key_result__objective__"))
         .select_related("key_result__objective", "author__user")
         .distinct()
         .order_by("-date", "-id")[:12]
@@ -173,8 +180,7 @@ def checkin_list(request):
 @workspace_view(Role.MEMBER)
 def checkin_create(request, pk):
     ws = request.workspace
-    kr = scoped_get(KeyResult.objects.select_related("objective__cycle"), ws, pk=pk)
-    _visible_objective(request, kr.objective_id)
+    kr = _visible_kr(request, pk, "objective__cycle")
     if not permissions.can_check_in(request.member, kr):
         raise PermissionDenied
     form = CheckInForm(request.POST, prefix=f"kr{kr.pk}")
@@ -496,7 +502,9 @@ def objective_create(request, cycle_pk):
         "kind": Objective.Kind.ASPIRATIONAL,
         "parent": request.GET.get("parent"),
     }
-    form = ObjectiveForm(request.POST or None, workspace=ws, cycle=cycle, initial=initial)
+    form = ObjectiveForm(
+        request.POST or None, workspace=ws, member=me, cycle=cycle, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         fields = _objective_fields(form.cleaned_data)
         if not permissions.can_edit_all(me):
@@ -538,6 +546,7 @@ def _objective_form(request, objective, data=None):
     return ObjectiveForm(
         data,
         workspace=request.workspace,
+        member=request.member,
         cycle=objective.cycle,
         exclude_pk=objective.pk,
         initial={

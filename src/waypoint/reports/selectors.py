@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from waypoint.kpis import selectors as kpi_selectors
-from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
+from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
 from waypoint.lib.pdf import html_to_pdf
@@ -67,8 +67,10 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         .values_list("kpi_id", "date", "value")
     ):
         points[kpi_id].append((day, value))
+    # A report goes to clients: it holds what a share link may show, no private objective.
     notes = list(
-        Annotation.objects.filter(workspace=ws, date__gte=start, date__lte=end)
+        kpi_selectors.visible_annotations(ws, None)
+        .filter(date__gte=start, date__lte=end)
         .select_related("kpi", "key_result")
         .order_by("date")
     )
