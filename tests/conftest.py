@@ -113,3 +113,76 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+# --- A private objective and the people around it ----------------------------------------------
+
+SECRET = "Zephyr-merger"  # a word that appears only in what is private
+
+
+@pytest.fixture
+def secret(workspace, owner, owner_user):
+    """A private yearly objective of the Secret team (its member: Ina Insider), with a key
+    result, a check-in, an initiative and an annotation whose texts all carry SECRET; and
+    people outside it: Tess (member), Ed (editor), Vi (viewer)."""
+    from waypoint.kpis import services as kpis
+
+    def person(email, name, role):
+        return ws_services.member_ensure(
+            workspace=workspace, email=email, full_name=name, role=role, actor=owner_user
+        )
+
+    insider = person("ina@acme.test", "Ina Insider", Role.MEMBER)
+    outsiders = {
+        "member": person("tess@acme.test", "Tess Teammate", Role.MEMBER),
+        "editor": person("ed@acme.test", "Ed Editor", Role.EDITOR),
+        "viewer": person("vi@acme.test", "Vi Viewer", Role.VIEWER),
+    }
+    team = ws_services.team_create(
+        workspace=workspace, name="Secret", lead=insider, actor=owner_user
+    )
+    team.members.add(insider)
+    year = okr.cycle_create_year(workspace=workspace, year=2026, actor=owner_user)
+    objective = okr.objective_create(
+        workspace=workspace,
+        cycle=year,
+        title=f"Close the {SECRET} quietly",
+        why=f"The {SECRET} doubles our reach",
+        level="team",
+        owner=insider,
+        teams=[team],
+        private=True,
+        actor=owner_user,
+    )
+    kr = okr.key_result_create(
+        objective=objective,
+        title=f"{SECRET} partners signed from 0 to 8",
+        type="increase",
+        start=0,
+        target=8,
+        owner=insider,
+        actor=owner_user,
+    )
+    okr.checkin_create(
+        key_result=kr,
+        date=dt.date(2026, 2, 2),
+        value=2,
+        comment=f"{SECRET} call went well",
+        actor=owner_user,
+    )
+    okr.initiative_create(key_result=kr, title=f"Draft the {SECRET} term sheet", actor=owner_user)
+    kpis.annotation_create(
+        workspace=workspace,
+        date=dt.date(2026, 2, 3),
+        text=f"{SECRET} announced to the board",
+        key_result=kr,
+        actor=owner_user,
+    )
+    return {
+        "objective": objective,
+        "kr": kr,
+        "year": year,
+        "team": team,
+        "insider": insider,
+        "outsiders": outsiders,
+    }
