@@ -1,5 +1,6 @@
 """The `waypoint` command as a new user meets it: fresh data directories, real processes."""
 
+import json
 import os
 import socket
 import stat
@@ -122,10 +123,12 @@ def test_demo_serves_the_login_and_the_admin_with_the_worker(tmp_path):
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "the demo did not start in 90 s"
                 time.sleep(0.5)
+        # The admin logs in through the site's own (throttled) login page.
         status, page = fetch(f"{base}/admin/login/")
-        assert status == 200 and "csrfmiddlewaretoken" in page
-        css = page.split('href="/static/admin/css/base')[1].split('"')[0]
-        assert fetch(f"{base}/static/admin/css/base{css}")[0] == 200
+        assert status == 200 and "csrfmiddlewaretoken" in page and 'name="login"' in page
+        manifest = json.loads((tmp_path / "demo" / "static" / "staticfiles.json").read_text())
+        css = manifest["paths"]["admin/css/base.css"]
+        assert fetch(f"{base}/static/{css}")[0] == 200
         status, login = fetch(f"{base}/accounts/login/")
         assert status == 200 and "/static/waypoint/app." in login
         worker = subprocess.run(

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "django_htmx",
+    "csp",
     "ninja",
     "allauth",
     "allauth.account",
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -208,12 +210,22 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env_str("WAYPOINT_EMAIL_VERIFICATION", "optional")
+# Mandatory by default: only then can sign-up answer the same whether or not the address
+# already has an account (the owner of an existing one gets a mail instead).
+ACCOUNT_EMAIL_VERIFICATION = env_str("WAYPOINT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+# Failed logins, counted in the shared cache: per client address, and per account *from
+# that address*, so that nobody can lock another person out of their account.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/5m/key"}
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True
-OPEN_SIGNUP = env_bool("WAYPOINT_OPEN_SIGNUP", True)
+# Who may sign up: open (anyone), invite (the address an invitation was sent to), or
+# domain:acme.com,acme.de. WAYPOINT_OPEN_SIGNUP=false, the older switch, means invite.
+SIGNUP = env_str("WAYPOINT_SIGNUP") or (
+    "open" if env_bool("WAYPOINT_OPEN_SIGNUP", True) else "invite"
+)
 ACCOUNT_ADAPTER = "waypoint.workspaces.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "waypoint.workspaces.accounts.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Waypoint] "
@@ -233,14 +245,36 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a reverse proxy that sets X-Forwarded-Proto and X-Forwarded-For (and strips what
+# clients send): only then are those headers believed, for HTTPS and for client addresses.
+PROXY_HEADERS = env_bool("WAYPOINT_PROXY_HEADERS")
+if PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("WAYPOINT_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("WAYPOINT_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_PRELOAD = env_bool("WAYPOINT_HSTS_PRELOAD")  # a lasting promise: ask for it
+
+# Content-Security-Policy (django-csp): scripts only from this server and never inline,
+# no plugins, no framing. Styles allow inline attributes (progress bars, Vega's own).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Languages and time ------------------------------------------------------------------
 LANGUAGE_CODE = env_str("WAYPOINT_LANGUAGE", "en")

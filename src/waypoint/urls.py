@@ -3,7 +3,8 @@ from functools import lru_cache
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.urls import include, path
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control
 
 from waypoint.api.api import api
@@ -29,6 +30,13 @@ def _vega_bundle() -> str:
 
 
 @cache_control(public=True, max_age=86400)
+def admin_login(request):
+    from urllib.parse import urlencode
+
+    next_url = request.GET.get("next") or "/admin/"
+    return redirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
+
+
 def vega_bundle(request):
     """vega-embed, Vega-Lite and Vega in one script, built offline by vl-convert (no CDN)."""
     return HttpResponse(_vega_bundle(), content_type="text/javascript; charset=utf-8")
@@ -38,6 +46,8 @@ urlpatterns = [
     path("", workspace_views.start, name="start"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # The admin logs in through the same door as everyone (throttled, rate-limited).
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,13 +4,62 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
+def signup_policy() -> tuple[str, list[str]]:
+    """WAYPOINT_SIGNUP: ``open``, ``invite``, or ``domain:acme.com,acme.de``."""
+    value = (getattr(settings, "SIGNUP", "open") or "open").strip().lower()
+    if value.startswith("domain:"):
+        domains = [d.strip().lstrip("@") for d in value[7:].split(",") if d.strip()]
+        return "domain", domains
+    return ("invite" if value == "invite" else "open"), []
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    """Sign-ups are open (set WAYPOINT_OPEN_SIGNUP=false to allow invitations only)."""
+    """Who may sign up is the operator's choice (WAYPOINT_SIGNUP): anyone, people with an
+    invitation (to the address it was sent to), or addresses at the listed domains."""
+
+    def get_client_ip(self, request):
+        from waypoint.ratelimit import client_address
+
+        return client_address(request)
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth counts failed logins per address and per this key. Keyed by the account
+        # alone, anyone could lock a person out by failing five times with their e-mail;
+        # keyed by the account from one address, an attacker only locks themselves out.
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"{login}|{self.get_client_ip(request)}"
 
     def is_open_for_signup(self, request):
-        if getattr(settings, "OPEN_SIGNUP", True):
+        mode, _domains = signup_policy()
+        if mode != "invite":
             return True
-        return "/invite/" in request.GET.get("next", "")
+        from waypoint.workspaces.models import Invitation
+
+        email = self.unstash_verified_email_peek(request)
+        return bool(email) and any(
+            i.is_pending for i in Invitation.objects.filter(email__iexact=email)
+        )
+
+    def unstash_verified_email_peek(self, request) -> str | None:
+        """The address a followed invitation link proved, left in the session for sign-up."""
+        return request.session.get("account_verified_email")
+
+    def clean_email(self, email):
+        email = super().clean_email(email)
+        mode, domains = signup_policy()
+        if mode == "domain" and email.rsplit("@", 1)[-1].lower() not in domains:
+            raise forms.ValidationError(
+                _("Sign-up is open to addresses at %(domains)s.") % {"domains": ", ".join(domains)}
+            )
+        if mode == "invite":
+            from waypoint.workspaces.models import Invitation
+
+            invited = [i for i in Invitation.objects.filter(email__iexact=email) if i.is_pending]
+            if not invited:
+                raise forms.ValidationError(
+                    _("Sign-up is by invitation: use the address your invitation was sent to.")
+                )
+        return email
 
 
 class SignupForm(forms.Form):

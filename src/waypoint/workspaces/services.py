@@ -320,6 +320,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Member:
 
     if not invitation.is_pending:
         raise ValidationError(_("This invitation has expired or was withdrawn."))
+    if user.email.strip().lower() != invitation.email.strip().lower():
+        # A forwarded or leaked link is not a way in for another account.
+        raise ValidationError(
+            _("This invitation is for %(email)s: log in with that address to accept it.")
+            % {"email": invitation.email}
+        )
     member = Member.objects.filter(workspace=invitation.workspace, user=user).first()
     if member is None:
         member = member_add(
@@ -332,10 +338,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Member:
         workspace=invitation.workspace,
         fields={"accepted_at": timezone.now()},
     )
-    if user.email.lower() == invitation.email.lower():
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return member
 
 

@@ -65,6 +65,12 @@ def workspace_create(request):
 
 def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("workspace"), token=token)
+    if not request.user.is_authenticated and invitation.is_pending:
+        # Following the mailed link proves the address: a sign-up with it needs no second
+        # verification mail, and sign-up by invitation knows whom to let in.
+        from allauth.account.adapter import get_adapter
+
+        get_adapter(request).stash_verified_email(request, invitation.email)
     if request.method == "POST" and request.user.is_authenticated:
         try:
             services.invitation_accept(invitation=invitation, user=request.user)
