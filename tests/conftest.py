@@ -9,6 +9,21 @@ from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import Role
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """Rate limits live in the shared cache (a database table, which a transactional test's
+    flush does not empty): each test starts with none counted."""
+    if "django_db_setup" not in request.fixturenames and not any(
+        f in request.fixturenames for f in ("db", "transactional_db", "live_server")
+    ):
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def owner_user(django_user_model):
     return django_user_model.objects.create_user(
@@ -186,3 +201,14 @@ def secret(workspace, owner, owner_user):
         "insider": insider,
         "outsiders": outsiders,
     }
+
+
+def verified(user):
+    """Mark the user's address verified, as following the confirmation mail does: logging in
+    through the login page needs it (e-mail verification is mandatory by default)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user

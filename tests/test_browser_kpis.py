@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import verified
 from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import KeyResult
@@ -16,8 +17,10 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def setup(db, django_user_model):
     from waypoint.workspaces import services as ws_services
 
-    user = django_user_model.objects.create_user(
-        email="olivia@acme.test", password="a-Long-pass-2026", full_name="Olivia Owner"
+    user = verified(
+        django_user_model.objects.create_user(
+            email="olivia@acme.test", password="a-Long-pass-2026", full_name="Olivia Owner"
+        )
     )
     ws = ws_services.workspace_create(name="Acme", slug="acme", owner=user, actor=user)
     today = dt.date.today()

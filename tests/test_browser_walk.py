@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from playwright.sync_api import expect
 
 from waypoint.okrs.models import CheckIn, KeyResult
 
@@ -26,7 +27,7 @@ def t(lang, text):
         return translation.gettext(text)
 
 
-def sign_up(page, base, name, email, lang):
+def sign_up(page, base, name, email, lang, mailoutbox):
     page.goto(base + "/accounts/signup/")
     if lang != "en" and page.locator("html").get_attribute("lang") != lang:
         with page.expect_navigation():
@@ -35,6 +36,12 @@ def sign_up(page, base, name, email, lang):
     page.fill("input[name=email]", email)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    # E-mail verification is mandatory: follow the mailed link and confirm.
+    mail = [m for m in mailoutbox if email in m.to][-1]
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+)", mail.body).group(1)
+    page.goto(base + link)
     with page.expect_navigation():
         page.click("main form button[type=submit]")
 
@@ -59,7 +66,7 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
     quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
     # The owner signs up and creates the workspace.
-    sign_up(page, base, "Olivia Owner", "olivia@northwind.test", lang)
+    sign_up(page, base, "Olivia Owner", "olivia@northwind.test", lang, mailoutbox)
     assert page.url.endswith("/workspaces/new/")
     assert page.locator("html").get_attribute("lang") == lang
     page.fill("input[name=name]", "Northwind")
@@ -99,9 +106,7 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         form.locator("input[name='kr-start']").fill(start)
         form.locator("input[name='kr-target']").fill(target)
         form.locator("button[type=submit]").click()
-        page.wait_for_function(
-            f"document.querySelectorAll('#kr-editor .kr-list > li').length === {n}"
-        )
+        expect(page.locator("#kr-editor .kr-list > li")).to_have_count(n)
     assert KeyResult.objects.count() == 3
     assert KeyResult.objects.get(title__startswith="Cut time").type == "decrease"
 
