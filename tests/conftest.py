@@ -11,17 +11,13 @@ from waypoint.workspaces.models import Role
 
 @pytest.fixture(autouse=True)
 def fresh_cache(request):
-    """Rate limits live in the shared cache (a database table, which a transactional test's
-    flush does not empty): each test starts with none counted."""
-    if "django_db_setup" not in request.fixturenames and not any(
-        f in request.fixturenames for f in ("db", "transactional_db", "live_server")
-    ):
-        yield
-        return
-    from django.core.cache import cache
+    """Rate limits live in the shared cache, a database table. A test in a transaction rolls
+    its counts back; a transactional test's flush leaves the table alone, so it is emptied."""
+    if any(f in request.fixturenames for f in ("transactional_db", "live_server")):
+        request.getfixturevalue("transactional_db")
+        from django.core.cache import cache
 
-    cache.clear()
-    yield
+        cache.clear()
 
 
 @pytest.fixture

@@ -70,9 +70,9 @@ class PrefsForm(forms.Form):
 
 @workspace_view()
 def notification_prefs(request):
-    from .models import NotificationPrefs
+    from .notifications import prefs as prefs_of
 
-    prefs, _created = NotificationPrefs.objects.get_or_create(member=request.member)
+    prefs = prefs_of(request.member)  # the defaults until saved: reading writes nothing
     fields = ["reminders", "digest", "kpi_alerts", "email", "slack"]
     form = PrefsForm(request.POST or None, initial={f: getattr(prefs, f) for f in fields})
     if request.method == "POST" and form.is_valid():
