@@ -163,3 +163,31 @@ def test_a_sheet_claiming_a_huge_size_is_read_to_its_columns_only():
     book.save(data)
     table = tables.read("okrs.xlsx", data.getvalue())
     assert len(table.header) == tables.MAX_COLUMNS
+
+
+def test_server_errors_and_busy_answers_are_problem_json_too(client, token, monkeypatch):
+    from django.db import OperationalError
+
+    from waypoint.api import resources
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(resources.okr_selectors, "visible_objectives", broken)
+    response = call(client, "get", "/objectives", token)
+    assert "logged" in problem(response, 500)
+
+    def busy(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(resources.okr_selectors, "visible_objectives", busy)
+    response = call(client, "get", "/objectives", token)
+    assert "busy" in problem(response, 503) and response["Retry-After"] == "5"
+
+
+def test_the_openapi_document_lists_every_error_answer(client, db):
+    spec = client.get("/api/v1/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            codes = set(op["responses"])
+            assert {"400", "401", "403", "404", "409", "422", "429"} <= codes, (method, path)
