@@ -183,3 +183,18 @@ def test_a_postgresql_source_is_read_only_with_a_timeout(kpi, monkeypatch, setti
     monkeypatch.setattr(sources, "TIMEOUT_SECONDS", 1)
     s = source(kpi, PG, "select pg_sleep(5)")
     assert not sources.pull(s) and "timeout" in s.last_error.lower()
+
+
+def test_a_refused_source_is_named_next_to_its_field(client, owner_user, kpi, settings):
+    settings.SOURCE_SQLITE_DIRS = []
+    client.force_login(owner_user)
+    response = client.post(
+        f"/w/acme/kpis/{kpi.pk}/source/",
+        {"url": "postgresql://me@10.0.0.5/shop", "query": "select 1", "every_minutes": "30"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        "10.0.0.5 is a private address" in html and 'value="postgresql://me@10.0.0.5/shop"' in html
+    )
+    assert not KpiSource.objects.filter(kpi=kpi).exists()

@@ -92,7 +92,10 @@ class SourceForm(forms.Form):
     url = forms.CharField(
         label=gettext_lazy("Database URL"),
         max_length=500,
-        help_text=gettext_lazy("sqlite:///path/to/file.db or postgresql://user@host/db"),
+        help_text=gettext_lazy(
+            "postgresql://user@host/db on an address this server may reach, or "
+            "sqlite:///path/to/file.db in a directory the operator allows"
+        ),
     )
     query = forms.CharField(
         label=gettext_lazy("Query"),
@@ -132,11 +135,13 @@ def kpi_source(request, pk):
         try:
             sources.source_save(kpi=kpi, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Data source saved; the worker pulls it on schedule."))
-    else:
-        messages.error(
-            request, _("A data source needs a URL, a query and an interval of at least 5 minutes.")
-        )
-    return redirect(url)
+            return redirect(url)
+    # The refusal next to the field, with what was typed kept.
+    from waypoint.kpis.views import _detail_context
+
+    return render(
+        request, "kpis/kpi.html", _detail_context(request, kpi, source_form=form), status=422
+    )
