@@ -117,3 +117,23 @@ def test_a_forwarded_address_is_ignored_without_a_proxy(rf, settings):
     assert client_address(request) == "10.1.1.1"
     settings.PROXY_HEADERS = True
     assert client_address(request) == "6.6.6.6"
+
+
+def test_a_next_parameter_never_leads_off_the_site(client, owner_user, key_result):
+    client.force_login(owner_user)
+    response = client.post(
+        f"/w/acme/krs/{key_result.pk}/checkin/",
+        {
+            f"kr{key_result.pk}-value": "60",
+            f"kr{key_result.pk}-confidence": "on_track",
+            "next": "https://evil.test/phish",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/w/acme/checkin/"
+    response = client.post(
+        f"/w/acme/krs/{key_result.pk}/checkin/",
+        {f"kr{key_result.pk}-value": "61", "next": "/w/acme/"},
+    )
+    assert response["Location"] == "/w/acme/"
+    response = client.get("/admin/login/?next=https://evil.test/")
+    assert "evil.test" not in response["Location"]

@@ -33,7 +33,9 @@ def _vega_bundle() -> str:
 def admin_login(request):
     from urllib.parse import urlencode
 
-    next_url = request.GET.get("next") or "/admin/"
+    from waypoint.workspaces.web import safe_next
+
+    next_url = safe_next(request, "/admin/")
     return redirect(reverse("account_login") + "?" + urlencode({"next": next_url}))
 
 

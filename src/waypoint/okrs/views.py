@@ -25,7 +25,7 @@ from waypoint.lib import charts, scoring
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role, Team
 from waypoint.workspaces.selectors import scoped_get
-from waypoint.workspaces.web import apply_errors, workspace_view
+from waypoint.workspaces.web import apply_errors, safe_next, workspace_view
 
 from . import selectors, services
 from .forms import (
@@ -204,7 +204,7 @@ def checkin_create(request, pk):
             messages.success(request, _("Check-in saved."))
         else:
             messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
-        return redirect(request.POST.get("next") or reverse("okrs:checkin", args=[ws.slug]))
+        return redirect(safe_next(request, reverse("okrs:checkin", args=[ws.slug])))
     kr = selectors.with_current_value(
         KeyResult.objects.filter(pk=kr.pk).select_related("objective__cycle", "owner__user")
     ).get()

@@ -56,3 +56,16 @@ def apply_errors(form, exc) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def safe_next(request, fallback: str) -> str:
+    """Where a form asked to go back to, if that is this site; else ``fallback`` (a ``next``
+    pointing elsewhere would make Waypoint an open redirect)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
