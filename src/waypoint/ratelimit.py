@@ -38,12 +38,14 @@ def hit(scope: str, ident: str, rate: str) -> int | None:
     now = time.time()
     window = int(now // period)
     key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
-    cache.add(key, 0, period + 1)
+    # The window's first request creates the counter; the others only increment it.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, period + 1)
-        count = 1
+    except ValueError:
+        if cache.add(key, 1, period + 1):
+            count = 1
+        else:  # another process created it in between
+            count = cache.incr(key)
     if count > limit:
         return max(int((window + 1) * period - now) + 1, 1)
     return None
