@@ -208,3 +208,17 @@ def verified(user):
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def url_routes() -> list[str]:
+    """Every route of the URL resolver, as its pattern text (``w/<slug:slug>/krs/...``)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    return list(walk(get_resolver().url_patterns))

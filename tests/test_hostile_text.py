@@ -12,9 +12,8 @@ import re
 import subprocess
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import verified
+from tests.conftest import url_routes, verified
 from waypoint.integrations import notifications
 from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Deviation
@@ -158,15 +157,8 @@ def pages(h):
         "people": h["owner"].pk,
     }
 
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern)
-
     out = []
-    for route in walk(get_resolver().url_patterns):
+    for route in url_routes():
         if not route.startswith("w/") or route.endswith((".png", ".csv")):
             continue
         url, ok = "/", True

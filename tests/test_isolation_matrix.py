@@ -16,9 +16,8 @@ import zipfile
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import SECRET
+from tests.conftest import SECRET, url_routes
 from waypoint.integrations import services as hooks
 from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Deviation
@@ -163,15 +162,8 @@ def rows_written() -> dict[str, int]:
 
 
 def routes():
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern)
-
     skip = ("admin/", "accounts/", "api/", "i18n/", "static/", "vendor/")
-    return [r for r in walk(get_resolver().url_patterns) if not r.startswith(skip)]
+    return [r for r in url_routes() if not r.startswith(skip)]
 
 
 def fill(route: str, slug: str, ids: dict) -> list[tuple[str, str | None]]:
