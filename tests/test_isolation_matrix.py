@@ -223,6 +223,7 @@ def test_outsiders_get_nothing_from_any_route(client, world, who):
                 body = texts(response)
                 assert VICTIM not in body and SECRET not in body, url
     assert rows_written() == before
+    print(f"isolation, web, {who}: {tried} requests")
     assert tried > (150 if who == "rival" else 90)
 
 
@@ -246,6 +247,7 @@ def test_people_outside_the_team_reach_nothing_of_the_private_objective(client, 
             tried += 1
             assert SECRET not in texts(response), url
     assert rows_written() == before
+    print(f"isolation, web, {role} outside the team: {tried} requests")
     assert tried > 80
 
 
@@ -357,6 +359,7 @@ def test_every_api_operation_refuses_another_workspaces_ids(client, world):
             assert VICTIM not in texts(response) and SECRET not in texts(response)
             tried += 1
     assert rows_written() == before
+    print(f"isolation, API, anonymous and rival: {tried} requests")
     assert tried >= 50
 
 
@@ -407,4 +410,5 @@ def test_api_tokens_of_people_outside_the_team_reach_nothing_private(client, wor
             assert response.status_code in (403, 404), (method, url, response.status_code)
         assert SECRET not in texts(response), (method, url)
     assert rows_written() == before
+    print(f"isolation, API, {role} outside the team: {tried} requests")
     assert tried >= 15
