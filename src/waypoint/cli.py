@@ -255,6 +255,34 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def cmd_seed(args) -> int:
+    _setup()
+    import time
+
+    from django.core.exceptions import ValidationError
+
+    from waypoint import seed
+
+    started = time.monotonic()
+    try:
+        ws = seed.seed(
+            people=args.people,
+            slug=args.workspace,
+            seed=args.seed,
+            progress=seed.Progress(seed.STEPS, enabled=not args.quiet),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            print(f"waypoint seed: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"Seeded {ws.slug}: {args.people:,} people in {time.monotonic() - started:.1f} s. "
+        f"Log in as owner@{ws.slug}.test (or p1@{ws.slug}.test ...) with the password "
+        f"{seed.PASSWORD}."
+    )
+    return EXIT_OK
+
+
 def cmd_manage(args) -> int:
     _setup(migrate=False)
     from django.core.management import execute_from_command_line
@@ -307,6 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("seed", help="create a synthetic organisation (load tests, benchmarks)")
+    p.add_argument("--people", type=int, required=True, help="how many people (10 or more)")
+    p.add_argument("--workspace", default="bigco", help="the new workspace's slug")
+    p.add_argument("--seed", type=int, default=1, help="random seed: the same one, the same data")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -41,11 +41,8 @@ def hit(scope: str, ident: str, rate: str) -> int | None:
     # The window's first request creates the counter; the others only increment it.
     try:
         count = cache.incr(key)
-    except ValueError:
-        if cache.add(key, 1, period + 1):
-            count = 1
-        else:  # another process created it in between
-            count = cache.incr(key)
+    except ValueError:  # the first in its window, unless another process just created it
+        count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
     if count > limit:
         return max(int((window + 1) * period - now) + 1, 1)
     return None
