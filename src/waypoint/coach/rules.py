@@ -7,6 +7,7 @@ database: ``coach.selectors`` and ``coach.lint`` turn objectives into the datacl
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -326,12 +327,17 @@ def too_many_objectives(ctx: Context):
             )
 
 
+@functools.lru_cache(maxsize=200_000)
+def _features(s: str) -> tuple[frozenset, frozenset]:
+    """A text's word stems and numbers, worked out once however often it is compared."""
+    return frozenset(text.stems(s)), frozenset(text.numbers(s))
+
+
 def _similar(a: str, b: str) -> bool:
-    sa, sb = text.stems(a), text.stems(b)
+    (sa, na), (sb, nb) = _features(a), _features(b)
     if not sa or not sb:
         return False
     overlap = len(sa & sb) / min(len(sa), len(sb))
-    na, nb = set(text.numbers(a)), set(text.numbers(b))
     return overlap >= 0.6 and (na == nb or not (na or nb) or bool(na & nb))
 
 
@@ -340,11 +346,19 @@ def cascaded_kpi(ctx: Context):
     """Seed 000, stage 2: lower-level objectives are KPIs cascaded straight from the
     strategic OKR. Alignment means the team says how it contributes, not copies the number."""
     by_key = {o.key: o for o in ctx.objectives} | ctx.parents
+    # KPI names by their stems: an objective is compared only with the KPIs it shares a
+    # word with (similar texts share most of theirs), not with every KPI of the workspace.
+    kpi_names = [k.name for k in ctx.kpis]
+    by_stem: dict[str, list[int]] = {}
+    for i, name in enumerate(kpi_names):
+        for stem in _features(name)[0]:
+            by_stem.setdefault(stem, []).append(i)
     for o in ctx.objectives:
         parent = by_key.get(o.parent) if o.parent else None
         sources = [kr.title for kr in parent.key_results] if parent else []
         if o.level != "company":
-            sources += [k.name for k in ctx.kpis]
+            near = {i for stem in _features(o.title)[0] for i in by_stem.get(stem, ())}
+            sources += [kpi_names[i] for i in sorted(near)]
         for source in sources:
             if _similar(o.title, source):
                 yield Finding(

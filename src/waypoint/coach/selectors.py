@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from waypoint.kpis.models import Kpi
@@ -25,8 +26,9 @@ def settings_for(workspace: Workspace) -> rules.Settings:
     )
 
 
-def as_rule_objective(o: Objective, key_results=None) -> rules.Objective:
+def as_rule_objective(o: Objective, key_results=None, teams=None) -> rules.Objective:
     krs = list(key_results if key_results is not None else o.key_results.all())
+    team_names = tuple(teams if teams is not None else (t.name for t in o.teams.all()))
     return rules.Objective(
         key=str(o.pk),
         title=o.title,
@@ -34,7 +36,7 @@ def as_rule_objective(o: Objective, key_results=None) -> rules.Objective:
         owner=o.owner.user.email if o.owner_id else None,
         level=o.level,
         kind=o.kind,
-        teams=tuple(t.name for t in o.teams.all()),
+        teams=team_names,
         parent=str(o.parent_id) if o.parent_id else None,
         key_results=tuple(
             rules.KR(
@@ -49,17 +51,40 @@ def as_rule_objective(o: Objective, key_results=None) -> rules.Objective:
     )
 
 
+def rule_objectives(qs) -> list[rules.Objective]:
+    """The objectives of a queryset as the coach's plain data, in three queries whatever their
+    number: the related rows are selected by the queryset itself, never by a list of ids (a
+    list of thousands is what SQLite refuses as "Expression tree is too large")."""
+    teams: dict[int, list[str]] = defaultdict(list)
+    for objective_id, name in (
+        Objective.teams.through.objects.filter(objective__in=qs)
+        .order_by("team__name")
+        .values_list("objective_id", "team__name")
+    ):
+        teams[objective_id].append(name)
+    krs: dict[int, list[KeyResult]] = defaultdict(list)
+    for kr in (
+        KeyResult.objects.filter(objective__in=qs)
+        .select_related("owner__user", "team")
+        .order_by("position", "id")
+    ):
+        krs[kr.objective_id].append(kr)
+    return [as_rule_objective(o, krs[o.pk], teams[o.pk]) for o in qs.select_related("owner__user")]
+
+
 def history(workspace: Workspace) -> list[rules.Outcome]:
     """Aspirational objectives of closed cycles with their grade (or score when ungraded)."""
-    closed = list(
-        Objective.objects.filter(
-            workspace=workspace, kind=Objective.Kind.ASPIRATIONAL, cycle__status=Cycle.Status.CLOSED
-        )
-        .select_related("cycle", "owner__user")
-        .prefetch_related("teams")
+    closed = Objective.objects.filter(
+        workspace=workspace, kind=Objective.Kind.ASPIRATIONAL, cycle__status=Cycle.Status.CLOSED
     )
-    if not closed:
+    rows = list(closed.select_related("cycle", "owner__user"))
+    if not rows:
         return []
+    teams: dict[int, list[str]] = defaultdict(list)
+    for objective_id, name in Objective.teams.through.objects.filter(
+        objective__in=closed
+    ).values_list("objective_id", "team__name"):
+        teams[objective_id].append(name)
     grades = dict(
         Retrospective.objects.filter(objective__in=closed, grade__isnull=False).values_list(
             "objective_id", "grade"
@@ -71,10 +96,10 @@ def history(workspace: Workspace) -> list[rules.Outcome]:
             cycle=o.cycle.name,
             cycle_end=o.cycle.end.isoformat(),
             owner=o.owner.user.email if o.owner_id else None,
-            teams=tuple(t.name for t in o.teams.all()),
+            teams=tuple(teams[o.pk]),
             score=grades.get(o.pk, scores.objective.get(o.pk, 0.0)),
         )
-        for o in closed
+        for o in rows
     ]
 
 
@@ -93,20 +118,13 @@ def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
         status=Objective.Status.ARCHIVED
     )
     if member is not None:
-        qs = qs.filter(pk__in=okr_selectors.visible_objectives(workspace, member))
-    objectives = list(
-        qs.select_related("owner__user").prefetch_related(
-            "teams", "key_results__owner__user", "key_results__team"
-        )
+        qs = qs.filter(okr_selectors.visible_q(member))
+    plain = rule_objectives(qs)
+    # The parents outside the cycle (yearly objectives), chosen by a subquery too.
+    outside = Objective.objects.filter(pk__in=qs.values("parent_id")).exclude(
+        pk__in=qs.values("pk")
     )
-    plain = [as_rule_objective(o) for o in objectives]
-    parent_ids = {o.parent_id for o in objectives if o.parent_id} - {o.pk for o in objectives}
-    parents = {
-        str(p.pk): as_rule_objective(p)
-        for p in Objective.objects.filter(pk__in=parent_ids)
-        .select_related("owner__user")
-        .prefetch_related("teams", "key_results__owner__user", "key_results__team")
-    }
+    parents = {p.key: p for p in rule_objectives(outside)}
     kpis = [
         rules.KPI(key=str(k.pk), name=k.name, serves=bool(k.serves_id), process=bool(k.process_id))
         for k in Kpi.objects.filter(workspace=workspace)
@@ -157,14 +175,14 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         .order_by("-start")
         .first()
     )
-    objectives = (
-        list(
-            Objective.objects.filter(workspace=workspace, cycle=cycle)
-            .exclude(status=Objective.Status.ARCHIVED)
-            .prefetch_related("teams")
+    in_cycle = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
+        status=Objective.Status.ARCHIVED
+    )
+    objectives = list(in_cycle) if cycle else []
+    team_counts = Counter(
+        Objective.teams.through.objects.filter(objective__in=in_cycle).values_list(
+            "objective_id", flat=True
         )
-        if cycle
-        else []
     )
     review = cycle_review(workspace, cycle) if cycle else Review()
     by_rule: dict[str, set[int]] = {}
@@ -172,7 +190,7 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         by_rule.setdefault(f.rule, set()).add(int(f.objective))
     company = [o for o in objectives if o.level == Objective.Level.COMPANY]
     lower = [o for o in objectives if o.level != Objective.Level.COMPANY]
-    krs = KeyResult.objects.filter(objective__in=objectives)
+    krs = KeyResult.objects.filter(objective__in=in_cycle)
     recent = (
         CheckIn.objects.filter(key_result__in=krs, date__gte=today - dt.timedelta(days=14))
         .values("key_result")
@@ -197,7 +215,7 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         lower_objectives=len(lower),
         aligned_lower=sum(1 for o in lower if o.parent_id),
         cascaded_copies=len(by_rule.get("cascaded-kpi", set())),
-        cross_team=sum(1 for o in objectives if len(o.teams.all()) > 1),
+        cross_team=sum(1 for o in objectives if team_counts[o.pk] > 1),
         key_results=krs.count(),
         checked_in_recently=recent,
         closed_cycles=closed.count(),
