@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint fmt messages clean
+.PHONY: install demo test lint fmt messages clean bench
 
 install: $(STAMP)
 
@@ -18,12 +18,12 @@ demo: install
 	$(BIN)/waypoint demo
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 fmt: install
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 # The suite runs on the embedded SQLite database, and again on PostgreSQL when
 # DATABASE_URL points at one. Checks run against a throwaway data directory.
@@ -37,6 +37,11 @@ test: lint
 		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
+
+# The benchmark at N people (default 10000; N=1000 for another size; DATABASE_URL=... for
+# PostgreSQL): seeds or reuses bench/.data-N, prints the table, writes bench/results.json.
+bench: install
+	$(BIN)/python bench/run.py $(if $(N),--people $(N),)
 
 # Refresh the translation catalogues from the code, then compile them (needs gettext).
 messages: install

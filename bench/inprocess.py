@@ -1,0 +1,136 @@
+"""The bench's measurements that run inside Django, on the bench's database:
+
+    python bench/inprocess.py exists SLUG
+    python bench/inprocess.py ids SLUG             the records the pages are opened with
+    python bench/inprocess.py queries SLUG PAGES   SQL queries each page makes (PAGES: JSON)
+    python bench/inprocess.py figures SLUG N       ingestion, scores and the coach, timed
+
+Each prints one line of JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+
+
+def exists(slug):
+    from waypoint.workspaces.models import Workspace
+
+    return Workspace.objects.filter(slug=slug).exists()
+
+
+def ids(slug):
+    from waypoint.kpis.models import Kpi
+    from waypoint.okrs.models import Cycle, KeyResult, Objective
+    from waypoint.reports.models import Report
+    from waypoint.workspaces import services as ws_services
+    from waypoint.workspaces.models import ApiToken, Member, Team
+
+    owner = Member.objects.get(workspace__slug=slug, role="owner")
+    ApiToken.objects.filter(member=owner, name="bench").delete()
+    token = ws_services.token_create(member=owner, name="bench", scope="write", actor=None)[1]
+    of = {"workspace__slug": slug}
+    return {
+        "cycle": Cycle.objects.get(**of, is_current=True).pk,
+        "objective": Objective.objects.filter(**of, level="team").order_by("id").first().pk,
+        "kr": KeyResult.objects.filter(**of, owner=owner).order_by("id").first().pk,
+        "kpi": Kpi.objects.filter(**of).order_by("id").first().pk,
+        "report": Report.objects.filter(**of).first().pk,
+        "team": Team.objects.filter(**of).order_by("id").first().pk,
+        "member": Member.objects.filter(**of, role="member").order_by("id")[1].pk,
+        "token": token,
+    }
+
+
+def queries(slug, pages):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.workspaces.models import ApiToken, Member
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    owner = Member.objects.get(workspace__slug=slug, role="owner")
+    client.force_login(owner.user)
+    token = ApiToken.objects.filter(member=owner, name="bench").first()
+    out = {}
+    for name, url in pages.items():
+        headers = {}
+        if url.startswith("/api/") and token:
+            # The bench's token is stored hashed: a fresh one for this count.
+            from waypoint.workspaces import services as ws_services
+
+            raw = ws_services.token_create(member=owner, name="q", scope="read", actor=None)[1]
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url, **headers)
+        out[name] = len(ctx.captured_queries)
+    ApiToken.objects.filter(member=owner, name="q").delete()
+    return out
+
+
+def figures(slug, n):
+    from django.db import connection, transaction
+
+    from waypoint.coach import selectors as coach
+    from waypoint.kpis import services as kpis
+    from waypoint.kpis.models import DataPoint, Kpi
+    from waypoint.okrs import selectors
+    from waypoint.okrs.models import Cycle
+    from waypoint.workspaces.models import Workspace
+
+    ws = Workspace.objects.get(slug=slug)
+    first = dt.date(1900, 1, 1)
+    rows = [(first + dt.timedelta(days=i), float(i % 97)) for i in range(n)]
+    stamp = f"{time.time():.0f}"
+    kpi = kpis.kpi_create(workspace=ws, name=f"Bench service {stamp}", actor=None)
+    started = time.perf_counter()
+    kpis.data_points_record(kpi=kpi, rows=rows, actor=None)
+    service = time.perf_counter() - started
+    plain_kpi = kpis.kpi_create(workspace=ws, name=f"Bench plain {stamp}", actor=None)
+    now = "2026-01-01 00:00:00"
+    table = DataPoint._meta.db_table
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} (workspace_id, kpi_id, date, value, created_at, updated_at) "  # noqa: S608 - a model's own table name
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(ws.pk, plain_kpi.pk, d, v, now, now) for d, v in rows],
+        )
+    plain = time.perf_counter() - started
+    out = {
+        "ingestion_service": {
+            "points": n,
+            "points_per_s": round(n / service),
+            "plain_executemany_points_per_s": round(n / plain),
+            "ratio_to_plain": round(plain / service, 2),
+        }
+    }
+    started = time.perf_counter()
+    selectors.workspace_scores(ws)
+    out["scores_per_request_s"] = round(time.perf_counter() - started, 2)
+    cycle = Cycle.objects.get(workspace=ws, is_current=True)
+    started = time.perf_counter()
+    coach.cycle_review(ws, cycle)
+    out["coach_cycle_review_s"] = round(time.perf_counter() - started, 2)
+    Kpi.objects.filter(pk__in=[kpi.pk, plain_kpi.pk]).delete()
+    return out
+
+
+if __name__ == "__main__":
+    from waypoint.cli import _setup
+
+    _setup()
+    command, slug, *rest = sys.argv[1:]
+    if command == "exists":
+        result = exists(slug)
+    elif command == "ids":
+        result = ids(slug)
+    elif command == "queries":
+        result = queries(slug, json.loads(rest[0]))
+    else:
+        result = figures(slug, int(rest[0]))
+    print(json.dumps(result))
