@@ -62,3 +62,18 @@ def test_the_coach_pages_that_crashed_at_10000_people_use_no_lists_of_ids(client
     with widest_query() as seen:
         assert client.get(url).status_code == 200
     assert seen["params"] <= MAX_PARAMS, seen
+
+
+def test_the_retrospective_asks_the_same_queries_for_a_bigger_cycle(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for people, slug in ((40, "small"), (160, "large")):
+        ws = seed.seed(people=people, slug=slug)
+        client.force_login(Member.objects.get(workspace=ws, role="owner").user)
+        cycle = Cycle.objects.get(workspace=ws, is_current=True)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/w/{slug}/cycles/{cycle.pk}/retro/").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts

@@ -192,12 +192,20 @@ class CarryForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, objective, **kwargs):
+    def __init__(self, *args, objective, cycles=None, key_results=None, **kwargs):
+        """``cycles`` and ``key_results``, when given, are the choices already read: a page
+        with a form per objective then asks the database nothing per form."""
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = Cycle.objects.filter(
-            workspace=objective.workspace, status=Cycle.Status.OPEN
+            workspace_id=objective.workspace_id, status=Cycle.Status.OPEN
         ).exclude(pk=objective.cycle_id)
         self.fields["key_results"].queryset = objective.key_results.all()
+        if cycles is not None:
+            self.fields["cycle"].choices = [("", "---------")] + [
+                (c.pk, str(c)) for c in cycles if c.pk != objective.cycle_id
+            ]
+        if key_results is not None:
+            self.fields["key_results"].choices = [(k.pk, str(k)) for k in key_results]
 
 
 class ReviewForm(forms.Form):
@@ -247,8 +255,9 @@ def retro(request, pk):
         .prefetch_related("key_results__initiatives")
     )
     rows = okr_selectors.rows_for(objectives, scores, today)
-    retros = {r.objective_id: r for r in Retrospective.objects.filter(objective__in=objectives)}
+    retros = {r.objective_id: r for r in Retrospective.objects.filter(objective__cycle=cycle)}
     next_cycle = _next_cycle(cycle)
+    open_cycles = list(Cycle.objects.filter(workspace=ws, status=Cycle.Status.OPEN))
     items = []
     for row in rows:
         o = row.objective
@@ -274,6 +283,8 @@ def retro(request, pk):
                 ),
                 "carry": CarryForm(
                     objective=o,
+                    cycles=open_cycles,
+                    key_results=[k.kr for k in row.krs],
                     prefix=f"c{o.pk}",
                     initial={
                         "cycle": next_cycle,
