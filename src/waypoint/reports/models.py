@@ -21,6 +21,12 @@ class Report(models.Model):
         Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What a report of a large workspace covers: the company's objectives and these teams';
+    # these KPIs. Empty means everything while that stays small (see selectors.report_scope).
+    teams = models.ManyToManyField(
+        "workspaces.Team", verbose_name=_("teams"), blank=True, related_name="+"
+    )
+    kpis = models.ManyToManyField("kpis.Kpi", verbose_name=_("KPIs"), blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("report")

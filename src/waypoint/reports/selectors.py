@@ -41,6 +41,44 @@ def report_pdf(report: Report, language: str) -> bytes:
     return html_to_pdf(html)
 
 
+# A report covers everything while that stays small; past these, the company's objectives
+# and the teams and KPIs chosen for it (so that a PDF of 10,000 people stays a few pages).
+ALL_OBJECTIVES_UP_TO = 60
+ALL_KPIS_UP_TO = 24
+
+
+def report_scope(report: Report, cycles) -> dict:
+    """The objectives and KPIs a report shows, as querysets, and how many it leaves out."""
+    ws = report.workspace
+    base = Objective.objects.filter(workspace=ws, cycle__in=cycles, private=False).exclude(
+        status=Objective.Status.ARCHIVED
+    )
+    total = base.count()
+    chosen_teams = report.teams.all()
+    if chosen_teams.exists():
+        of_teams = Objective.teams.through.objects.filter(team__in=chosen_teams)
+        objectives = base.filter(
+            Q(level=Objective.Level.COMPANY) | Q(pk__in=of_teams.values("objective_id"))
+        )
+    elif total > ALL_OBJECTIVES_UP_TO:
+        objectives = base.filter(level=Objective.Level.COMPANY)
+    else:
+        objectives = base
+    kpis = Kpi.objects.filter(workspace=ws).order_by("name")
+    chosen_kpis = report.kpis.all()
+    all_kpis = kpis.count()
+    if chosen_kpis.exists():
+        kpis = kpis.filter(pk__in=chosen_kpis.values("pk"))
+    elif all_kpis > ALL_KPIS_UP_TO:
+        kpis = kpis.filter(pk__in=kpis.values("pk")[:ALL_KPIS_UP_TO])
+    shown_objectives, shown_kpis = objectives.count(), kpis.count()
+    return {
+        "objectives": objectives,
+        "kpis": kpis,
+        "left_out": {"objectives": total - shown_objectives, "kpis": all_kpis - shown_kpis},
+    }
+
+
 def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     """The period's OKRs, KPIs with their chart specs, deviations and annotations; given
     ``svg_locale`` (from ``charts.vega_locale``), each chart also drawn as SVG in it."""
@@ -52,17 +90,12 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         Cycle.objects.filter(workspace=ws, start__lte=end, end__gte=start).order_by("start")
     )
     scores = okr_selectors.workspace_scores(ws)
-    objectives = list(
-        Objective.objects.filter(cycle__in=cycles, private=False)
-        .exclude(status=Objective.Status.ARCHIVED)
-        .select_related("cycle", "owner__user")
-        .order_by("cycle__start", "position")
-    )
-    rows = okr_selectors.rows_for(_with_krs(ws, objectives), scores, end)
-    kpis = list(Kpi.objects.filter(workspace=ws).order_by("name"))
+    scope = report_scope(report, cycles)
+    rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), scores, end)
+    kpis = list(scope["kpis"])
     points: dict[int, list] = {k.pk: [] for k in kpis}
     for kpi_id, day, value in (
-        DataPoint.objects.filter(kpi__in=kpis, date__gte=start, date__lte=end)
+        DataPoint.objects.filter(kpi__in=scope["kpis"], date__gte=start, date__lte=end)
         .order_by("date")
         .values_list("kpi_id", "date", "value")
     ):
@@ -71,6 +104,7 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     notes = list(
         kpi_selectors.visible_annotations(ws, None)
         .filter(date__gte=start, date__lte=end)
+        .filter(Q(kpi__in=scope["kpis"]) | Q(key_result__objective__in=scope["objectives"]))
         .select_related("kpi", "key_result")
         .order_by("date")
     )
@@ -100,7 +134,7 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         kpi_items.append(item)
     # A deviation belongs to the period whose data breached, whenever it was noticed.
     deviations = list(
-        Deviation.objects.filter(workspace=ws, period_start__lte=end)
+        Deviation.objects.filter(workspace=ws, kpi__in=scope["kpis"], period_start__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
         .select_related("kpi", "owner__user")
     )
@@ -110,6 +144,7 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         "kpis": kpi_items,
         "annotations": notes,
         "deviations": deviations,
+        "left_out": scope["left_out"],
     }
 
 
@@ -151,10 +186,6 @@ def active_links(ws, *, kind: str):
     return ShareLink.objects.filter(
         workspace=ws, kind=kind, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).order_by("-created_at")
-
-
-def _with_krs(ws, objectives):
-    return _krs_prefetched(Objective.objects.filter(pk__in=[o.pk for o in objectives]))
 
 
 def _krs_prefetched(objectives):

@@ -72,6 +72,22 @@ def report_update(*, report: Report, actor: User | None, **fields) -> Report:
     )
 
 
+@transaction.atomic
+def report_set_scope(*, report: Report, teams, kpis, actor: User | None) -> Report:
+    """Which teams' objectives and which KPIs a report covers (none: the default scope)."""
+    for obj in [*teams, *kpis]:
+        if obj.workspace_id != report.workspace_id:
+            raise ValidationError(_("This belongs to another workspace."))
+    return audit.save_changes(
+        report,
+        actor=actor,
+        action="report.scope",
+        workspace=report.workspace,
+        fields={},
+        m2m={"teams": list(teams), "kpis": list(kpis)},
+    )
+
+
 def _link_create(
     *, workspace: Workspace, kind: str, report: Report | None, days: int, actor: User | None
 ) -> ShareLink:

@@ -44,6 +44,24 @@ class SummaryForm(forms.Form):
     )
 
 
+class ScopeForm(forms.Form):
+    teams = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Teams whose objectives it shows"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("The company's objectives are always in it."),
+    )
+    kpis = forms.ModelMultipleChoiceField(label=gettext_lazy("KPIs"), queryset=None, required=False)
+
+    def __init__(self, *args, workspace, **kwargs):
+        from waypoint.kpis.models import Kpi
+        from waypoint.workspaces.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.filter(workspace=workspace).order_by("name")
+        self.fields["kpis"].queryset = Kpi.objects.filter(workspace=workspace).order_by("name")
+
+
 @workspace_view()
 def reports(request):
     ws = request.workspace
@@ -128,13 +146,31 @@ def detail(request, pk):
     ws = request.workspace
     report = scoped_get(Report, ws, pk=pk)
     can_edit = request.member.role in (Role.OWNER, Role.ADMIN, Role.EDITOR)
-    form = SummaryForm(request.POST or None, initial={"summary": report.summary})
+    scoping = request.method == "POST" and request.POST.get("action") == "scope"
+    form = SummaryForm(
+        request.POST if request.method == "POST" and not scoping else None,
+        initial={"summary": report.summary},
+    )
+    scope_form = ScopeForm(
+        request.POST if scoping else None,
+        workspace=ws,
+        initial={"teams": report.teams.all(), "kpis": report.kpis.all()},
+    )
     if request.method == "POST":
         if not can_edit:
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        if form.is_valid():
+        if scoping and scope_form.is_valid():
+            services.report_set_scope(
+                report=report,
+                teams=scope_form.cleaned_data["teams"],
+                kpis=scope_form.cleaned_data["kpis"],
+                actor=request.user,
+            )
+            messages.success(request, _("The report's contents are saved."))
+            return redirect("reports:detail", ws.slug, report.pk)
+        if not scoping and form.is_valid():
             services.report_update(
                 report=report, actor=request.user, summary=form.cleaned_data["summary"]
             )
@@ -147,6 +183,7 @@ def detail(request, pk):
         {
             **selectors.report_context(report, language=request.LANGUAGE_CODE),
             "form": form,
+            "scope_form": scope_form,
             "can_edit": can_edit,
             "links": links,
         },
