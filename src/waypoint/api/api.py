@@ -69,7 +69,7 @@ class WaypointAPI(NinjaAPI):
 api = WaypointAPI(
     title="Waypoint API",
     version="1",
-    description="OKRs, KPIs and the coach. See PRODUCT.md for the public contracts.",
+    description="OKRs, KPIs and the coach. The README describes every resource and error.",
     urls_namespace="api",
 )
 
