@@ -137,3 +137,16 @@ def test_a_next_parameter_never_leads_off_the_site(client, owner_user, key_resul
     assert response["Location"] == "/w/acme/"
     response = client.get("/admin/login/?next=https://evil.test/")
     assert "evil.test" not in response["Location"]
+
+
+def test_an_operator_made_on_the_command_line_confirms_by_mail_then_logs_in(client, db, mailoutbox):
+    import re as regex
+
+    User.objects.create_superuser(email="root@ops.test", password=PASSWORD)
+    response = client.post("/accounts/login/", {"login": "root@ops.test", "password": PASSWORD})
+    assert response.status_code == 302 and "confirm-email" in response["Location"]
+    link = regex.search(r"http://testserver(/accounts/confirm-email/\S+)", mailoutbox[-1].body)
+    client.post(link.group(1))
+    response = client.post("/accounts/login/", {"login": "root@ops.test", "password": PASSWORD})
+    assert response.status_code == 302 and "confirm-email" not in response["Location"]
+    assert client.get("/admin/").status_code == 200
