@@ -99,8 +99,7 @@ def check_file(raw: str) -> Path:
 
 def _address_class(ip: IPAddress) -> str | None:
     """Why an address is not public, or None when it is."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    ip = _unmapped(ip)
     if ip.is_loopback:
         return _("a loopback address")
     if ip.is_link_local:
@@ -114,12 +113,6 @@ def _address_class(ip: IPAddress) -> str | None:
     if ip.is_private or not ip.is_global:
         return _("a private address")
     return None
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    host: str
-    port: int
 
 
 def _resolve(host: str, port: int) -> list[IPAddress]:
@@ -162,9 +155,9 @@ def own_endpoints() -> list[tuple[IPAddress, int]]:
     return out
 
 
-def _is_own(ip: IPAddress, port: int) -> bool:
+def _is_own(ip: IPAddress, port: int, own: list[tuple[IPAddress, int]]) -> bool:
     ip = _unmapped(ip)
-    for own_ip, own_port in own_endpoints():
+    for own_ip, own_port in own:
         own_ip = _unmapped(own_ip)
         if port != own_port:
             continue
@@ -183,8 +176,9 @@ def check_host(host: str, port: int) -> IPAddress:
     if not addresses:
         raise OutboundRefused(_("The host %(host)s cannot be found.") % {"host": host})
     allowed_hosts, allowed_networks = _allow_list()
+    own = own_endpoints()
     for ip in addresses:
-        if _is_own(ip, port):
+        if _is_own(ip, port, own):
             raise OutboundRefused(
                 _("Waypoint's own database, cache and queue servers cannot be reached.")
             )

@@ -48,7 +48,7 @@ ALL_KPIS_UP_TO = 24
 
 
 def report_scope(report: Report, cycles) -> dict:
-    """The objectives and KPIs a report shows, as querysets, and how many it leaves out."""
+    """The objectives and KPIs a report shows, as querysets, and how many there are in all."""
     ws = report.workspace
     base = Objective.objects.filter(workspace=ws, cycle__in=cycles, private=False).exclude(
         status=Objective.Status.ARCHIVED
@@ -71,12 +71,7 @@ def report_scope(report: Report, cycles) -> dict:
         kpis = kpis.filter(pk__in=chosen_kpis.values("pk"))
     elif all_kpis > ALL_KPIS_UP_TO:
         kpis = kpis.filter(pk__in=kpis.values("pk")[:ALL_KPIS_UP_TO])
-    shown_objectives, shown_kpis = objectives.count(), kpis.count()
-    return {
-        "objectives": objectives,
-        "kpis": kpis,
-        "left_out": {"objectives": total - shown_objectives, "kpis": all_kpis - shown_kpis},
-    }
+    return {"objectives": objectives, "kpis": kpis, "totals": (total, all_kpis)}
 
 
 def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
@@ -144,7 +139,10 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         "kpis": kpi_items,
         "annotations": notes,
         "deviations": deviations,
-        "left_out": scope["left_out"],
+        "left_out": {
+            "objectives": scope["totals"][0] - len(rows),
+            "kpis": scope["totals"][1] - len(kpis),
+        },
     }
 
 
