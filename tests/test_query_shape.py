@@ -64,16 +64,26 @@ def test_the_coach_pages_that_crashed_at_10000_people_use_no_lists_of_ids(client
     assert seen["params"] <= MAX_PARAMS, seen
 
 
-def test_the_retrospective_asks_the_same_queries_for_a_bigger_cycle(client, db):
+@pytest.mark.parametrize("which", ["retrospective", "objective", "maturity", "report"])
+def test_these_pages_ask_the_same_queries_for_a_bigger_workspace(client, db, which):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from waypoint.reports.models import Report
 
     counts = []
     for people, slug in ((40, "small"), (160, "large")):
         ws = seed.seed(people=people, slug=slug)
         client.force_login(Member.objects.get(workspace=ws, role="owner").user)
         cycle = Cycle.objects.get(workspace=ws, is_current=True)
+        url = {
+            "retrospective": f"/w/{slug}/cycles/{cycle.pk}/retro/",
+            "objective": f"/w/{slug}/objectives/"
+            f"{Objective.objects.filter(workspace=ws, level='team').first().pk}/",
+            "maturity": f"/w/{slug}/coach/maturity/",
+            "report": f"/w/{slug}/reports/{Report.objects.get(workspace=ws).pk}/",
+        }[which]
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(f"/w/{slug}/cycles/{cycle.pk}/retro/").status_code == 200
+            assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts

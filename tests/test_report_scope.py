@@ -72,3 +72,15 @@ def test_a_small_workspace_reports_everything(client, owner_user, workspace, obj
 def test_the_pdf_of_a_large_workspace_stays_small(big):
     pdf = selectors.report_pdf(big["report"], "en")
     assert pdf.startswith(b"%PDF") and len(pdf) < 2_000_000
+
+
+def test_a_team_of_another_workspace_is_refused_and_nothing_changes(client, big, other_workspace):
+    from waypoint.workspaces import services as ws_services
+
+    theirs = ws_services.team_create(workspace=other_workspace, name="Theirs", actor=None)
+    client.force_login(big["owner"].user)
+    response = client.post(
+        f"/w/bigco/reports/{big['report'].pk}/", {"action": "scope", "teams": [theirs.pk]}
+    )
+    assert response.status_code == 422
+    assert not big["report"].teams.exists()

@@ -187,6 +187,7 @@ def detail(request, pk):
             "can_edit": can_edit,
             "links": links,
         },
+        status=422 if form.errors or scope_form.errors else 200,
     )
 
 
