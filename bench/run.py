@@ -400,9 +400,11 @@ def print_table(r: dict) -> None:
         f"{s['plain_executemany_points_per_s']:,}/s; ratio {s['ratio_to_plain']}  "
         f"{mark(s['ratio_to_plain'] >= 0.5)} (>= 0.5x)"
     )
+    rows = r["recompute_rows"]
     print(
-        f"scores of the whole workspace, computed per request today: "
-        f"{r['scores_per_request_s']} s  (target for a full recompute: < 1 s)"
+        f"waypoint recompute ({rows['objectives']:,} objectives, {rows['key_results']:,} key "
+        f"results): {r['recompute_s']} s with nothing stale, {r['recompute_all_stale_s']} s "
+        f"rewriting {rows['rewritten']:,} values  {mark(r['recompute_all_stale_s'] < 1)} (< 1 s)"
     )
     print(f"coach review of the current cycle: {r['coach_cycle_review_s']} s")
     lint = r["lint"]

@@ -38,6 +38,12 @@ def test_the_bench_runs_end_to_end_and_writes_its_results(tmp_path):
     assert all(p["queries"] for p in results["pages"].values())
     assert results["checkins"]["errors"] == 0
     assert results["ingestion_api"]["status"] == 200
-    for key in ("ingestion_service", "scores_per_request_s", "lint", "web_worker_peak_rss_mb"):
+    for key in (
+        "ingestion_service",
+        "recompute_s",
+        "recompute_all_stale_s",
+        "lint",
+        "web_worker_peak_rss_mb",
+    ):
         assert key in results
     assert "Waypoint bench: 30 people" in done.stdout

@@ -19,7 +19,6 @@ from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Deviation
 from waypoint.okrs import exports
 from waypoint.okrs import services as okr
-from waypoint.reports import selectors as report_selectors
 from waypoint.reports import services as reports
 from waypoint.workspaces import services as ws_services
 
@@ -242,9 +241,8 @@ def test_payloads_are_plain_text_in_the_pdf_the_mail_slack_and_spreadsheets(host
     assert "7|add:42" in flat and "49" + str(dt.date.today().year) not in flat
 
     # Slack: the digest carries markup from people's texts as entities only.
-    scores = report_selectors.okr_selectors.workspace_scores(hostile["ws"])
     slack = notifications.digest_slack(
-        notifications.team_digest(hostile["team"], hostile["cycle"], scores, None)
+        notifications.team_digest(hostile["team"], hostile["cycle"], None)
     )
     assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack
     assert "<http://evil.test|click>" not in slack and "<script>" not in slack

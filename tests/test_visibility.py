@@ -124,13 +124,10 @@ def test_carried_over_and_grown_objectives_stay_private(secret, owner_user):
 
 
 def test_the_slack_digest_leaves_private_objectives_out(secret):
-    scores = selectors.workspace_scores(secret["objective"].workspace)
     year = secret["year"]
-    to_slack = notifications.digest_slack(
-        notifications.team_digest(secret["team"], year, scores, None)
-    )
+    to_slack = notifications.digest_slack(notifications.team_digest(secret["team"], year, None))
     to_lead = notifications.digest_text(
-        notifications.team_digest(secret["team"], year, scores, secret["insider"])
+        notifications.team_digest(secret["team"], year, secret["insider"])
     )
     assert SECRET not in to_slack and SECRET in to_lead
 

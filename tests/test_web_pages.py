@@ -123,16 +123,32 @@ def test_the_check_in_screen_lists_the_members_key_results(client, acme, teammat
     assert "NPS from 55 to 66" in html and "Days to onboard" in html
 
 
-def test_the_overview_shows_a_cross_team_objective_under_every_team(client, acme, owner_user):
-    client.force_login(owner_user)
+def test_the_overview_shows_a_cross_team_objective_under_every_team(
+    client, acme, teammate, owner_user
+):
+    """A reader's own teams open on the first screen; the others come folded and open on
+    demand. A cross-team objective sits under each of its teams either way."""
+    ws_services.team_set_members(team=acme["product"], members=[teammate], actor=None)
+    ws_services.team_set_members(team=acme["support"], members=[teammate], actor=None)
+    client.force_login(teammate.user)
     html = client.get(f"/w/acme/cycles/{acme['cycle'].pk}/").content.decode()
     results = html.split('id="overview-results"')[1]
     assert results.count(">Onboarding in a day</a>") == 2
     assert (
         html.index("Customers love us")
-        < html.index(">Product</a></h2>")
-        < html.index(">Support</a></h2>")
+        < html.index(">Product</a> <small")
+        < html.index(">Support</a> <small")
     )
+    # The owner is in neither team: both come folded, each opening to the objective.
+    client.force_login(owner_user)
+    html = client.get(f"/w/acme/cycles/{acme['cycle'].pk}/").content.decode()
+    assert ">Onboarding in a day</a>" not in html.split('id="overview-results"')[1]
+    assert html.index('class="team-name">Product<') < html.index('class="team-name">Support<')
+    for team in (acme["product"], acme["support"]):
+        url = f"/w/acme/cycles/{acme['cycle'].pk}/teams/{team.pk}/"
+        assert f'hx-get="{url}"' in html
+        part = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        assert ">Onboarding in a day</a>" in part
 
 
 @pytest.mark.parametrize(

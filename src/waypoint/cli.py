@@ -283,6 +283,30 @@ def cmd_seed(args) -> int:
     return EXIT_OK
 
 
+def cmd_recompute(args) -> int:
+    _setup()
+    import time
+
+    from waypoint.okrs import rollups
+    from waypoint.workspaces.models import Workspace
+
+    workspaces = Workspace.objects.order_by("slug")
+    if args.workspace:
+        workspaces = workspaces.filter(slug=args.workspace)
+        if not workspaces.exists():
+            print(f"waypoint recompute: no workspace {args.workspace!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    for ws in workspaces:
+        started = time.monotonic()
+        done = rollups.recompute(ws)
+        print(
+            f"{ws.slug}: {done.objectives:,} objectives and {done.key_results:,} key results "
+            f"rescored from their check-ins in {time.monotonic() - started:.2f} s; "
+            f"{done.changed:,} of them needed a correction."
+        )
+    return EXIT_OK
+
+
 def cmd_manage(args) -> int:
     _setup(migrate=False)
     from django.core.management import execute_from_command_line
@@ -342,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed: the same one, the same data")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser(
+        "recompute", help="rebuild every stored current value, progress and score from check-ins"
+    )
+    p.add_argument("--workspace", help="only this workspace (its slug)")
+    p.set_defaults(func=cmd_recompute)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1146,13 +1146,11 @@ RETROS = {
 def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> None:
     """The quarter before the current one, graded and reviewed: the coach's memory."""
     from waypoint.coach.grading import suggested_grade
-    from waypoint.okrs import selectors
     from waypoint.okrs.models import Objective
 
     cycle = Cycle.objects.get(workspace=ws, name=name)
-    scores = selectors.workspace_scores(ws)
     for objective in Objective.objects.filter(cycle=cycle).select_related("owner"):
-        suggested = suggested_grade(scores.objective.get(objective.pk, 0.0))
+        suggested = suggested_grade(objective.score)
         grade, reason = suggested, ""
         if objective.ref == "crews-ready":
             grade = max(0.0, round(suggested - 0.1, 1))

@@ -84,6 +84,7 @@ def seed(
     from django.core.exceptions import ValidationError
 
     from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
+    from waypoint.okrs import rollups
     from waypoint.okrs import services as okr
     from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
     from waypoint.reports import services as reports
@@ -282,7 +283,8 @@ def seed(
                 )
             )
     _bulk(CheckIn, checkins)
-    progress.step("check-ins", len(checkins))
+    rollups.recompute(ws)
+    progress.step("check-ins and scores", len(checkins))
 
     # KPIs with two years of daily data.
     n_kpis = max(1, people // 20)

@@ -455,7 +455,7 @@ def cycle(request: HttpRequest, cycle_id: Id):
 # --- Objectives and key results -------------------------------------------------------------
 
 
-def _objective_out(o: Objective, scores) -> dict:
+def _objective_out(o: Objective) -> dict:
     return {
         **{
             f: getattr(o, f)
@@ -474,8 +474,8 @@ def _objective_out(o: Objective, scores) -> dict:
             )
         },
         "team_ids": [t.pk for t in o.teams.all()],
-        "progress": scores.objective_progress.get(o.pk, 0.0),
-        "score": scores.objective.get(o.pk, 0.0),
+        "progress": o.progress,
+        "score": o.score,
     }
 
 
@@ -501,14 +501,13 @@ def objectives(
     ):
         if value is not None:
             qs = qs.filter(**{name: value})
-    scores = okr_selectors.workspace_scores(request.workspace)
-    return [_objective_out(o, scores) for o in qs]
+    return [_objective_out(o) for o in qs]
 
 
 @router.get("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
 def objective(request: HttpRequest, objective_id: Id):
     o = _get(request, _visible(request), objective_id)
-    return _objective_out(o, okr_selectors.workspace_scores(request.workspace))
+    return _objective_out(o)
 
 
 @router.post("/objectives", response={201: ObjectiveOut}, tags=["okrs"])
@@ -535,7 +534,7 @@ def objective_create(request: HttpRequest, payload: ObjectiveIn):
         )
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    return Status(201, _objective_out(o, okr_selectors.workspace_scores(request.workspace)))
+    return Status(201, _objective_out(o))
 
 
 @router.patch("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
@@ -554,7 +553,7 @@ def objective_update(request: HttpRequest, objective_id: Id, payload: ObjectiveP
         okr.objective_update(objective=o, actor=request.member.user, **fields)
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    return _objective_out(o, okr_selectors.workspace_scores(request.workspace))
+    return _objective_out(o)
 
 
 @router.delete("/objectives/{objective_id}", response={204: None}, tags=["okrs"])
@@ -567,7 +566,7 @@ def objective_delete(request: HttpRequest, objective_id: Id):
     return Status(204, None)
 
 
-def _kr_out(kr: KeyResult, scores) -> dict:
+def _kr_out(kr: KeyResult) -> dict:
     return {
         **{
             f: getattr(kr, f)
@@ -587,15 +586,13 @@ def _kr_out(kr: KeyResult, scores) -> dict:
             )
         },
         "current": kr.current_value,
-        "progress": scores.kr_progress.get(kr.pk, 0.0),
-        "score": scores.kr_score.get(kr.pk, 0.0),
+        "progress": kr.progress,
+        "score": kr.score,
     }
 
 
 def _krs(request):
-    return okr_selectors.with_current_value(
-        KeyResult.objects.filter(objective__in=_visible(request))
-    )
+    return KeyResult.objects.filter(objective__in=_visible(request))
 
 
 @router.get("/key-results", response=list[KeyResultOut], tags=["okrs"])
@@ -604,15 +601,12 @@ def key_results(request: HttpRequest, objective_id: Id | None = None):
     qs = _krs(request).order_by("objective", "position", "id")
     if objective_id is not None:
         qs = qs.filter(objective_id=objective_id)
-    scores = okr_selectors.workspace_scores(request.workspace)
-    return [_kr_out(kr, scores) for kr in qs]
+    return [_kr_out(kr) for kr in qs]
 
 
 @router.get("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])
 def key_result(request: HttpRequest, kr_id: Id):
-    return _kr_out(
-        _get(request, _krs(request), kr_id), okr_selectors.workspace_scores(request.workspace)
-    )
+    return _kr_out(_get(request, _krs(request), kr_id))
 
 
 @router.post("/key-results", response={201: KeyResultOut}, tags=["okrs"])
@@ -632,9 +626,7 @@ def key_result_create(request: HttpRequest, payload: KeyResultIn):
         raise _invalid(exc) from exc
     return Status(
         201,
-        _kr_out(
-            _get(request, _krs(request), kr.pk), okr_selectors.workspace_scores(request.workspace)
-        ),
+        _kr_out(_get(request, _krs(request), kr.pk)),
     )
 
 
@@ -651,9 +643,7 @@ def key_result_update(request: HttpRequest, kr_id: Id, payload: KeyResultPatch):
         okr.key_result_update(key_result=kr, actor=request.member.user, **fields)
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    return _kr_out(
-        _get(request, _krs(request), kr.pk), okr_selectors.workspace_scores(request.workspace)
-    )
+    return _kr_out(_get(request, _krs(request), kr.pk))
 
 
 @router.delete("/key-results/{kr_id}", response={204: None}, tags=["okrs"])

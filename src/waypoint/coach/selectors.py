@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from waypoint.kpis.models import Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import Cycle, KeyResult, Objective, Retrospective
+from waypoint.workspaces import permissions, versions
 from waypoint.workspaces.models import Workspace
 
 from . import maturity, rules
@@ -90,17 +92,20 @@ def history(workspace: Workspace) -> list[rules.Outcome]:
             "objective_id", "grade"
         )
     )
-    scores = okr_selectors.workspace_scores(workspace)
     return [
         rules.Outcome(
             cycle=o.cycle.name,
             cycle_end=o.cycle.end.isoformat(),
             owner=o.owner.user.email if o.owner_id else None,
             teams=tuple(teams[o.pk]),
-            score=grades.get(o.pk, scores.objective.get(o.pk, 0.0)),
+            score=grades.get(o.pk, o.score),
         )
         for o in rows
     ]
+
+
+# The coach panel lists this many findings; the rest are on the findings page.
+PANEL_FINDINGS = 20
 
 
 @dataclass
@@ -113,12 +118,31 @@ class Review:
 
 
 def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
-    """The coach on a cycle: findings per objective, quality per objective and for the cycle."""
+    """The coach on a cycle: findings per objective, quality per objective and for the cycle,
+    over the objectives ``member`` may see (all with ``None``).
+
+    The rules read the whole cycle, so the review is cached under the workspace's data
+    version: readers who see the same objectives share it until the next write.
+    """
     qs = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
         status=Objective.Status.ARCHIVED
     )
-    if member is not None:
+    scope = "all"
+    if member is not None and not permissions.can_admin(member):
         qs = qs.filter(okr_selectors.visible_q(member))
+        # Everyone sees the public objectives: readers differ only by the private ones.
+        private = qs.filter(private=True).order_by("pk").values_list("pk", flat=True)
+        scope = hashlib.sha256(",".join(map(str, private)).encode()).hexdigest()[:24]
+    config = settings_for(workspace)
+    digest = hashlib.sha256(repr(config).encode()).hexdigest()[:12]
+    return versions.cached(
+        workspace,
+        f"coach-review:{cycle.pk}:{scope}:{digest}:{workspace.today().isoformat()}",
+        lambda: _review(workspace, qs, config),
+    )
+
+
+def _review(workspace: Workspace, qs, config: rules.Settings) -> Review:
     plain = rule_objectives(qs)
     # The parents outside the cycle (yearly objectives), chosen by a subquery too.
     outside = Objective.objects.filter(pk__in=qs.values("parent_id")).exclude(
@@ -134,7 +158,7 @@ def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
         parents=parents,
         kpis=kpis,
         history=history(workspace),
-        settings=settings_for(workspace),
+        settings=config,
     )
     found = rules.run(ctx)
     review = Review(

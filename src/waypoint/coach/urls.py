@@ -11,6 +11,7 @@ urlpatterns = [
     path("coach/settings/", views.coach_settings, name="settings"),
     path("cycles/<int:pk>/retro/", views.retro, name="retro"),
     path("cycles/<int:pk>/review/", views.review, name="review"),
+    path("cycles/<int:pk>/findings/", views.findings, name="findings"),
     path("cycles/<int:pk>/close/", views.close, name="close"),
     path("objectives/<int:pk>/grade/", views.grade, name="grade"),
     path("objectives/<int:pk>/carry/", views.carry, name="carry"),

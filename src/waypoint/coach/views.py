@@ -243,18 +243,41 @@ def _can_grade(member, objective) -> bool:
 
 
 @workspace_view()
+def findings(request, pk):
+    """Every finding of the coach on a cycle's OKRs, a page at a time."""
+    from django.core.paginator import Paginator
+
+    ws = request.workspace
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    review = selectors.cycle_review(ws, cycle, member=request.member)
+    page = Paginator(review.findings, 50).get_page(request.GET.get("page"))
+    titles = dict(
+        Objective.objects.filter(pk__in=[int(f.objective) for f in page]).values_list("pk", "title")
+    )
+    return render(
+        request,
+        "coach/findings.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "items": [(f, titles.get(int(f.objective), "")) for f in page],
+            "quality": review.cycle_quality,
+        },
+    )
+
+
+@workspace_view()
 def retro(request, pk):
     ws, me = request.workspace, request.member
     cycle = scoped_get(Cycle, ws, pk=pk)
     today = ws.today()
-    scores = okr_selectors.workspace_scores(ws)
     objectives = list(
         okr_selectors.objectives_with_details(ws, me)
         .filter(cycle=cycle)
         .exclude(status=Objective.Status.ARCHIVED)
         .prefetch_related("key_results__initiatives")
     )
-    rows = okr_selectors.rows_for(objectives, scores, today)
+    rows = okr_selectors.rows_for(objectives, today)
     retros = {r.objective_id: r for r in Retrospective.objects.filter(objective__cycle=cycle)}
     next_cycle = _next_cycle(cycle)
     open_cycles = list(Cycle.objects.filter(workspace=ws, status=Cycle.Status.OPEN))
@@ -340,12 +363,11 @@ def grade(request, pk):
     url = reverse("coach:retro", args=[request.workspace.slug, objective.cycle_id])
     if form.is_valid():
         d = form.cleaned_data
-        score = okr_selectors.workspace_scores(request.workspace).objective.get(objective.pk, 0)
         try:
             okr_services.objective_grade(
                 objective=objective,
                 grade=d["grade"],
-                suggested=grading.suggested_grade(score),
+                suggested=grading.suggested_grade(objective.score),
                 reason=d["override_reason"],
                 by=request.member,
                 actor=request.user,
@@ -377,12 +399,7 @@ def carry(request, pk):
     form = CarryForm(request.POST, objective=objective, prefix=f"c{objective.pk}")
     if form.is_valid():
         krs = list(form.cleaned_data["key_results"])
-        current = {
-            kr.pk: kr.current_value
-            for kr in okr_selectors.with_current_value(
-                KeyResult.objects.filter(pk__in=[k.pk for k in krs])
-            )
-        }
+        current = {kr.pk: kr.current_value for kr in krs}
         try:
             new = okr_services.objective_carry_over(
                 objective=objective,

@@ -69,7 +69,7 @@ def stale_key_results(workspace: Workspace, today: dt.date) -> dict[Member, list
     cycle = okr_selectors.current_cycle(workspace)
     if cycle is None or cycle.start > today:
         return {}
-    krs = okr_selectors.with_current_value(
+    krs = (
         KeyResult.objects.filter(objective__cycle=cycle)
         .exclude(objective__status=Objective.Status.ARCHIVED)
         .select_related("owner__user", "objective__owner__user")
@@ -144,7 +144,7 @@ class TeamDigest:
     breaches: list[tuple[str, str]]  # KPI name, level
 
 
-def team_digest(team: Team, cycle: Cycle, scores, reader: Member | None) -> TeamDigest:
+def team_digest(team: Team, cycle: Cycle, reader: Member | None) -> TeamDigest:
     """The team's digest as ``reader`` may see it; ``None`` for the workspace's Slack channel,
     where no private objective goes."""
     objectives = list(
@@ -153,9 +153,9 @@ def team_digest(team: Team, cycle: Cycle, scores, reader: Member | None) -> Team
         .exclude(status=Objective.Status.ARCHIVED)
         .order_by("position", "id")
     )
-    risky = okr_selectors.with_current_value(
-        KeyResult.objects.filter(objective__in=objectives).order_by("objective__position", "id")
-    ).filter(current_confidence__in=["at_risk", "off_track"])
+    risky = KeyResult.objects.filter(
+        objective__in=objectives, current_confidence__in=["at_risk", "off_track"]
+    ).order_by("objective__position", "id")
     confidence = dict(CheckIn.Confidence.choices)
     breaches = Deviation.objects.filter(kpi__team=team, closed_on__isnull=True).select_related(
         "kpi"
@@ -163,10 +163,8 @@ def team_digest(team: Team, cycle: Cycle, scores, reader: Member | None) -> Team
     return TeamDigest(
         team=team,
         cycle=cycle,
-        progress=scoring.weighted_mean(
-            (scores.objective_progress.get(o.pk, 0.0), 1) for o in objectives
-        ),
-        objectives=[(o.title, scores.objective.get(o.pk, 0.0)) for o in objectives],
+        progress=scoring.weighted_mean((o.progress, 1) for o in objectives),
+        objectives=[(o.title, o.score) for o in objectives],
         risky=[(kr.title, str(confidence[kr.current_confidence])) for kr in risky],
         breaches=[(d.kpi.name, d.level) for d in breaches],
     )
@@ -216,7 +214,6 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
     cycle = okr_selectors.current_cycle(workspace)
     if cycle is None:
         return 0
-    scores = okr_selectors.workspace_scores(workspace)
     sent = 0
     for team in Team.objects.filter(workspace=workspace, lead__isnull=False).select_related(
         "lead__user"
@@ -231,10 +228,10 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
                 _mail(
                     team.lead,
                     _("Weekly digest: %(team)s") % {"team": team.name},
-                    digest_text(team_digest(team, cycle, scores, team.lead)),
+                    digest_text(team_digest(team, cycle, team.lead)),
                 )
             if by_slack:
-                _slack(workspace, digest_slack(team_digest(team, cycle, scores, None)))
+                _slack(workspace, digest_slack(team_digest(team, cycle, None)))
         sent += 1
     return sent
 

@@ -566,13 +566,13 @@ def kpi_promote(
     return kr
 
 
-def keep_level_suggestions(objective: Objective, scores) -> list[dict]:
+def keep_level_suggestions(objective: Objective) -> list[dict]:
     """KPIs that would keep the level an achieved objective reached (seed 001).
 
     For each achieved increase, decrease or maintain key result that no KPI watches yet:
     a KPI holding its target, warning 10 % short of it and critical 20 % short.
     """
-    if scores.objective.get(objective.pk, 0.0) < 1.0:
+    if objective.score < 1.0:
         return []
     out = []
     for kr in objective.key_results.all():

@@ -521,13 +521,8 @@ def keep_level(request, pk):
         request.workspace,
         pk=pk,
     )
-    scores = okr_selectors.workspace_scores(request.workspace)
     suggestion = next(
-        (
-            s
-            for s in services.keep_level_suggestions(kr.objective, scores)
-            if s["key_result"].pk == kr.pk
-        ),
+        (s for s in services.keep_level_suggestions(kr.objective) if s["key_result"].pk == kr.pk),
         None,
     )
     if suggestion is None:

@@ -60,7 +60,6 @@ def cycle_rows(cycle: Cycle, objectives=None) -> list[dict]:
     ws = cycle.workspace
     if objectives is None:
         objectives = selectors.objectives_of_cycle(ws, cycle)
-    scores = selectors.workspace_scores(ws)
     rows = []
     for o in objectives:
         if o.status == Objective.Status.ARCHIVED:
@@ -73,7 +72,7 @@ def cycle_rows(cycle: Cycle, objectives=None) -> list[dict]:
             "kind": o.kind,
             "objective_owner": o.owner.user.email if o.owner_id else "",
             "teams": ", ".join(t.name for t in o.teams.all()),
-            "objective_score": round(scores.objective.get(o.pk, 0.0), 4),
+            "objective_score": round(o.score, 4),
         }
         krs = list(o.key_results.all())
         if not krs:
@@ -88,8 +87,8 @@ def cycle_rows(cycle: Cycle, objectives=None) -> list[dict]:
                     "target": kr.target,
                     "current": kr.current_value,
                     "unit": kr.unit,
-                    "progress": round(scores.kr_progress.get(kr.pk, 0.0), 4),
-                    "score": round(scores.kr_score.get(kr.pk, 0.0), 4),
+                    "progress": round(kr.progress, 4),
+                    "score": round(kr.score, 4),
                     "confidence": kr.current_confidence or "",
                     "kr_owner": kr.owner.user.email if kr.owner_id else "",
                 }
@@ -134,7 +133,7 @@ def cycle_document(cycle: Cycle, objectives: QuerySet[Objective], *, today: dt.d
     """
     ws = cycle.workspace
     objectives = objectives.filter(cycle=cycle).exclude(status=Objective.Status.ARCHIVED)
-    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), today)
+    rows = selectors.rows_for(objectives, today)
     company, team_groups, no_team, individual = selectors.group_rows(
         rows, Team.objects.filter(workspace=ws)
     )

@@ -181,11 +181,22 @@ class CycleForm(forms.Form):
 class OverviewFilterForm(forms.Form):
     """The cycle overview's filters; every one optional."""
 
-    team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title, person or team")}),
     )
-    owner = MemberChoiceField(
-        label=_("Owner"), queryset=Member.objects.none(), required=False, empty_label=_("Anyone")
+    # A team's or a person's page links here with its id; there is no list to pick from
+    # (a large company has thousands): the search box finds them by name.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    owner = forms.ModelChoiceField(
+        queryset=Member.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    parent = forms.ModelChoiceField(
+        queryset=Objective.objects.none(), required=False, widget=forms.HiddenInput
     )
     level = forms.ChoiceField(
         label=_("Level"), required=False, choices=[("", _("All levels")), *Objective.Level.choices]
@@ -204,4 +215,7 @@ class OverviewFilterForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(workspace=workspace)
-        self.fields["owner"].queryset = member_choices(workspace)
+        self.fields["owner"].queryset = Member.objects.filter(workspace=workspace).select_related(
+            "user"
+        )
+        self.fields["parent"].queryset = Objective.objects.filter(workspace=workspace)

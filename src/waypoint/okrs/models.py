@@ -6,6 +6,25 @@ from waypoint.lib import scoring
 from waypoint.workspaces.models import Member, Team, Workspace
 
 
+class StoredRollups(models.Model):
+    """A model with values kept by ``okrs.rollups`` (its ``DERIVED_FIELDS``). Saving an
+    instance never writes them back: an instance read before a check-in holds stale ones."""
+
+    DERIVED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None and not self._state.adding:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+
 class Cycle(models.Model):
     """A period OKRs are set for: a year, a quarter (possibly inside a year) or custom dates."""
 
@@ -51,7 +70,7 @@ class Cycle(models.Model):
         return self.name
 
 
-class Objective(models.Model):
+class Objective(StoredRollups):
     """A qualitative destination and its why, at the company, team or individual level."""
 
     class Level(models.TextChoices):
@@ -119,6 +138,11 @@ class Objective(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Roll-ups kept by okrs.rollups in the transaction of every write that moves them.
+    progress = models.FloatField(_("progress"), default=0.0, editable=False)
+    score = models.FloatField(_("score"), default=0.0, editable=False)
+
+    DERIVED_FIELDS = ("progress", "score")
 
     class Meta:
         verbose_name = _("objective")
@@ -135,7 +159,7 @@ class Objective(models.Model):
         return self.title
 
 
-class KeyResult(models.Model):
+class KeyResult(StoredRollups):
     """A measurable outcome of an objective, scored by the rules of PRODUCT.md."""
 
     class Type(models.TextChoices):
@@ -203,6 +227,16 @@ class KeyResult(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Roll-ups kept by okrs.rollups: the latest check-in, and the progress and score from it.
+    current_value = models.FloatField(_("current value"), null=True, editable=False)
+    current_date = models.DateField(_("last check-in"), null=True, editable=False)
+    current_confidence = models.CharField(
+        _("confidence"), max_length=10, blank=True, default="", editable=False
+    )
+    progress = models.FloatField(_("progress"), default=0.0, editable=False)
+    score = models.FloatField(_("score"), default=0.0, editable=False)
+
+    DERIVED_FIELDS = ("current_value", "current_date", "current_confidence", "progress", "score")
 
     class Meta:
         verbose_name = _("key result")

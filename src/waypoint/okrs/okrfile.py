@@ -598,11 +598,9 @@ def _num(x: float | None):
     return int(x) if float(x).is_integer() else x
 
 
-def export_cycle(cycle: Cycle, *, with_scores: bool = False, scores=None) -> dict:
+def export_cycle(cycle: Cycle, *, with_scores: bool = False) -> dict:
     """The cycle as an OKR document; with scores, each objective and KR gets progress/score."""
     ws = cycle.workspace
-    if with_scores and scores is None:
-        scores = selectors.workspace_scores(ws)
     objectives = list(selectors.objectives_of_cycle(ws, cycle))
 
     def email(member: Member | None) -> str | None:
@@ -676,13 +674,13 @@ def export_cycle(cycle: Cycle, *, with_scores: bool = False, scores=None) -> dic
                 k["initiatives"] = initiatives
             if with_scores:
                 k["current"] = _num(kr.current_value)
-                k["progress"] = scores.kr_progress.get(kr.pk, 0.0)
-                k["score"] = scores.kr_score.get(kr.pk, 0.0)
+                k["progress"] = kr.progress
+                k["score"] = kr.score
             krs.append({key: v for key, v in k.items() if v is not None or key == "current"})
         o["key_results"] = krs
         if with_scores:
-            o["progress"] = scores.objective_progress.get(obj.pk, 0.0)
-            o["score"] = scores.objective.get(obj.pk, 0.0)
+            o["progress"] = obj.progress
+            o["score"] = obj.score
         out_objectives.append({key: v for key, v in o.items() if v is not None})
 
     cycle_doc: dict[str, Any] = {
@@ -739,8 +737,7 @@ def export_workspace(workspace: Workspace, fmt: str, cycle_name: str | None = No
             raise OkrFileError([f"workspace {workspace.slug!r} has no cycle named {cycle_name!r}"])
     if fmt not in ("json", "yaml"):
         raise ValueError(f"unknown format {fmt!r}")
-    scores = selectors.workspace_scores(workspace) if fmt == "json" else None
-    docs = [export_cycle(c, with_scores=fmt == "json", scores=scores) for c in cycles]
+    docs = [export_cycle(c, with_scores=fmt == "json") for c in cycles]
     if fmt == "json":
         payload: Any = docs[0] if len(docs) == 1 else docs
         return json.dumps(payload, default=_json_default, ensure_ascii=False, indent=2) + "\n"

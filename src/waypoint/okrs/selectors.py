@@ -6,23 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from waypoint.lib import scoring
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Member, Workspace
 
 from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
-
-
-def with_current_value(qs: QuerySet[KeyResult]) -> QuerySet[KeyResult]:
-    """Annotate each key result with its latest check-in (by date, then by entry order)."""
-    latest = CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("-date", "-id")
-    return qs.annotate(
-        current_value=Subquery(latest.values("value")[:1]),
-        current_date=Subquery(latest.values("date")[:1]),
-        current_confidence=Subquery(latest.values("confidence")[:1]),
-    )
 
 
 def current_checkin(key_result: KeyResult) -> CheckIn | None:
@@ -39,9 +29,7 @@ def current_cycle(workspace: Workspace) -> Cycle | None:
 
 def objectives_of_cycle(workspace: Workspace, cycle: Cycle) -> QuerySet[Objective]:
     """The cycle's objectives with owners, teams, parents and key results (current values)."""
-    krs = with_current_value(KeyResult.objects.select_related("owner__user", "team")).order_by(
-        "position", "id"
-    )
+    krs = KeyResult.objects.select_related("owner__user", "team").order_by("position", "id")
     return (
         Objective.objects.filter(workspace=workspace, cycle=cycle)
         .select_related("owner__user", "parent__cycle", "cycle")
@@ -55,57 +43,6 @@ def objectives_of_cycle(workspace: Workspace, cycle: Cycle) -> QuerySet[Objectiv
             ),
         )
         .order_by("position", "id")
-    )
-
-
-def workspace_scores(workspace: Workspace) -> scoring.Scores:
-    """Progress and score of every objective and key result of a workspace, in two queries.
-
-    The whole workspace is loaded so that key results driven by child objectives see their
-    children even when those sit in another cycle (a quarter under a year).
-    """
-    children: dict[int, list[int]] = {}
-    ids = []
-    for pk, parent_id in Objective.objects.filter(workspace=workspace).values_list(
-        "pk", "parent_id"
-    ):
-        ids.append(pk)
-        if parent_id is not None:
-            children.setdefault(parent_id, []).append(pk)
-    krs: dict[int, list[scoring.KeyResultInput]] = {}
-    rows = with_current_value(KeyResult.objects.filter(workspace=workspace)).values_list(
-        "pk",
-        "objective_id",
-        "type",
-        "start",
-        "target",
-        "current_value",
-        "scoring",
-        "weight",
-        "direction",
-        "driven_by_children",
-    )
-    for pk, obj_id, type_, start, target, current, mode, weight, direction, driven in rows:
-        krs.setdefault(obj_id, []).append(
-            scoring.KeyResultInput(
-                id=pk,
-                type=type_,
-                start=start,
-                target=target,
-                current=current,
-                scoring=mode,
-                weight=weight,
-                direction=direction,
-                driven_by_children=driven,
-            )
-        )
-    return scoring.score_objectives(
-        {
-            pk: scoring.ObjectiveInput(
-                id=pk, key_results=krs.get(pk, ()), children=children.get(pk, ())
-            )
-            for pk in ids
-        }
     )
 
 
@@ -176,31 +113,27 @@ class ObjectiveRow:
         return max(seen, key=CONFIDENCE_ORDER.__getitem__) if seen else None
 
 
-def rows_for(
-    objectives: Iterable[Objective], scores: scoring.Scores, today: dt.date
-) -> list[ObjectiveRow]:
-    """View-models for objectives fetched with ``objectives_of_cycle`` (key results annotated)."""
+def kr_row(kr: KeyResult, expected: float) -> KeyResultRow:
+    """A key result's view-model from its stored roll-ups."""
+    return KeyResultRow(
+        kr=kr,
+        progress=kr.progress,
+        score=kr.score,
+        expected=expected,
+        current=kr.current_value,
+        confidence=kr.current_confidence or None,
+        last_date=kr.current_date,
+    )
+
+
+def rows_for(objectives: Iterable[Objective], today: dt.date) -> list[ObjectiveRow]:
+    """View-models for objectives fetched with their cycle and key results, from the stored
+    roll-ups (``okrs.rollups``): no page scores anything itself."""
     rows = []
     for obj in objectives:
         expected = scoring.expected_progress(obj.cycle.start, obj.cycle.end, today)
-        row = ObjectiveRow(
-            objective=obj,
-            progress=scores.objective_progress.get(obj.pk, 0.0),
-            score=scores.objective.get(obj.pk, 0.0),
-            expected=expected,
-        )
-        for kr in obj.key_results.all():
-            row.krs.append(
-                KeyResultRow(
-                    kr=kr,
-                    progress=scores.kr_progress.get(kr.pk, 0.0),
-                    score=scores.kr_score.get(kr.pk, 0.0),
-                    expected=expected,
-                    current=kr.current_value,
-                    confidence=kr.current_confidence,
-                    last_date=kr.current_date,
-                )
-            )
+        row = ObjectiveRow(objective=obj, progress=obj.progress, score=obj.score, expected=expected)
+        row.krs = [kr_row(kr, expected) for kr in obj.key_results.all()]
         rows.append(row)
     return rows
 
@@ -226,9 +159,7 @@ def group_rows(rows: list[ObjectiveRow], teams: Iterable) -> tuple:
 
 def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Objective]:
     """Visible objectives with owners, teams, cycle and key results (current values)."""
-    krs = with_current_value(KeyResult.objects.select_related("owner__user", "team")).order_by(
-        "position", "id"
-    )
+    krs = KeyResult.objects.select_related("owner__user", "team").order_by("position", "id")
     return (
         visible_objectives(workspace, member)
         .select_related("owner__user", "parent", "cycle")
@@ -240,12 +171,67 @@ def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Ob
 def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:
     """The key results a member answers for in a cycle: owned, or of objectives they own."""
     return (
-        with_current_value(
-            KeyResult.objects.filter(workspace=workspace, objective__cycle=cycle).filter(
-                Q(owner=member) | Q(objective__owner=member)
-            )
-        )
+        KeyResult.objects.filter(workspace=workspace, objective__cycle=cycle)
+        .filter(Q(owner=member) | Q(objective__owner=member))
         .exclude(objective__status=Objective.Status.ARCHIVED)
         .select_related("objective__cycle", "owner__user")
         .order_by("objective__position", "position", "id")
     )
+
+
+# --- Bounded organisation pages ------------------------------------------------------------
+
+# The most a page shows of one group; the rest is a page away (filters, "more" links).
+GROUP_LIMIT = 30
+PAGE_SIZE = 40
+TEAMS_PER_PAGE = 30
+
+
+def confidence_q(confidence: str) -> Q:
+    """Objectives whose worst key result confidence (as ``ObjectiveRow.confidence``) is this."""
+    worse = [c for c, rank in CONFIDENCE_ORDER.items() if rank > CONFIDENCE_ORDER[confidence]]
+
+    def having(values):
+        return Exists(
+            KeyResult.objects.filter(objective=OuterRef("pk"), current_confidence__in=values)
+        )
+
+    q = Q(having([confidence]))
+    if worse:
+        q &= ~Q(having(worse))
+    return q
+
+
+def cycle_objectives(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[Objective]:
+    """The cycle's objectives the member may see, archived ones left out, with details."""
+    return (
+        objectives_with_details(workspace, member)
+        .filter(cycle=cycle)
+        .exclude(status=Objective.Status.ARCHIVED)
+    )
+
+
+def team_objectives_q(team) -> Q:
+    """A team's objectives: those of the team, and its members' own without a team."""
+    return Q(teams=team) | Q(
+        level=Objective.Level.INDIVIDUAL, teams__isnull=True, owner__teams=team
+    )
+
+
+def team_summaries(workspace: Workspace, member: Member, cycle: Cycle, *, search: str = ""):
+    """Teams with objectives in the cycle (that the member may see), by name, each with how
+    many and their mean score: the collapsed groups of the overview, to paginate."""
+    from django.db.models import Avg, Count
+
+    from waypoint.workspaces.models import Team
+
+    seen = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
+        status=Objective.Status.ARCHIVED
+    )
+    seen = seen.filter(visible_q(member))
+    teams = Team.objects.filter(workspace=workspace, objectives__in=seen)
+    if search:
+        teams = teams.filter(name__icontains=search)
+    return teams.annotate(
+        objective_count=Count("objectives"), mean_score=Avg("objectives__score")
+    ).order_by("name", "pk")

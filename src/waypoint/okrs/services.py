@@ -21,6 +21,7 @@ from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 from waypoint.workspaces.services import check_dates, same_workspace
 
+from . import rollups
 from .models import (
     CheckIn,
     Comment,
@@ -248,6 +249,7 @@ def objective_create(
         obj=obj,
         after=audit.snapshot(obj),
     )
+    rollups.refresh([obj.parent_id])
     return obj
 
 
@@ -281,7 +283,8 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
     m2m = {"teams": list(fields.pop("teams"))} if "teams" in fields else None
     if "title" in fields:
         fields["title"] = fields["title"].strip()
-    return audit.save_changes(
+    old_parent = objective.parent_id
+    audit.save_changes(
         objective,
         actor=actor,
         action="objective.update",
@@ -289,6 +292,9 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
         fields=fields,
         m2m=m2m,
     )
+    if objective.parent_id != old_parent:
+        rollups.refresh([old_parent, objective.parent_id])
+    return objective
 
 
 @transaction.atomic
@@ -330,7 +336,9 @@ def objective_delete(*, objective: Objective, actor: User | None) -> None:
         obj=objective,
         before=before,
     )
+    parent_id = objective.parent_id
     objective.delete()
+    rollups.refresh([parent_id])
 
 
 # --- Key results --------------------------------------------------------------------------
@@ -421,6 +429,7 @@ def key_result_create(
         obj=kr,
         after=audit.snapshot(kr),
     )
+    rollups.refresh([objective.pk])
     return kr
 
 
@@ -429,13 +438,16 @@ def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) ->
     _check_fields(fields, KEY_RESULT_FIELDS)
     merged = {f: fields.get(f, getattr(key_result, f)) for f in KEY_RESULT_FIELDS}
     _check_kr(key_result.workspace, merged)
-    return audit.save_changes(
+    audit.save_changes(
         key_result,
         actor=actor,
         action="key_result.update",
         workspace=key_result.workspace,
         fields=fields,
     )
+    if rollups.KR_ROLLUP_FIELDS & set(fields):
+        rollups.refresh([key_result.objective_id])
+    return key_result
 
 
 @transaction.atomic
@@ -458,7 +470,9 @@ def key_result_delete(*, key_result: KeyResult, actor: User | None) -> None:
         obj=key_result,
         before=audit.snapshot(key_result),
     )
+    objective_id = key_result.objective_id
     key_result.delete()
+    rollups.refresh([objective_id])
 
 
 # --- Check-ins ----------------------------------------------------------------------------
@@ -483,6 +497,8 @@ def checkin_create(
         raise ValidationError(errors)
     check_dates(date=date)
     same_workspace(key_result.workspace, "author", author)
+    # One writer at a time per key result, so that the latest check-in is the current value.
+    list(KeyResult.objects.select_for_update().filter(pk=key_result.pk).values_list("pk"))
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
         key_result=key_result,
@@ -499,6 +515,8 @@ def checkin_create(
         obj=checkin,
         after=audit.snapshot(checkin),
     )
+    rollups.set_current(key_result)
+    rollups.refresh([key_result.objective_id])
     webhooks.emit(
         key_result.workspace,
         "checkin.created",

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -93,17 +93,9 @@ def _cycle_or_current(request, pk=None) -> Cycle | None:
     return cycle
 
 
-def _kr_row(kr, scores, today) -> selectors.KeyResultRow:
+def _kr_row(kr, today) -> selectors.KeyResultRow:
     cycle = kr.objective.cycle
-    return selectors.KeyResultRow(
-        kr=kr,
-        progress=scores.kr_progress.get(kr.pk, 0.0),
-        score=scores.kr_score.get(kr.pk, 0.0),
-        expected=scoring.expected_progress(cycle.start, cycle.end, today),
-        current=kr.current_value,
-        confidence=kr.current_confidence,
-        last_date=kr.current_date,
-    )
+    return selectors.kr_row(kr, scoring.expected_progress(cycle.start, cycle.end, today))
 
 
 # --- Home ---------------------------------------------------------------------------------
@@ -114,7 +106,6 @@ def home(request):
     ws, me = request.workspace, request.member
     today = ws.today()
     cycle = _cycle_or_current(request)
-    scores = selectors.workspace_scores(ws)
     my_objectives, my_krs, due = [], [], []
     if cycle is not None:
         objectives = (
@@ -122,8 +113,8 @@ def home(request):
             .filter(cycle=cycle, owner=me)
             .exclude(status=Objective.Status.ARCHIVED)
         )
-        my_objectives = selectors.rows_for(objectives, scores, today)
-        my_krs = [_kr_row(kr, scores, today) for kr in selectors.key_results_of(ws, me, cycle)]
+        my_objectives = selectors.rows_for(objectives, today)
+        my_krs = [_kr_row(kr, today) for kr in selectors.key_results_of(ws, me, cycle)]
         due = [r for r in my_krs if r.last_date is None or (today - r.last_date).days >= 7]
     ended = (
         Cycle.objects.filter(workspace=ws, end__lt=today, status=Cycle.Status.OPEN)
@@ -166,12 +157,7 @@ def checkin_list(request):
     ws, me = request.workspace, request.member
     today = ws.today()
     cycle = _cycle_or_current(request)
-    scores = selectors.workspace_scores(ws)
-    rows = (
-        [_kr_row(kr, scores, today) for kr in selectors.key_results_of(ws, me, cycle)]
-        if cycle
-        else []
-    )
+    rows = [_kr_row(kr, today) for kr in selectors.key_results_of(ws, me, cycle)] if cycle else []
     items = [{"row": r, "form": CheckInForm(prefix=f"kr{r.kr.pk}")} for r in rows]
     return render(request, "okrs/checkin.html", {"cycle": cycle, "items": items, "today": today})
 
@@ -205,10 +191,8 @@ def checkin_create(request, pk):
         else:
             messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect(safe_next(request, reverse("okrs:checkin", args=[ws.slug])))
-    kr = selectors.with_current_value(
-        KeyResult.objects.filter(pk=kr.pk).select_related("objective__cycle", "owner__user")
-    ).get()
-    row = _kr_row(kr, selectors.workspace_scores(ws), ws.today())
+    kr = KeyResult.objects.select_related("objective__cycle", "owner__user").get(pk=kr.pk)
+    row = _kr_row(kr, ws.today())
     if saved:
         form = CheckInForm(prefix=f"kr{kr.pk}")
     return render(
@@ -231,11 +215,12 @@ def overview_current(request):
     return redirect(target, request.workspace.slug, cycle.pk)
 
 
-def _filtered_rows(request, cycle, form):
-    ws, me = request.workspace, request.member
-    today = ws.today()
-    qs = selectors.objectives_with_details(ws, me).filter(cycle=cycle)
+def _filtered(request, cycle, form):
+    """The cycle's objectives narrowed by the overview's filters; ``None`` without filters."""
     data = form.cleaned_data if form.is_valid() else {}
+    if not any(data.values()):
+        return None
+    qs = selectors.objectives_with_details(request.workspace, request.member).filter(cycle=cycle)
     if data.get("status"):
         qs = qs.filter(status=data["status"])
     else:
@@ -244,104 +229,240 @@ def _filtered_rows(request, cycle, form):
         qs = qs.filter(level=data["level"])
     if data.get("owner"):
         qs = qs.filter(owner=data["owner"])
+    if data.get("parent"):
+        qs = qs.filter(parent=data["parent"])
     if data.get("team"):
-        qs = qs.filter(teams=data["team"])
-    rows = selectors.rows_for(qs, selectors.workspace_scores(ws), today)
+        qs = qs.filter(selectors.team_objectives_q(data["team"]))
     if data.get("confidence"):
-        rows = [r for r in rows if r.confidence == data["confidence"]]
-    return rows
+        qs = qs.filter(selectors.confidence_q(data["confidence"]))
+    if data.get("q"):
+        words = data["q"]
+        qs = qs.filter(
+            Q(title__icontains=words)
+            | Q(owner__user__full_name__icontains=words)
+            | Q(owner__user__email__icontains=words)
+            | Q(teams__name__icontains=words)
+        )
+    return qs.distinct()
+
+
+def _page(request, qs, size):
+    from django.core.paginator import Paginator
+
+    return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 @workspace_view()
 def overview(request, pk):
-    ws = request.workspace
+    """The cycle at a glance. Without filters: the company's objectives, the reader's teams
+    and their own, then the other teams folded, a page at a time, each opened on demand.
+    With filters: the matching objectives, a page at a time. Bounded at any size."""
+    ws, me = request.workspace, request.member
+    today = ws.today()
     cycle = _cycle_or_current(request, pk)
     form = OverviewFilterForm(request.GET or None, workspace=ws)
-    rows = _filtered_rows(request, cycle, form)
-    company, team_groups, no_team, individual = selectors.group_rows(
-        rows, Team.objects.filter(workspace=ws)
-    )
-    review = coach_selectors.cycle_review(ws, cycle, member=request.member)
+    review = coach_selectors.cycle_review(ws, cycle, member=me)
+    base = selectors.cycle_objectives(ws, me, cycle)
+    filtered = _filtered(request, cycle, form)
     context = {
         "review": review,
         "quality": review.quality,
-        "titles": {str(r.objective.pk): r.objective.title for r in rows}
-        | {
-            str(k): v
-            for k, v in Objective.objects.filter(
-                pk__in=[int(f.objective) for f in review.findings]
-            ).values_list("pk", "title")
-        },
         "cycle": cycle,
         "form": form,
-        "rows": rows,
-        "company": company,
-        "team_groups": team_groups,
-        "no_team": no_team,
-        "individual": individual,
         "cycles": Cycle.objects.filter(workspace=ws),
-        "today": ws.today(),
-        "cycle_score": scoring.weighted_mean(
-            (r.score, 1) for r in rows if r.objective.level == Objective.Level.COMPANY
-        )
-        if company
-        else None,
+        "today": today,
+        "filtered": filtered is not None,
+        "group_limit": selectors.GROUP_LIMIT,
     }
+    if filtered is not None:
+        page = _page(request, filtered.order_by("level", "position", "id"), selectors.PAGE_SIZE)
+        rows = selectors.rows_for(page, today)
+        by_level = defaultdict(list)
+        for r in rows:
+            by_level[r.objective.level].append(r)
+        context |= {
+            "page": page,
+            "rows": rows,
+            "company": by_level[Objective.Level.COMPANY],
+            "team_level": by_level[Objective.Level.TEAM],
+            "individual": by_level[Objective.Level.INDIVIDUAL],
+        }
+    else:
+        limit = selectors.GROUP_LIMIT
+        company_qs = base.filter(level=Objective.Level.COMPANY)
+        company = selectors.rows_for(company_qs[:limit], today)
+        my_teams = list(me.teams.order_by("name")[:5]) if me else []
+        team_groups = [
+            (
+                team,
+                selectors.rows_for(
+                    base.filter(selectors.team_objectives_q(team))
+                    .exclude(owner=me, level=Objective.Level.INDIVIDUAL)
+                    .distinct()[:limit],
+                    today,
+                ),
+            )
+            for team in my_teams
+        ]
+        mine = selectors.rows_for(
+            base.filter(owner=me, level=Objective.Level.INDIVIDUAL)[:limit], today
+        )
+        others = selectors.team_summaries(
+            ws, me, cycle, search=request.GET.get("teams", "")[:100]
+        ).exclude(pk__in=[t.pk for t in my_teams])
+        teams_page = _page(request, others, selectors.TEAMS_PER_PAGE)
+        context |= {
+            "rows": [*company, *(r for _, rs in team_groups for r in rs), *mine],
+            "company": company,
+            "company_more": company_qs.count() > limit,
+            "team_groups": [(t, rs) for t, rs in team_groups if rs],
+            "individual": mine,
+            "teams_page": teams_page,
+            "team_search": request.GET.get("teams", "")[:100],
+            "unteamed": base.filter(
+                level=Objective.Level.INDIVIDUAL, teams__isnull=True, owner__teams__isnull=True
+            )
+            .exclude(owner=me)
+            .exists(),
+            "cycle_score": scoring.weighted_mean((r.score, 1) for r in company)
+            if company
+            else None,
+        }
+    context["titles"] = _finding_titles(review, context["rows"])
     if request.htmx and request.htmx.target == "overview-results":
         return render(request, "okrs/_overview_results.html", context)
     return render(request, "okrs/overview.html", context)
 
 
+def _finding_titles(review, rows) -> dict[str, str]:
+    """Titles of the objectives named by the coach panel's first findings."""
+    shown = {str(f.objective) for f in review.findings[: coach_selectors.PANEL_FINDINGS]}
+    titles = {str(r.objective.pk): r.objective.title for r in rows}
+    missing = [int(k) for k in shown - set(titles)]
+    return titles | {
+        str(k): v for k, v in Objective.objects.filter(pk__in=missing).values_list("pk", "title")
+    }
+
+
+@workspace_view()
+def overview_team(request, pk, team_pk):
+    """One team's objectives in the cycle, loaded when its folded group is opened."""
+    ws, me = request.workspace, request.member
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    team = scoped_get(Team, ws, pk=team_pk)
+    qs = selectors.cycle_objectives(ws, me, cycle).filter(selectors.team_objectives_q(team))
+    limit = selectors.GROUP_LIMIT
+    rows = selectors.rows_for(qs.distinct().order_by("level", "position", "id")[:limit], ws.today())
+    review = coach_selectors.cycle_review(ws, cycle, member=me)
+    return render(
+        request,
+        "okrs/_team_group.html",
+        {
+            "cycle": cycle,
+            "team": team,
+            "rows": rows,
+            "quality": review.quality,
+            "more": qs.distinct().count() > limit,
+        },
+    )
+
+
 # --- Alignment tree -----------------------------------------------------------------------
+
+
+# The tree opens this many objectives at once; below them, branches open on demand.
+TREE_BUDGET = 120
+
+
+def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[list, int]:
+    """Nodes under ``parent`` (the roots with ``None``) and how many there are in all.
+
+    Levels open from the top while the budget lasts; a node whose children do not fit comes
+    folded with their number, to open on demand. Each level is a few queries over at most
+    the budget's ids, whatever the size of the tree."""
+    ws, me, today = request.workspace, request.member, request.workspace.today()
+    in_cycle = selectors.cycle_objectives(ws, me, cycle)
+    if parent is None:
+        # Roots: the company's objectives, and parents in another cycle (a yearly objective
+        # above quarterly ones), so that the tree reads from the top.
+        outside = Objective.objects.filter(
+            pk__in=in_cycle.filter(parent__isnull=False).values("parent_id")
+        ).exclude(cycle=cycle)
+        first = selectors.objectives_with_details(ws, me).filter(
+            Q(pk__in=in_cycle.filter(level=Objective.Level.COMPANY).values("pk"))
+            | Q(pk__in=outside)
+        )
+        first = first.order_by("cycle__start", "position", "id")
+    else:
+        first = in_cycle.filter(parent=parent).order_by("position", "id")
+    total = first.count()
+    top = [
+        {"row": r, "children": [], "folded": 0}
+        for r in selectors.rows_for(first[: selectors.PAGE_SIZE], today)
+    ]
+    room, frontier = budget - len(top), top
+    while frontier:
+        ids = [n["row"].objective.pk for n in frontier]
+        counts = dict(
+            in_cycle.filter(parent__in=ids)
+            .order_by()
+            .values_list("parent_id")
+            .annotate(n=Count("id"))
+        )
+        opened = []
+        for n in frontier:
+            n["folded"] = counts.get(n["row"].objective.pk, 0)
+            if n["folded"] and n["folded"] <= room:
+                room -= n["folded"]
+                opened.append(n)
+        if not opened:
+            break
+        by_parent = defaultdict(list)
+        kids = in_cycle.filter(parent__in=[n["row"].objective.pk for n in opened])
+        for r in selectors.rows_for(kids.order_by("position", "id"), today):
+            by_parent[r.objective.parent_id].append({"row": r, "children": [], "folded": 0})
+        for n in opened:
+            n["children"], n["folded"] = by_parent[n["row"].objective.pk], 0
+        frontier = [c for n in opened for c in n["children"]]
+    return top, total
 
 
 @workspace_view()
 def tree(request, pk):
+    """The alignment tree of a cycle, opened from the top as far as a screen's worth goes."""
     ws, me = request.workspace, request.member
     cycle = _cycle_or_current(request, pk)
-    today = ws.today()
-    scores = selectors.workspace_scores(ws)
-    in_cycle = list(
-        selectors.objectives_with_details(ws, me)
-        .filter(cycle=cycle)
-        .exclude(status=Objective.Status.ARCHIVED)
+    unaligned = (
+        selectors.cycle_objectives(ws, me, cycle)
+        .filter(parent__isnull=True)
+        .exclude(level=Objective.Level.COMPANY)
     )
-    # Parents that sit in another cycle (a yearly objective above quarterly ones) are shown
-    # as the roots they are, so the tree reads from the top.
-    outside_ids = {o.parent_id for o in in_cycle if o.parent_id} - {o.pk for o in in_cycle}
-    outside = list(selectors.objectives_with_details(ws, me).filter(pk__in=outside_ids))
-    rows = {r.objective.pk: r for r in selectors.rows_for([*in_cycle, *outside], scores, today)}
-    children = defaultdict(list)
-    for r in rows.values():
-        if r.objective.parent_id in rows:
-            children[r.objective.parent_id].append(r)
-
-    def node(r):
-        return {"row": r, "children": [node(c) for c in children.get(r.objective.pk, [])]}
-
-    roots = [
-        node(r)
-        for r in rows.values()
-        if r.objective.parent_id not in rows
-        and (r.objective.level == Objective.Level.COMPANY or r.objective.pk in outside_ids)
-    ]
-    roots.sort(key=lambda n: (n["row"].objective.cycle.start, n["row"].objective.position))
-    orphans = [
-        r
-        for r in rows.values()
-        if r.objective.parent_id is None
-        and r.objective.level != Objective.Level.COMPANY
-        and r.objective.pk not in outside_ids
-    ]
+    roots, roots_total = _tree_nodes(request, cycle, None, TREE_BUDGET)
     return render(
         request,
         "okrs/tree.html",
         {
             "cycle": cycle,
             "roots": roots,
-            "orphans": orphans,
+            "roots_total": roots_total,
+            "orphans": selectors.rows_for(unaligned[: selectors.GROUP_LIMIT], ws.today()),
+            "orphans_total": unaligned.count(),
             "cycles": Cycle.objects.filter(workspace=ws),
         },
+    )
+
+
+@workspace_view()
+def tree_branch(request, pk, objective_pk):
+    """The objectives aligned to one, for a folded branch of the tree being opened."""
+    ws = request.workspace
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    parent = scoped_get(selectors.visible_objectives(ws, request.member), ws, pk=objective_pk)
+    nodes, total = _tree_nodes(request, cycle, parent, TREE_BUDGET // 3)
+    return render(
+        request,
+        "okrs/_tree_branch.html",
+        {"cycle": cycle, "nodes": nodes, "parent": parent, "more": total - len(nodes)},
     )
 
 
@@ -352,11 +473,8 @@ def _objective_context(request, objective):
     ws, me = request.workspace, request.member
     today = ws.today()
     krs = (
-        selectors.with_current_value(
-            KeyResult.objects.filter(objective=objective).select_related(
-                "owner__user", "team", "kpi"
-            )
-        )
+        KeyResult.objects.filter(objective=objective)
+        .select_related("owner__user", "team", "kpi")
         .prefetch_related(
             Prefetch(
                 "checkins",
@@ -366,12 +484,11 @@ def _objective_context(request, objective):
         )
         .order_by("position", "id")
     )
-    scores = selectors.workspace_scores(ws)
     objective.cycle  # noqa: B018 - loaded with the lookup
     rows = []
     series = {}
     for kr in krs:
-        row = _kr_row(kr, scores, today)
+        row = _kr_row(kr, today)
         rows.append(row)
         if kr.driven_by_children:
             continue
@@ -411,15 +528,14 @@ def _objective_context(request, objective):
     )
     children = selectors.rows_for(
         selectors.objectives_with_details(ws, me).filter(parent=objective).select_related("cycle"),
-        scores,
         today,
     )
     return {
         "objective": objective,
         "row": selectors.ObjectiveRow(
             objective=objective,
-            progress=scores.objective_progress.get(objective.pk, 0.0),
-            score=scores.objective.get(objective.pk, 0.0),
+            progress=objective.progress,
+            score=objective.score,
             expected=scoring.expected_progress(objective.cycle.start, objective.cycle.end, today),
             krs=rows,
         ),
@@ -434,7 +550,7 @@ def _objective_context(request, objective):
         "initiative_form": InitiativeForm(workspace=ws),
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
-        "keep_level": kpi_services.keep_level_suggestions(objective, scores),
+        "keep_level": kpi_services.keep_level_suggestions(objective),
         "findings": coach_selectors.cycle_review(ws, objective.cycle, member=me).by_objective.get(
             objective.pk, []
         ),
@@ -877,7 +993,7 @@ def objective_rows_for(request, **filters):
         .filter(cycle=cycle, **filters)
         .exclude(status=Objective.Status.ARCHIVED)
     )
-    return cycle, selectors.rows_for(qs, selectors.workspace_scores(ws), ws.today())
+    return cycle, selectors.rows_for(qs, ws.today())
 
 
 @workspace_view()
@@ -930,7 +1046,7 @@ def present(request, pk):
         .filter(cycle=cycle)
         .exclude(status=Objective.Status.ARCHIVED)
     )
-    rows = selectors.rows_for(objectives, selectors.workspace_scores(ws), ws.today())
+    rows = selectors.rows_for(objectives, ws.today())
     order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
     rows.sort(key=lambda r: (order[r.objective.level], r.objective.position))
     return render(request, "okrs/present.html", {"cycle": cycle, "rows": rows})

@@ -84,9 +84,8 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     cycles = list(
         Cycle.objects.filter(workspace=ws, start__lte=end, end__gte=start).order_by("start")
     )
-    scores = okr_selectors.workspace_scores(ws)
     scope = report_scope(report, cycles)
-    rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), scores, end)
+    rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), end)
     kpis = list(scope["kpis"])
     points: dict[int, list] = {k.pk: [] for k in kpis}
     for kpi_id, day, value in (
@@ -170,7 +169,7 @@ def dashboard_content(ws, today) -> dict:
             )
         )
         order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
-        rows = okr_selectors.rows_for(objectives, okr_selectors.workspace_scores(ws), today)
+        rows = okr_selectors.rows_for(objectives, today)
         rows.sort(key=lambda r: (order.get(r.objective.level, 3), r.objective.position))
     kpis = kpi_selectors.board_rows(list(Kpi.objects.filter(workspace=ws).order_by("name")), today)
     return {"cycle": cycle, "rows": rows, "kpis": kpis, "today": today}
@@ -191,9 +190,7 @@ def _krs_prefetched(objectives):
 
     from waypoint.okrs.models import KeyResult
 
-    krs = okr_selectors.with_current_value(
-        KeyResult.objects.select_related("owner__user")
-    ).order_by("position", "id")
+    krs = KeyResult.objects.select_related("owner__user").order_by("position", "id")
     return (
         objectives.select_related("cycle", "owner__user")
         .prefetch_related("teams", Prefetch("key_results", queryset=krs))

@@ -25,10 +25,12 @@ _SECRET_FIELDS = {"password"}
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of a record (foreign keys as ids), ready for JSON."""
+    """The concrete field values of a record (foreign keys as ids), ready for JSON; values a
+    model derives from others (its ``DERIVED_FIELDS``, such as stored scores) are left out."""
     data: dict[str, Any] = {}
+    derived = getattr(obj, "DERIVED_FIELDS", ())
     for f in obj._meta.concrete_fields:
-        if f.attname in _SECRET_FIELDS:
+        if f.attname in _SECRET_FIELDS or f.attname in derived:
             continue
         value = getattr(obj, f.attname)
         if isinstance(f, models.BinaryField):

@@ -218,7 +218,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The newest row of a workspace is its data version (workspaces.versions).
+            models.Index(fields=["workspace", "-id"], name="audit_workspace_latest"),
+        ]
 
     def __str__(self):
         return f"{self.action} {self.object_repr}"

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.okrs.models import Objective
 from waypoint.okrs.views import objective_rows_for
 
 from . import services
@@ -87,27 +89,52 @@ def invitation_accept(request, token):
 # --- Teams and people -----------------------------------------------------------------------
 
 
+PER_PAGE = 50
+
+
+def _cycle_objectives(request):
+    """The current cycle and its objectives the reader may see (a subquery, not a list)."""
+    from waypoint.okrs import selectors as okr_selectors
+    from waypoint.okrs.views import _cycle_or_current
+
+    cycle = _cycle_or_current(request)
+    if cycle is None:
+        return None, Objective.objects.none()
+    return cycle, okr_selectors.cycle_objectives(request.workspace, request.member, cycle)
+
+
+def _search_page(request, qs, *fields):
+    """``qs`` narrowed by the ``q`` search over ``fields``, a page of PER_PAGE."""
+    from django.core.paginator import Paginator
+
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        match = Q()
+        for f in fields:
+            match |= Q(**{f"{f}__icontains": q})
+        # A subquery, so that a match through a team does not repeat rows or skew counts.
+        qs = qs.filter(pk__in=qs.model.objects.filter(match).values("pk"))
+    return q, Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+
+
 @workspace_view()
 def teams(request):
+    """Every team with its people, objectives and their mean progress in the current cycle:
+    counted in SQL, a page at a time, searchable by name."""
     ws = request.workspace
-    cycle, rows = objective_rows_for(request)
-    by_team = {}
-    for r in rows:
-        for t in r.objective.teams.all():
-            by_team.setdefault(t.pk, []).append(r)
-    items = []
-    for team in teams_list(ws).prefetch_related("members"):
-        team_rows = by_team.get(team.pk, [])
-        progress = sum(r.progress for r in team_rows) / len(team_rows) if team_rows else None
-        items.append(
-            {
-                "team": team,
-                "count": len(team_rows),
-                "progress": progress,
-                "members": len(team.members.all()),
-            }
+    cycle, seen = _cycle_objectives(request)
+    in_cycle = Q(objectives__in=seen.values("pk"))
+    qs = (
+        teams_list(ws)
+        .annotate(
+            people=Count("members", distinct=True),
+            objective_count=Count("objectives", filter=in_cycle, distinct=True),
+            mean_progress=Avg("objectives__progress", filter=in_cycle),
         )
-    return render(request, "workspaces/teams.html", {"items": items, "cycle": cycle})
+        .order_by("name", "pk")
+    )
+    q, page = _search_page(request, qs, "name")
+    return render(request, "workspaces/teams.html", {"page": page, "q": q, "cycle": cycle})
 
 
 @workspace_view()
@@ -129,22 +156,22 @@ def team_detail(request, pk):
 
 @workspace_view()
 def people(request):
+    """Everyone with their objectives in the current cycle and their mean progress: counted
+    in SQL, a page at a time, searchable by name, e-mail or team."""
     ws = request.workspace
-    cycle, rows = objective_rows_for(request)
-    by_owner = {}
-    for r in rows:
-        by_owner.setdefault(r.objective.owner_id, []).append(r)
-    items = []
-    for m in members_list(ws).prefetch_related("teams"):
-        mine = by_owner.get(m.pk, [])
-        items.append(
-            {
-                "member": m,
-                "count": len(mine),
-                "progress": sum(r.progress for r in mine) / len(mine) if mine else None,
-            }
+    cycle, seen = _cycle_objectives(request)
+    mine = Q(objectives_owned__in=seen.values("pk"))
+    qs = (
+        members_list(ws)
+        .prefetch_related("teams")
+        .annotate(
+            objective_count=Count("objectives_owned", filter=mine, distinct=True),
+            mean_progress=Avg("objectives_owned__progress", filter=mine),
         )
-    return render(request, "workspaces/people.html", {"items": items, "cycle": cycle})
+        .order_by("user__full_name", "user__email", "pk")
+    )
+    q, page = _search_page(request, qs, "user__full_name", "user__email", "teams__name")
+    return render(request, "workspaces/people.html", {"page": page, "q": q, "cycle": cycle})
 
 
 @workspace_view()

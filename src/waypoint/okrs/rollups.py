@@ -1,0 +1,257 @@
+"""Stored roll-ups: each key result keeps its current value, progress and score, and each
+objective its progress and score, so that pages read them instead of scoring the workspace.
+
+The services that write check-ins, key results and alignment call ``refresh`` in the same
+transaction; ``recompute`` rebuilds every stored value of a workspace from its check-ins (the
+``waypoint recompute`` command and the seeder use it). Both apply the one set of rules in
+``waypoint.lib.scoring``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+
+from waypoint.lib import scoring
+
+from .models import CheckIn, KeyResult, Objective
+
+_CheckIn, _KeyResult, _Objective = CheckIn, KeyResult, Objective
+
+# Alignment is at most this deep; a deeper walk means a loop the services let through.
+MAX_DEPTH = 64
+CHUNK = 500
+
+KR_SCORING_FIELDS = {"type", "scoring", "direction", "start", "target", "weight"}
+KR_ROLLUP_FIELDS = {*KR_SCORING_FIELDS, "driven_by_children"}
+
+
+def _kr_input(row: dict) -> scoring.KeyResultInput:
+    return scoring.KeyResultInput(
+        id=row["pk"],
+        type=row["type"],
+        start=row["start"],
+        target=row["target"],
+        current=row["current_value"],
+        scoring=row["scoring"],
+        weight=row["weight"],
+        direction=row["direction"],
+        driven_by_children=row["driven_by_children"],
+    )
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def set_current(key_result: KeyResult) -> None:
+    """Copy the key result's latest check-in (by date, then entry order) onto it."""
+    latest = (
+        CheckIn.objects.filter(key_result=key_result)
+        .order_by("-date", "-id")
+        .values("value", "date", "confidence")
+        .first()
+    )
+    key_result.current_value = latest["value"] if latest else None
+    key_result.current_date = latest["date"] if latest else None
+    key_result.current_confidence = latest["confidence"] if latest else ""
+    KeyResult.objects.filter(pk=key_result.pk).update(
+        current_value=key_result.current_value,
+        current_date=key_result.current_date,
+        current_confidence=key_result.current_confidence,
+    )
+
+
+def _score_round(ids: list[int]) -> set[int]:
+    """Rescore these objectives from their key results' stored values and their children's
+    stored scores; return the parents whose score depends on a score that changed."""
+    changed_parents: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        # Lock the rows first, so that two writers under one parent rescore it in turn.
+        objectives = {
+            o["pk"]: o
+            for o in Objective.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values("pk", "parent_id", "progress", "score")
+        }
+        krs: dict[int, list[dict]] = {}
+        for row in KeyResult.objects.filter(objective_id__in=chunk).values(
+            "pk",
+            "objective_id",
+            "type",
+            "start",
+            "target",
+            "current_value",
+            "scoring",
+            "weight",
+            "direction",
+            "driven_by_children",
+            "progress",
+            "score",
+        ):
+            krs.setdefault(row["objective_id"], []).append(row)
+        driven = [o for o, rows in krs.items() if any(r["driven_by_children"] for r in rows)]
+        child_scores: dict[int, list[float]] = {}
+        if driven:
+            for parent_id, score in Objective.objects.filter(parent_id__in=driven).values_list(
+                "parent_id", "score"
+            ):
+                child_scores.setdefault(parent_id, []).append(score)
+        kr_updates, obj_updates = [], []
+        for pk, obj in objectives.items():
+            pairs, progress_pairs = [], []
+            for row in krs.get(pk, ()):
+                if row["driven_by_children"]:
+                    kids = child_scores.get(pk, [])
+                    progress = scoring.clamp01(sum(kids) / len(kids)) if kids else 0.0
+                else:
+                    kr = _kr_input(row)
+                    progress = scoring.kr_progress(
+                        kr.type,
+                        start=kr.start,
+                        target=kr.target,
+                        current=kr.current,
+                        direction=kr.direction,
+                    )
+                score = scoring.kr_score(progress, row["scoring"])
+                pairs.append((score, row["weight"]))
+                progress_pairs.append((progress, row["weight"]))
+                if (progress, score) != (row["progress"], row["score"]):
+                    kr_updates.append((progress, score, row["pk"]))
+            progress = scoring.weighted_mean(progress_pairs)
+            score = scoring.weighted_mean(pairs)
+            if (progress, score) != (obj["progress"], obj["score"]):
+                obj_updates.append((progress, score, pk))
+                if obj["parent_id"] is not None:
+                    changed_parents.add(obj["parent_id"])
+        _write(KeyResult, kr_updates)
+        _write(Objective, obj_updates)
+    if not changed_parents:
+        return set()
+    # Only a parent with a key result driven by its children follows their scores.
+    return set(
+        KeyResult.objects.filter(objective_id__in=changed_parents, driven_by_children=True)
+        .values_list("objective_id", flat=True)
+        .distinct()
+    )
+
+
+def _write(model, updates: list[tuple[float, float, int]]) -> None:
+    if not updates:
+        return
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {q(model._meta.db_table)} SET {q('progress')} = %s, "  # noqa: S608
+            f"{q('score')} = %s WHERE id = %s",
+            updates,
+        )
+
+
+def refresh(objective_ids: Iterable[int | None]) -> None:
+    """Rescore these objectives and, up the alignment, every parent whose score follows."""
+    pending = {pk for pk in objective_ids if pk is not None}
+    for _ in range(MAX_DEPTH):
+        if not pending:
+            return
+        pending = _score_round(list(pending))
+
+
+@dataclass
+class Recomputed:
+    key_results: int
+    objectives: int
+    changed: int
+
+
+@transaction.atomic
+def recompute(workspace, *, models=None) -> Recomputed:
+    """Rebuild every stored current value, progress and score of the workspace from its
+    check-ins, writing only what differs. ``models`` (CheckIn, KeyResult, Objective) lets a
+    migration pass its historical models."""
+    CheckIn, KeyResult, Objective = models or (_CheckIn, _KeyResult, _Objective)
+    latest = CheckIn.objects.filter(key_result=OuterRef("pk")).order_by("-date", "-id")
+    rows = list(
+        KeyResult.objects.filter(workspace=workspace)
+        .annotate(
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_date=Subquery(latest.values("date")[:1]),
+            latest_confidence=Subquery(latest.values("confidence")[:1]),
+        )
+        .values(
+            "pk",
+            "objective_id",
+            "type",
+            "start",
+            "target",
+            "scoring",
+            "weight",
+            "direction",
+            "driven_by_children",
+            "current_value",
+            "current_date",
+            "current_confidence",
+            "progress",
+            "score",
+            "latest_value",
+            "latest_date",
+            "latest_confidence",
+        )
+    )
+    current_updates = []
+    krs: dict[int, list[scoring.KeyResultInput]] = {}
+    stored_kr = {}
+    for row in rows:
+        latest_row = (row["latest_value"], row["latest_date"], row["latest_confidence"] or "")
+        if latest_row != (row["current_value"], row["current_date"], row["current_confidence"]):
+            current_updates.append((*latest_row, row["pk"]))
+        row["current_value"] = row["latest_value"]
+        krs.setdefault(row["objective_id"], []).append(_kr_input(row))
+        stored_kr[row["pk"]] = (row["progress"], row["score"])
+    children: dict[int, list[int]] = {}
+    stored_obj = {}
+    for pk, parent_id, progress, score in Objective.objects.filter(workspace=workspace).values_list(
+        "pk", "parent_id", "progress", "score"
+    ):
+        stored_obj[pk] = (progress, score)
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(pk)
+    scores = scoring.score_objectives(
+        {
+            pk: scoring.ObjectiveInput(
+                id=pk, key_results=krs.get(pk, ()), children=children.get(pk, ())
+            )
+            for pk in stored_obj
+        }
+    )
+    kr_updates = [
+        (scores.kr_progress[pk], scores.kr_score[pk], pk)
+        for pk, stored in stored_kr.items()
+        if stored != (scores.kr_progress[pk], scores.kr_score[pk])
+    ]
+    obj_updates = [
+        (scores.objective_progress[pk], scores.objective[pk], pk)
+        for pk, stored in stored_obj.items()
+        if stored != (scores.objective_progress[pk], scores.objective[pk])
+    ]
+    if current_updates:
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {q(KeyResult._meta.db_table)} SET {q('current_value')} = %s, "  # noqa: S608
+                f"{q('current_date')} = %s, {q('current_confidence')} = %s WHERE id = %s",
+                current_updates,
+            )
+    _write(KeyResult, kr_updates)
+    _write(Objective, obj_updates)
+    return Recomputed(
+        key_results=len(stored_kr),
+        objectives=len(stored_obj),
+        changed=len({u[-1] for u in current_updates} | {u[-1] for u in kr_updates})
+        + len(obj_updates),
+    )
