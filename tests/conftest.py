@@ -12,7 +12,12 @@ from waypoint.workspaces.models import Role
 @pytest.fixture(autouse=True)
 def fresh_cache(request):
     """Rate limits live in the shared cache, a database table. A test in a transaction rolls
-    its counts back; a transactional test's flush leaves the table alone, so it is emptied."""
+    its counts back; a transactional test's flush leaves the table alone, so it is emptied.
+    Reads cached in the process under a workspace's version are forgotten too: every test
+    starts its database afresh, with the same ids."""
+    from waypoint.workspaces import versions
+
+    versions.forget()
     if any(f in request.fixturenames for f in ("transactional_db", "live_server")):
         request.getfixturevalue("transactional_db")
         from django.core.cache import cache

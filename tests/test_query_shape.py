@@ -64,6 +64,83 @@ def test_the_coach_pages_that_crashed_at_10000_people_use_no_lists_of_ids(client
     assert seen["params"] <= MAX_PARAMS, seen
 
 
+PAGES = {
+    "home": "/w/{slug}/",
+    "check-in": "/w/{slug}/checkin/",
+    "overview": "/w/{slug}/cycles/{cycle}/",
+    "overview, a folded team": "/w/{slug}/cycles/{cycle}/teams/{team}/",
+    "overview, filtered": "/w/{slug}/cycles/{cycle}/?q=a",
+    "alignment tree": "/w/{slug}/cycles/{cycle}/tree/",
+    "a branch of the tree": "/w/{slug}/cycles/{cycle}/tree/{company}/",
+    "objective": "/w/{slug}/objectives/{objective}/",
+    "KPI board": "/w/{slug}/kpis/",
+    "KPI page": "/w/{slug}/kpis/{kpi}/",
+    "report": "/w/{slug}/reports/{report}/",
+    "maturity": "/w/{slug}/coach/maturity/",
+    "coach findings": "/w/{slug}/cycles/{cycle}/findings/",
+    "retrospective": "/w/{slug}/cycles/{cycle}/retro/",
+    "people": "/w/{slug}/people/",
+    "person": "/w/{slug}/people/{member}/",
+    "teams": "/w/{slug}/teams/",
+    "team": "/w/{slug}/teams/{team}/",
+    "API objectives": "/api/v1/objectives?limit=100",
+    "API key results": "/api/v1/key-results?limit=100",
+    "API check-ins": "/api/v1/check-ins?limit=100",
+    "API KPIs": "/api/v1/kpis?limit=100",
+}
+
+
+@pytest.mark.parametrize("which", list(PAGES))
+def test_every_page_asks_the_same_queries_and_stays_as_small_for_a_4x_bigger_workspace(
+    client, db, which
+):
+    """Seeded at 40 and at 160 people (four times the objectives, key results, check-ins,
+    teams and KPIs), each page asks as many queries and sends about as much: what it costs
+    follows what it shows, not the size of the workspace. (``make bench`` measures the same
+    at 10,000 people.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.kpis.models import Kpi
+    from waypoint.reports.models import Report
+    from waypoint.workspaces import services as ws_services
+
+    counts, sizes = [], []
+    for people, slug in ((40, "small"), (160, "large")):
+        ws = seed.seed(people=people, slug=slug)
+        owner = Member.objects.get(workspace=ws, role="owner")
+        client.force_login(owner.user)
+        cycle = Cycle.objects.get(workspace=ws, is_current=True)
+        team_objective = Objective.objects.filter(workspace=ws, cycle=cycle, level="team").first()
+        ids = {
+            "slug": slug,
+            "cycle": cycle.pk,
+            "team": team_objective.teams.first().pk,
+            "company": Objective.objects.filter(workspace=ws, cycle=cycle, level="company")
+            .first()
+            .pk,
+            "objective": team_objective.pk,
+            "kpi": Kpi.objects.filter(workspace=ws).first().pk,
+            "report": Report.objects.get(workspace=ws).pk,
+            "member": Member.objects.filter(workspace=ws, role="member").first().pk,
+        }
+        headers = {}
+        if which.startswith("API"):
+            _token, raw = ws_services.token_create(member=owner, name="q", scope="read", actor=None)
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        url = PAGES[which].format(**ids)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, **headers)
+        assert response.status_code == 200, (url, response.status_code)
+        counts.append(len(ctx.captured_queries))
+        sizes.append(len(response.content))
+    # The same queries, give or take one that depends on the data (an open deviation, a
+    # filter that matches nothing); never one per row.
+    assert abs(counts[1] - counts[0]) <= 2, counts
+    # Four times the workspace at most doubles a page, or it stays small.
+    assert sizes[1] <= 2 * sizes[0] or sizes[1] <= 60_000, sizes
+
+
 @pytest.mark.parametrize("which", ["retrospective", "objective", "maturity", "report"])
 def test_these_pages_ask_the_same_queries_for_a_bigger_workspace(client, db, which):
     from django.db import connection

@@ -287,6 +287,7 @@ def cmd_recompute(args) -> int:
     _setup()
     import time
 
+    from waypoint.kpis import services as kpis
     from waypoint.okrs import rollups
     from waypoint.workspaces.models import Workspace
 
@@ -304,6 +305,8 @@ def cmd_recompute(args) -> int:
             f"rescored from their check-ins in {time.monotonic() - started:.2f} s; "
             f"{done.changed:,} of them needed a correction."
         )
+        restated = kpis.kpis_restate(ws)
+        print(f"{ws.slug}: KPI statuses judged afresh; {restated:,} changed.")
     return EXIT_OK
 
 

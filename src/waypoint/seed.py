@@ -83,6 +83,7 @@ def seed(
     from django.contrib.auth.hashers import make_password
     from django.core.exceptions import ValidationError
 
+    from waypoint.kpis import services as kpi_services
     from waypoint.kpis.models import Annotation, DataPoint, Deviation, Kpi
     from waypoint.okrs import rollups
     from waypoint.okrs import services as okr
@@ -320,6 +321,7 @@ def seed(
             _bulk(DataPoint, points)
             points = []
     _bulk(DataPoint, points)
+    kpi_services.kpis_restate(ws)
     progress.step("KPI data", n_kpis * 730)
 
     # Annotations, open deviations and a report of last month.

@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
 from waypoint.kpis import selectors as kpi_selectors
@@ -54,6 +54,22 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = PydanticField(100, ge=1, le=1000)
         offset: int = PydanticField(0, ge=0, le=2**62)
+
+
+class Mapped:
+    """A queryset whose rows are turned into answers only for the page asked for: the
+    pagination counts it in SQL and slices it, never building every row of a workspace."""
+
+    def __init__(self, queryset, fn):
+        self.queryset, self.fn = queryset, fn
+
+    def all(self):
+        return self.queryset.all()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.fn(row) for row in self.queryset[index]]
+        return self.fn(self.queryset[index])
 
 
 class TokenAuth(HttpBearer):
@@ -305,7 +321,12 @@ class KpiIn(In):
     stage: str = ""
 
 
-class DataPointIn(In):
+class DataPointIn(BaseModel):
+    """A plain pydantic model, not a Schema: a push holds up to 100,000 of them, and a
+    Schema's per-object getter would cost more than writing the row."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
     date: Day
     value: float
 
@@ -501,7 +522,7 @@ def objectives(
     ):
         if value is not None:
             qs = qs.filter(**{name: value})
-    return [_objective_out(o) for o in qs]
+    return Mapped(qs, _objective_out)
 
 
 @router.get("/objectives/{objective_id}", response=ObjectiveOut, tags=["okrs"])
@@ -601,7 +622,7 @@ def key_results(request: HttpRequest, objective_id: Id | None = None):
     qs = _krs(request).order_by("objective", "position", "id")
     if objective_id is not None:
         qs = qs.filter(objective_id=objective_id)
-    return [_kr_out(kr) for kr in qs]
+    return Mapped(qs, _kr_out)
 
 
 @router.get("/key-results/{kr_id}", response=KeyResultOut, tags=["okrs"])

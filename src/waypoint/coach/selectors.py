@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.db.models import Count
 
 from waypoint.kpis.models import Kpi
 from waypoint.okrs import selectors as okr_selectors
@@ -104,6 +106,16 @@ def history(workspace: Workspace) -> list[rules.Outcome]:
     ]
 
 
+# Writes that record progress, not how OKRs are written: they leave the coach's review be.
+PROGRESS_ACTIONS = (
+    "checkin.",
+    "data_point.",
+    "comment.",
+    "annotation.",
+    "deviation.",
+    "initiative.",
+)
+
 # The coach panel lists this many findings; the rest are on the findings page.
 PANEL_FINDINGS = 20
 
@@ -139,6 +151,7 @@ def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
         workspace,
         f"coach-review:{cycle.pk}:{scope}:{digest}:{workspace.today().isoformat()}",
         lambda: _review(workspace, qs, config),
+        ignore=PROGRESS_ACTIONS,
     )
 
 
@@ -202,18 +215,23 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
     in_cycle = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
         status=Objective.Status.ARCHIVED
     )
-    objectives = list(in_cycle) if cycle else []
-    team_counts = Counter(
-        Objective.teams.through.objects.filter(objective__in=in_cycle).values_list(
-            "objective_id", flat=True
-        )
+    if cycle is None:
+        in_cycle = in_cycle.none()
+    # Counted in SQL: the cycle may hold thousands of objectives.
+    company = in_cycle.filter(level=Objective.Level.COMPANY)
+    lower = in_cycle.exclude(level=Objective.Level.COMPANY)
+    cross_team = (
+        Objective.teams.through.objects.filter(objective__in=in_cycle)
+        .values("objective_id")
+        .annotate(n=Count("team_id"))
+        .filter(n__gt=1)
+        .count()
     )
     review = cycle_review(workspace, cycle) if cycle else Review()
     by_rule: dict[str, set[int]] = {}
     for f in review.findings:
         by_rule.setdefault(f.rule, set()).add(int(f.objective))
-    company = [o for o in objectives if o.level == Objective.Level.COMPANY]
-    lower = [o for o in objectives if o.level != Objective.Level.COMPANY]
+    company_ids = set(company.values_list("pk", flat=True))
     krs = KeyResult.objects.filter(objective__in=in_cycle)
     recent = (
         CheckIn.objects.filter(key_result__in=krs, date__gte=today - dt.timedelta(days=14))
@@ -234,12 +252,12 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
     )
     today_cycles = Cycle.objects.filter(workspace=workspace, start__lte=today, end__gte=today)
     return maturity.Facts(
-        company_objectives=len(company),
-        metric_objectives=len(by_rule.get("objective-is-metric", set()) & {o.pk for o in company}),
-        lower_objectives=len(lower),
-        aligned_lower=sum(1 for o in lower if o.parent_id),
+        company_objectives=len(company_ids),
+        metric_objectives=len(by_rule.get("objective-is-metric", set()) & company_ids),
+        lower_objectives=lower.count(),
+        aligned_lower=lower.filter(parent__isnull=False).count(),
         cascaded_copies=len(by_rule.get("cascaded-kpi", set())),
-        cross_team=sum(1 for o in objectives if team_counts[o.pk] > 1),
+        cross_team=cross_team,
         key_results=krs.count(),
         checked_in_recently=recent,
         closed_cycles=closed.count(),

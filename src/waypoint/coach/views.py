@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -250,9 +251,12 @@ def findings(request, pk):
     ws = request.workspace
     cycle = scoped_get(Cycle, ws, pk=pk)
     review = selectors.cycle_review(ws, cycle, member=request.member)
-    page = Paginator(review.findings, 50).get_page(request.GET.get("page"))
+    page = Paginator([*review.findings, *review.kpi_findings], 50).get_page(request.GET.get("page"))
+    on_objectives = [f for f in page if f.objective is not None]
     titles = dict(
-        Objective.objects.filter(pk__in=[int(f.objective) for f in page]).values_list("pk", "title")
+        Objective.objects.filter(pk__in=[int(f.objective) for f in on_objectives]).values_list(
+            "pk", "title"
+        )
     )
     return render(
         request,
@@ -260,25 +264,42 @@ def findings(request, pk):
         {
             "cycle": cycle,
             "page": page,
-            "items": [(f, titles.get(int(f.objective), "")) for f in page],
+            "items": [(f, titles.get(int(f.objective), "")) for f in on_objectives],
+            "kpi_items": [f for f in page if f.objective is None],
             "quality": review.cycle_quality,
         },
     )
 
 
+RETRO_PAGE = 20
+
+
 @workspace_view()
 def retro(request, pk):
+    """Grading and learning at the end of a cycle, twenty objectives a page; all, the
+    reader's own and their teams', or those still ungraded."""
     ws, me = request.workspace, request.member
     cycle = scoped_get(Cycle, ws, pk=pk)
     today = ws.today()
-    objectives = list(
-        okr_selectors.objectives_with_details(ws, me)
-        .filter(cycle=cycle)
-        .exclude(status=Objective.Status.ARCHIVED)
-        .prefetch_related("key_results__initiatives")
-    )
-    rows = okr_selectors.rows_for(objectives, today)
-    retros = {r.objective_id: r for r in Retrospective.objects.filter(objective__cycle=cycle)}
+    from django.core.paginator import Paginator
+
+    qs = okr_selectors.cycle_objectives(ws, me, cycle)
+    all_graded = Retrospective.objects.filter(objective__in=qs.values("pk"), grade__isnull=False)
+    total, graded = qs.count(), all_graded.count()
+    show = request.GET.get("show", "")
+    if show == "mine":
+        qs = qs.filter(Q(owner=me) | Q(teams__members=me)).distinct()
+    elif show == "ungraded":
+        qs = qs.exclude(pk__in=all_graded.values("objective_id"))
+    page = Paginator(
+        qs.prefetch_related("key_results__initiatives").order_by("level", "position", "id"),
+        RETRO_PAGE,
+    ).get_page(request.GET.get("page"))
+    rows = okr_selectors.rows_for(page, today)
+    retros = {
+        r.objective_id: r
+        for r in Retrospective.objects.filter(objective__in=[row.objective.pk for row in rows])
+    }
     next_cycle = _next_cycle(cycle)
     open_cycles = list(Cycle.objects.filter(workspace=ws, status=Cycle.Status.OPEN))
     items = []
@@ -330,8 +351,11 @@ def retro(request, pk):
         {
             "cycle": cycle,
             "items": items,
+            "page": page,
+            "show": show,
+            "total": total,
             "next_cycle": next_cycle,
-            "graded": sum(1 for i in items if i["retro"] and i["retro"].grade is not None),
+            "graded": graded,
             "review": review,
             "review_form": ReviewForm(
                 initial={

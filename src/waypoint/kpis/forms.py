@@ -135,8 +135,15 @@ class PromoteForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("KPI, team or process")}),
+    )
+    # A team's page links here with its id; the search box finds a team by name.
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("All teams")
+        queryset=Team.objects.none(), required=False, widget=forms.HiddenInput
     )
     process = forms.ModelChoiceField(
         label=_("Process"),

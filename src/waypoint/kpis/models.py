@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.lib import kpi as maths
 from waypoint.okrs.models import KeyResult
-from waypoint.workspaces.models import Member, Team, Workspace
+from waypoint.workspaces.models import Member, StoredRollups, Team, Workspace
 
 
 class Process(models.Model):
@@ -25,7 +25,7 @@ class Process(models.Model):
         return self.name
 
 
-class Kpi(models.Model):
+class Kpi(StoredRollups):
     """A health metric of an ongoing process, judged per period against its thresholds."""
 
     class Direction(models.TextChoices):
@@ -101,6 +101,11 @@ class Kpi(models.Model):
     )
     template = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The status of the latest period, kept by kpis.services.kpi_evaluate: the board filters
+    # and counts by it without reading any data point.
+    status = models.CharField(_("status"), max_length=10, blank=True, default="", editable=False)
+
+    DERIVED_FIELDS = ("status",)
 
     class Meta:
         verbose_name = _("KPI")

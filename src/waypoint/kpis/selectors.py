@@ -50,7 +50,9 @@ class KpiRow:
 
     @property
     def status(self) -> str | None:
-        return self.latest.status if self.latest else None
+        """The stored status of the KPI's latest period (``kpi_evaluate`` keeps it), which the
+        board also counts and filters by."""
+        return self.kpi.status or None
 
     @property
     def spark(self) -> str:
@@ -72,7 +74,7 @@ def board_rows(kpis: list[Kpi], today: dt.date) -> list[KpiRow]:
     for frequency, ids in by_frequency.items():
         since = maths.period_of(today - dt.timedelta(days=WINDOW_DAYS[frequency]), frequency)[0]
         rows = (
-            DataPoint.objects.filter(kpi_id__in=ids, date__gte=since)
+            DataPoint.objects.filter(kpi_id__in=ids, date__gte=since, date__lte=today)
             .order_by("date")
             .values_list("kpi_id", "date", "value")
         )

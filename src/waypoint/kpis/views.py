@@ -58,24 +58,39 @@ def _fed_kpi(request, pk) -> Kpi:
 # --- Board and processes --------------------------------------------------------------------
 
 
+BOARD_PAGE = 50
+
+
 @workspace_view()
 def board(request):
     ws = request.workspace
     form = BoardFilterForm(request.GET or None, workspace=ws)
+    from django.core.paginator import Paginator
+    from django.db.models import Count, Q
+
     qs = selectors.kpis_list(ws)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("team"):
         qs = qs.filter(team=data["team"])
     if data.get("process"):
         qs = qs.filter(process=data["process"])
-    rows = selectors.board_rows(list(qs), ws.today())
+    if data.get("q"):
+        qs = qs.filter(
+            Q(name__icontains=data["q"])
+            | Q(team__name__icontains=data["q"])
+            | Q(process__name__icontains=data["q"])
+        )
+    # Counted and filtered by the stored status of each KPI's latest period.
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
     if data.get("status"):
-        wanted = None if data["status"] == "none" else data["status"]
-        rows = [r for r in rows if r.status == wanted]
+        qs = qs.filter(status="" if data["status"] == "none" else data["status"])
+    page = Paginator(qs.order_by("name", "pk"), BOARD_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.board_rows(list(page), ws.today())
     context = {
         "rows": rows,
+        "page": page,
         "form": form,
-        "counts": {s: sum(1 for r in rows if r.status == s) for s in selectors.STATUS_LABELS},
+        "counts": {s: counts.get(s, 0) for s in selectors.STATUS_LABELS},
     }
     if request.htmx and request.htmx.target == "board-results":
         return render(request, "kpis/_board_rows.html", context)
@@ -214,10 +229,28 @@ def _source_form(kpi):
     )
 
 
+# How far back a KPI's page reads and draws, by frequency.
+HISTORY_DAYS = {
+    maths.DAILY: 366,
+    maths.WEEKLY: 3 * 366,
+    maths.MONTHLY: 5 * 366,
+    maths.QUARTERLY: 10 * 366,
+}
+
+
 def _detail_context(request, kpi, **extra):
     ws = request.workspace
     today = ws.today()
-    points = list(DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("date", "value"))
+    # The page shows a window of history, so that ten years of daily data cost what one does.
+    history = DataPoint.objects.filter(kpi=kpi)
+    window = dt.timedelta(days=HISTORY_DAYS[kpi.frequency])
+    since = maths.period_of(today - window, kpi.frequency)[0]
+    # Dated up to a window ahead: a file of planned values far into the future stays cheap.
+    points = list(
+        history.filter(date__gte=since, date__lte=today + window)
+        .order_by("date")
+        .values_list("date", "value")
+    )
     periods = maths.periods(
         points,
         frequency=kpi.frequency,
@@ -263,7 +296,8 @@ def _detail_context(request, kpi, **extra):
         "periods": list(reversed(periods))[:30],
         "latest": latest,
         "points": list(reversed(points))[:60],
-        "point_count": len(points),
+        "point_count": history.count(),
+        "since": since,
         "forecast": forecast,
         "period_end": end,
         "chart": chart,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.workspaces.forms import MemberChoiceField
 from waypoint.workspaces.models import Member, Team
 
 from . import selectors
@@ -13,11 +14,6 @@ from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
 
 def member_choices(workspace):
     return Member.objects.filter(workspace=workspace).select_related("user")
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.user.full_name or obj.user.email
 
 
 class ObjectiveForm(forms.Form):

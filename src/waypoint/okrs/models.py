@@ -3,26 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.lib import scoring
-from waypoint.workspaces.models import Member, Team, Workspace
-
-
-class StoredRollups(models.Model):
-    """A model with values kept by ``okrs.rollups`` (its ``DERIVED_FIELDS``). Saving an
-    instance never writes them back: an instance read before a check-in holds stale ones."""
-
-    DERIVED_FIELDS: tuple[str, ...] = ()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if kwargs.get("update_fields") is None and not self._state.adding:
-            kwargs["update_fields"] = [
-                f.name
-                for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in self.DERIVED_FIELDS
-            ]
-        super().save(*args, **kwargs)
+from waypoint.workspaces.models import Member, StoredRollups, Team, Workspace
 
 
 class Cycle(models.Model):

@@ -218,20 +218,34 @@ def team_objectives_q(team) -> Q:
     )
 
 
-def team_summaries(workspace: Workspace, member: Member, cycle: Cycle, *, search: str = ""):
-    """Teams with objectives in the cycle (that the member may see), by name, each with how
-    many and their mean score: the collapsed groups of the overview, to paginate."""
-    from django.db.models import Avg, Count
-
+def cycle_teams(workspace: Workspace, member: Member, cycle: Cycle, *, search: str = ""):
+    """Teams with objectives in the cycle that the member may see, by name: the folded
+    groups of the overview, to paginate (``team_stats`` counts a page of them)."""
     from waypoint.workspaces.models import Team
 
-    seen = Objective.objects.filter(workspace=workspace, cycle=cycle).exclude(
-        status=Objective.Status.ARCHIVED
+    seen = Objective.teams.through.objects.filter(
+        objective__in=cycle_objectives(workspace, member, cycle).values("pk")
     )
-    seen = seen.filter(visible_q(member))
-    teams = Team.objects.filter(workspace=workspace, objectives__in=seen)
+    teams = Team.objects.filter(workspace=workspace, pk__in=seen.values("team_id"))
     if search:
         teams = teams.filter(name__icontains=search)
-    return teams.annotate(
-        objective_count=Count("objectives"), mean_score=Avg("objectives__score")
-    ).order_by("name", "pk")
+    return teams.order_by("name", "pk")
+
+
+def team_stats(workspace: Workspace, member: Member, cycle: Cycle, teams) -> list:
+    """A page of teams, each with ``objective_count`` and ``mean_score``, in one query."""
+    from django.db.models import Avg, Count
+
+    teams = list(teams)
+    rows = (
+        Objective.teams.through.objects.filter(
+            team__in=[t.pk for t in teams],
+            objective__in=cycle_objectives(workspace, member, cycle).values("pk"),
+        )
+        .values("team_id")
+        .annotate(n=Count("objective_id"), mean=Avg("objective__score"))
+    )
+    stats = {r["team_id"]: (r["n"], r["mean"]) for r in rows}
+    for t in teams:
+        t.objective_count, t.mean_score = stats.get(t.pk, (0, None))
+    return teams

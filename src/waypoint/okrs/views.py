@@ -122,16 +122,18 @@ def home(request):
         .distinct()
     )
     my_team_ids = list(me.teams.values_list("pk", flat=True))
+    # The key results near the reader first (a subquery), then their latest check-ins: the
+    # index on (key result, date) serves it, however many check-ins the workspace holds.
+    near = (
+        selectors.visible_key_results(ws, me)
+        .filter(Q(objective__teams__in=my_team_ids) | Q(objective__owner=me) | Q(owner=me))
+        .values("pk")
+    )
     activity = (
-        CheckIn.objects.filter(workspace=ws)
-        .filter(
-            Q(key_result__objective__teams__in=my_team_ids)
-            | Q(key_result__objective__owner=me)
-            | Q(key_result__owner=me)
-        )
-        .filter(selectors.visible_q(me, "key_result__objective__"))
+        # No filter on the workspace here: ``near`` is the workspace's, and SQLite would
+        # rather scan every check-in of the workspace than use the key result index.
+        CheckIn.objects.filter(key_result__in=near)
         .select_related("key_result__objective", "author__user")
-        .distinct()
         .order_by("-date", "-id")[:12]
     )
     return render(
@@ -307,10 +309,11 @@ def overview(request, pk):
         mine = selectors.rows_for(
             base.filter(owner=me, level=Objective.Level.INDIVIDUAL)[:limit], today
         )
-        others = selectors.team_summaries(
+        others = selectors.cycle_teams(
             ws, me, cycle, search=request.GET.get("teams", "")[:100]
         ).exclude(pk__in=[t.pk for t in my_teams])
         teams_page = _page(request, others, selectors.TEAMS_PER_PAGE)
+        teams_page.object_list = selectors.team_stats(ws, me, cycle, teams_page.object_list)
         context |= {
             "rows": [*company, *(r for _, rs in team_groups for r in rs), *mine],
             "company": company,
@@ -371,7 +374,7 @@ def overview_team(request, pk, team_pk):
 
 
 # The tree opens this many objectives at once; below them, branches open on demand.
-TREE_BUDGET = 120
+TREE_BUDGET = 60
 
 
 def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[list, int]:

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, Role, Team
@@ -78,8 +79,44 @@ class RoleForm(forms.Form):
 
 
 class MemberChoiceField(forms.ModelChoiceField):
+    """One member: picked from a list, or, in a workspace too big for a list to stay small
+    (more than ``LIST_LIMIT`` people), typed as their e-mail address."""
+
+    LIST_LIMIT = 200
+
     def label_from_instance(self, obj):
         return obj.user.full_name or obj.user.email
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.by_email = queryset is not None and queryset[: self.LIST_LIMIT + 1].count() > (
+            self.LIST_LIMIT
+        )
+        if self.by_email:
+            self.widget = forms.EmailInput(
+                attrs={"placeholder": _("their e-mail address"), "autocomplete": "off"}
+            )
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def prepare_value(self, value):
+        if getattr(self, "by_email", False) and value not in self.empty_values:
+            if isinstance(value, Member):
+                return value.user.email
+            found = self.queryset.filter(pk=value).values_list("user__email", flat=True).first()
+            return found or value
+        return super().prepare_value(value)
+
+    def to_python(self, value):
+        if getattr(self, "by_email", False) and value not in self.empty_values:
+            found = self.queryset.filter(user__email__iexact=str(value).strip()).first()
+            if found is None:
+                raise ValidationError(
+                    _("No one in this workspace has the address %(email)s.") % {"email": value},
+                    code="invalid_choice",
+                )
+            return found
+        return super().to_python(value)
 
 
 class MembersChoiceField(forms.ModelMultipleChoiceField):

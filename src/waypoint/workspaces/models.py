@@ -316,3 +316,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.path} {self.key}"
+
+
+class StoredRollups(models.Model):
+    """A model with values derived from others and kept by a service (its ``DERIVED_FIELDS``:
+    stored scores, a KPI's status). Saving an instance never writes them back: an instance
+    read before a check-in holds stale ones."""
+
+    DERIVED_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is None and not self._state.adding:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)

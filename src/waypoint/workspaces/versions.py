@@ -3,40 +3,69 @@
 Every service writes an audit row in the transaction of its change, so the newest audit row
 of a workspace names the version of its data: it moves exactly when a write commits, and
 reading it is one indexed lookup. An expensive read whose inputs are the workspace's data
-(the coach's review of a whole cycle) is cached in the shared cache under that version: it
-is computed once per change instead of once per request, and never served stale.
+(the coach's review of a whole cycle) is cached under that version: computed once per
+change instead of once per request, and never served stale.
+
+A read that does not depend on some kinds of writes names them in ``ignore`` (action
+prefixes), so that they do not make it recompute: the coach judges how OKRs are written,
+not the check-ins and data points that arrive all day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import translation
 
 from .models import AuditEntry, Workspace
 
 T = TypeVar("T")
 TIMEOUT = 24 * 3600
+# Also kept in the process, decoded: a key names one version, so an entry is never stale.
+MEMO_SIZE = 8
+_memo: OrderedDict[str, object] = OrderedDict()
+_lock = threading.Lock()
 
 
-def current(workspace: Workspace) -> int:
-    """The id of the workspace's newest audit row (0 before any)."""
-    latest = (
-        AuditEntry.objects.filter(workspace=workspace)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    return latest or 0
+def forget() -> None:
+    """Empty this process's copies (tests do, between databases)."""
+    with _lock:
+        _memo.clear()
 
 
-def cached(workspace: Workspace, name: str, compute: Callable[[], T]) -> T:
+def current(workspace: Workspace, ignore: Iterable[str] = ()) -> int:
+    """The id of the workspace's newest audit row (0 before any), leaving out the actions
+    that start with one of ``ignore``."""
+    rows = AuditEntry.objects.filter(workspace=workspace)
+    for prefix in ignore:
+        rows = rows.exclude(Q(action__startswith=prefix))
+    return rows.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def cached(
+    workspace: Workspace, name: str, compute: Callable[[], T], ignore: Iterable[str] = ()
+) -> T:
     """``compute()``, cached for this version of the workspace's data and this language."""
-    key = f"wsv:{workspace.pk}:{current(workspace)}:{translation.get_language()}:{name}"
+    version = current(workspace, ignore)
+    # The creation time tells a workspace from an earlier one that had its id (a database
+    # rebuilt beside a cache that outlived it).
+    born = int(workspace.created_at.timestamp() * 1000) if workspace.created_at else 0
+    key = f"wsv:{workspace.pk}.{born}:{version}:{translation.get_language()}:{name}"
+    with _lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]  # type: ignore[return-value]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TIMEOUT)
+    with _lock:
+        _memo[key] = value
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
     return value

@@ -123,17 +123,27 @@ def teams(request):
     counted in SQL, a page at a time, searchable by name."""
     ws = request.workspace
     cycle, seen = _cycle_objectives(request)
-    in_cycle = Q(objectives__in=seen.values("pk"))
-    qs = (
-        teams_list(ws)
-        .annotate(
-            people=Count("members", distinct=True),
-            objective_count=Count("objectives", filter=in_cycle, distinct=True),
-            mean_progress=Avg("objectives__progress", filter=in_cycle),
-        )
-        .order_by("name", "pk")
+    q, page = _search_page(request, teams_list(ws).order_by("name", "pk"), "name")
+    # Counted for the page's teams only, each in one grouped query.
+    ids = [t.pk for t in page]
+    people = dict(
+        Team.members.through.objects.filter(team__in=ids)
+        .values_list("team_id")
+        .annotate(n=Count("member_id"))
     )
-    q, page = _search_page(request, qs, "name")
+    stats = {
+        row["team_id"]: row
+        for row in Objective.teams.through.objects.filter(
+            team__in=ids, objective__in=seen.values("pk")
+        )
+        .values("team_id")
+        .annotate(n=Count("objective_id"), mean=Avg("objective__progress"))
+    }
+    page.object_list = list(page.object_list)
+    for t in page.object_list:
+        t.people = people.get(t.pk, 0)
+        t.objective_count = stats.get(t.pk, {}).get("n", 0)
+        t.mean_progress = stats.get(t.pk, {}).get("mean")
     return render(request, "workspaces/teams.html", {"page": page, "q": q, "cycle": cycle})
 
 
