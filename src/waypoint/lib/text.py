@@ -282,6 +282,17 @@ _DONE_RE = re.compile(
 )
 
 
+# The stems of English, Russian and Polish as two tuples, for one C-level ``startswith`` each:
+# a stem ending in a space is a phrase matched on the whole title, the others on its first
+# two words.
+_PHRASE_STEMS = tuple(
+    stem for lang in ("en", "ru", "pl") for stem in _ACTIVITY_STEMS[lang] if stem.endswith(" ")
+)
+_WORD_STEMS = tuple(
+    stem for lang in ("en", "ru", "pl") for stem in _ACTIVITY_STEMS[lang] if not stem.endswith(" ")
+)
+
+
 def _first_words(text: str, n: int = 2) -> list[str]:
     return [_fold(w) for w in _WORD_RE.findall(text)[:n]]
 
@@ -302,16 +313,9 @@ def is_activity(text: str) -> bool:
         if head.startswith("提供") and ("课程" in head or "培训" in head):
             return True
         return any(head.startswith(v) for v in _ACTIVITY_STEMS["zh"])
-    lowered = _fold(text)
-    first = " ".join(_first_words(text, 2))
-    for lang in ("en", "ru", "pl"):
-        for stem in _ACTIVITY_STEMS[lang]:
-            if stem.endswith(" "):
-                if lowered.startswith(stem):
-                    return True
-            elif first.startswith(stem):
-                return True
-    return False
+    return _fold(text).startswith(_PHRASE_STEMS) or " ".join(_first_words(text, 2)).startswith(
+        _WORD_STEMS
+    )
 
 
 # --- Functional domains (for defocus) ---------------------------------------------------------

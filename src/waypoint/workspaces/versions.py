@@ -27,7 +27,7 @@ from .models import AuditEntry, Workspace
 T = TypeVar("T")
 TIMEOUT = 24 * 3600
 # Also kept in the process, decoded: a key names one version, so an entry is never stale.
-MEMO_SIZE = 8
+MEMO_SIZE = 4
 _memo: OrderedDict[str, object] = OrderedDict()
 _lock = threading.Lock()
 
