@@ -17,7 +17,7 @@ import random
 import sys
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 
 PASSWORD = "waypoint-seed"  # noqa: S105 - a published login for synthetic data, not a secret
 BATCH = 5_000
@@ -370,4 +370,9 @@ def seed(
         actor=None,
     )
     progress.step("notes and report", len(notes))
+    if connection.vendor == "postgresql":
+        # Planner statistics for the bulk-loaded tables: without them PostgreSQL believes
+        # the tables empty and picks plans that take seconds (autovacuum gets there later).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return ws
