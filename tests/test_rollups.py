@@ -1,5 +1,6 @@
 """Stored roll-ups: whatever the services do, in any order, the stored current values,
-progress and scores equal PRODUCT.md's scoring computed from scratch from the check-ins."""
+progress and scores equal the scoring rules (README, Scoring) computed from scratch from
+the check-ins."""
 
 import datetime as dt
 
@@ -19,7 +20,7 @@ DAY0 = dt.date(2026, 1, 5)
 
 
 def from_scratch(workspace) -> scoring.Scores:
-    """The rules of PRODUCT.md applied to the raw check-ins, independently of the stored
+    """The scoring rules (README, Scoring) applied to the raw check-ins, independently of the stored
     values: the latest check-in by date then entry order is the current value."""
     latest: dict[int, float] = {}
     for c in CheckIn.objects.filter(workspace=workspace).order_by("date", "id"):

@@ -1,4 +1,5 @@
-"""The scoring rules of PRODUCT.md, exactly, with the worked examples and properties."""
+"""The scoring rules of the README's Scoring section, exactly, with the worked examples
+and properties."""
 
 import datetime as dt
 

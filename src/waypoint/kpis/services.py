@@ -279,13 +279,17 @@ def recent_since(kpi: Kpi, last: dt.date) -> dt.date:
     return maths.period_of(last - dt.timedelta(days=WINDOW_DAYS[kpi.frequency]), kpi.frequency)[0]
 
 
+def latest_status(periods: list[maths.Period]) -> str:
+    """What ``Kpi.status`` stores: the latest period's status, "" without one."""
+    return (periods[-1].status if periods else None) or ""
+
+
 def kpis_restate(workspace: Workspace) -> int:
     """Store the status of every KPI's latest period afresh (after bulk loads); how many
     changed. Deviations are left to ``kpi_evaluate``."""
     changed = 0
     for kpi in Kpi.objects.filter(workspace=workspace).select_related("workspace"):
-        periods = kpi_periods(kpi, workspace.today(), recent=True)
-        status = (periods[-1].status if periods else None) or ""
+        status = latest_status(kpi_periods(kpi, workspace.today(), recent=True))
         if status != kpi.status:
             Kpi.objects.filter(pk=kpi.pk).update(status=status)
             changed += 1
@@ -368,7 +372,7 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
     """Judge the latest period: open, escalate or close the KPI's deviation, alert the owner."""
     today = kpi.workspace.today()
     periods = kpi_periods(kpi, today, recent=True)
-    status = (periods[-1].status if periods else None) or ""
+    status = latest_status(periods)
     if status != kpi.status:
         kpi.status = status
         Kpi.objects.filter(pk=kpi.pk).update(status=status)

@@ -1,4 +1,5 @@
-"""Scoring of key results and objectives: the exact rules of PRODUCT.md, as pure functions.
+"""Scoring of key results and objectives: the exact rules of the README's Scoring section,
+as pure functions.
 
 Nothing here touches the database. Screens, exports and the API all call these functions,
 so they agree to the last digit. Values are stored unrounded; rounding is for display only.

@@ -141,7 +141,7 @@ class Objective(StoredRollups):
 
 
 class KeyResult(StoredRollups):
-    """A measurable outcome of an objective, scored by the rules of PRODUCT.md."""
+    """A measurable outcome of an objective, scored by the rules of the README's Scoring section."""
 
     class Type(models.TextChoices):
         INCREASE = scoring.INCREASE, _("Increase")

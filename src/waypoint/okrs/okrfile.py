@@ -1,4 +1,5 @@
-"""OKRs as code: the YAML (or JSON) document of PRODUCT.md, read with line numbers and written back.
+"""OKRs as code: the YAML (or JSON) document of the README ("OKRs as code"), read with line
+numbers and written back.
 
 Reading is in three steps, each refusing bad input before anything is written:
 ``parse`` (YAML syntax, with the line of every value), ``validate`` (the schema and the

@@ -110,13 +110,12 @@ def _score_round(ids: list[int]) -> set[int]:
                     kids = child_scores.get(pk, [])
                     progress = scoring.clamp01(sum(kids) / len(kids)) if kids else 0.0
                 else:
-                    kr = _kr_input(row)
                     progress = scoring.kr_progress(
-                        kr.type,
-                        start=kr.start,
-                        target=kr.target,
-                        current=kr.current,
-                        direction=kr.direction,
+                        row["type"],
+                        start=row["start"],
+                        target=row["target"],
+                        current=row["current_value"],
+                        direction=row["direction"],
                     )
                 score = scoring.kr_score(progress, row["scoring"])
                 pairs.append((score, row["weight"]))

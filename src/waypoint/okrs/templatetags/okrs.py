@@ -22,7 +22,7 @@ def pct(value):
 
 @register.filter
 def score(value):
-    """A score with one decimal, as PRODUCT.md shows it: 0.7 (0,7 in Polish and Russian)."""
+    """A score with one decimal, as the README shows it: 0.7 (0,7 in Polish and Russian)."""
     if value is None:
         return NO_VALUE
     return floatformat(value, 1)
