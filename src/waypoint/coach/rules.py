@@ -12,10 +12,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from waypoint.lib import text
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
+
+def _(message: str) -> str:
+    """gettext, remembered per language: a file of 10,000 objectives gives 20,000 findings
+    that share a dozen messages, and Django's lookup costs more than the rule that found
+    them."""
+    return _translated(get_language(), message)
+
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -9,11 +9,11 @@ arguments; the callers pick them for the door the input comes through.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -32,38 +32,131 @@ class LimitExceeded(ValueError):
 # --- YAML -------------------------------------------------------------------------------------
 
 
-def check_yaml(text: str, *, max_depth: int, max_nodes: int) -> None:
-    """Walk the YAML events once (libyaml, no objects built): refuse aliases, nesting deeper
-    than ``max_depth`` and more than ``max_nodes`` scalars and collections. Syntax errors are
-    left to the real parse, which reports them with their line."""
-    depth = nodes = 0
-    try:
-        for event in yaml.parse(text, Loader=_FastLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise LimitExceeded("aliases", 0, event.start_mark.line + 1)
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > max_depth:
-                    raise LimitExceeded("depth", max_depth, event.start_mark.line + 1)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if isinstance(event, yaml.NodeEvent):
-                nodes += 1
-                if nodes > max_nodes:
-                    raise LimitExceeded("nodes", max_nodes, event.start_mark.line + 1)
-    except yaml.YAMLError:
-        return
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MERGE = object()  # the merge key (<<) of a mapping being built
+_NO_KEY = object()  # a mapping waiting for its next key
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+_IMMUTABLE = (str, int, float, bool, type(None), bytes, dt.date)
+_PLAIN: dict[str, Any] = {}  # plain scalar text → its value: most values of a file repeat
 
 
-def yaml_nodes(text: str) -> Iterator[tuple[yaml.Node, Any]]:
-    """Each document of a checked stream as (node, data), composed once by libyaml."""
+def _refuse(message: str, mark) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, mark)
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """The value of one scalar, as PyYAML's safe loader constructs it (``_MERGE`` for <<)."""
+    tag, value = event.tag, event.value
+    untagged = tag is None or tag == "!"
+    cacheable = untagged and event.implicit[0]
+    if cacheable and value in _PLAIN:
+        return _PLAIN[value]
+    if untagged:
+        tag = _resolver.resolve(yaml.ScalarNode, value, event.implicit)
+    if tag == _STR_TAG:
+        out: Any = value
+    elif tag == _MERGE_TAG:
+        return _MERGE
+    else:
+        construct = _constructor.yaml_constructors.get(tag)
+        if construct is None or tag in (_MAP_TAG, _SEQ_TAG):
+            raise _refuse(f"no constructor for the tag {tag!r}", event.start_mark)
+        out = construct(_constructor, yaml.ScalarNode(tag, value, event.start_mark))
+    if cacheable and isinstance(out, _IMMUTABLE):
+        if len(_PLAIN) >= 50_000:
+            _PLAIN.clear()
+        _PLAIN[value] = out
+    return out
+
+
+def yaml_documents(
+    text: str, *, max_depth: int, max_nodes: int
+) -> list[tuple[Any, dict[tuple, int]]]:
+    """Every document of a YAML stream as (data, lines), in one pass over libyaml's events.
+
+    ``lines`` maps the path of every value (mapping keys as written, sequence indexes) to
+    its line. Aliases, nesting deeper than ``max_depth`` and more than ``max_nodes`` scalars
+    and collections are refused (LimitExceeded) as soon as they are read, before anything
+    is built past them. Values are those of PyYAML's safe loader, merge keys (<<) included;
+    tags on collections (sets, ordered maps) and collections used as keys are refused: an
+    OKR document has no use for them. Syntax errors are PyYAML's, with their marks.
+    """
+    docs: list[tuple[Any, dict[tuple, int]]] = []
+    lines: dict[tuple, int] = {}
+    # One frame per open collection: [container, path, pending key, merges, key as written]
+    stack: list[list] = []
+    root: Any = None
+    nodes = 0
+
     loader = _FastLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            yield node, loader.construct_document(node)
-    finally:
-        loader.dispose()
+    next_event = loader.get_event
+    while (event := next_event()) is not None:
+        kind = type(event)
+        if kind is yaml.AliasEvent:
+            raise LimitExceeded("aliases", 0, event.start_mark.line + 1)
+        starts = kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent
+        if kind is yaml.ScalarEvent or starts:
+            nodes += 1
+            if nodes > max_nodes:
+                raise LimitExceeded("nodes", max_nodes, event.start_mark.line + 1)
+            frame = stack[-1] if stack else None
+            if frame is not None and frame[2] is _NO_KEY and type(frame[0]) is dict:
+                # A mapping's key: remembered until its value arrives.
+                if starts:
+                    raise _refuse("a mapping key must be a plain value", event.start_mark)
+                frame[2], frame[4] = _scalar(event), event.value
+                continue
+            if frame is None:
+                path: tuple = ()
+            elif type(frame[0]) is list:
+                path = (*frame[1], len(frame[0]))
+            else:
+                path = (*frame[1], str(frame[4]))
+            lines[path] = event.start_mark.line + 1
+            if starts:
+                if len(stack) >= max_depth:
+                    raise LimitExceeded("depth", max_depth, event.start_mark.line + 1)
+                if event.tag not in (None, "!", _MAP_TAG, _SEQ_TAG):
+                    raise _refuse(f"the tag {event.tag!r} is not accepted", event.start_mark)
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                stack.append([container, path, _NO_KEY, [], None])
+                continue
+            value = _scalar(event)
+            if value is _MERGE:
+                raise _refuse("a merge key (<<) is only a key", event.start_mark)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            value, _path, _key, merges, _text = stack.pop()
+            for merged in merges:  # explicit keys win; earlier merged mappings win
+                for mapping in merged if type(merged) is list else [merged]:
+                    if type(mapping) is not dict:
+                        raise _refuse("a merge key (<<) takes mappings", event.start_mark)
+                    for k, v in mapping.items():
+                        value.setdefault(k, v)
+        elif kind is yaml.DocumentStartEvent:
+            lines, root = {}, None
+            continue
+        elif kind is yaml.DocumentEndEvent:
+            docs.append((root, lines))
+            continue
+        else:
+            continue
+        # A finished value: into its container, or the document's root.
+        if not stack:
+            root = value
+        elif type(stack[-1][0]) is list:
+            stack[-1][0].append(value)
+        else:
+            frame = stack[-1]
+            if frame[2] is _MERGE:
+                frame[3].append(value)
+            else:
+                frame[0][frame[2]] = value
+            frame[2] = _NO_KEY
+    return docs
 
 
 # --- JSON -------------------------------------------------------------------------------------

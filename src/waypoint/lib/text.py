@@ -52,12 +52,15 @@ def has_number(text: str) -> bool:
 def _name_numbers(text: str) -> set[str]:
     """Numbers that are part of a name: TOP-100, Boeing-747, or after a capitalised word that
     does not open the sentence (the Indy 500, Инди 500)."""
-    found = set()
-    for m in re.finditer(rf"\w-({_DIGITS})", text):
-        found.add(m.group(1))
-    for m in re.finditer(rf"(?<=\w)\s+([A-ZА-ЯЁ]\w+)\s+({_DIGITS})(?!\s*[%$€£¥₽])", text):
-        found.add(m.group(2))
+    found = {m.group(1) for m in _CODE_NUMBER_RE.finditer(text)}
+    found.update(m.group(2) for m in _NAMED_NUMBER_RE.finditer(text))
     return found
+
+
+_CODE_NUMBER_RE = re.compile(rf"\w-({_DIGITS})")
+_NAMED_NUMBER_RE = re.compile(rf"(?<=\w)\s+([A-ZА-ЯЁ]\w+)\s+({_DIGITS})(?!\s*[%$€£¥₽])")
+_ZH_AMOUNT_AFTER_RE = re.compile(rf"\s*(?:[%％{_ZH_MEASURE}]|{_CURRENCY}|{_SCALE})", re.IGNORECASE)
+_COUNTS_SOMETHING_RE = re.compile(r"\s+[^\W\d_]")
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -84,9 +87,7 @@ def objective_quantities(text: str) -> list[str]:
             if (
                 before
                 and "\u4e00" <= before <= "\u9fff"
-                and not re.match(
-                    rf"\s*(?:[%％{_ZH_MEASURE}]|{_CURRENCY}|{_SCALE})", text[end:], re.IGNORECASE
-                )
+                and not _ZH_AMOUNT_AFTER_RE.match(text, end)
             ):
                 continue  # a number inside a Chinese name: “双11”
         elif not _SCALE_WORD.match(token):
@@ -96,7 +97,7 @@ def objective_quantities(text: str) -> list[str]:
                 continue  # “一次”, “一个”: once, a — not an amount to reach
             if token[0] in _ZH_NUMERAL:
                 pass
-            elif not re.match(r"\s+[^\W\d_]", text[end:]):
+            elif not _COUNTS_SOMETHING_RE.match(text, end):
                 continue  # a number word that counts nothing: “by the end of term one”
             elif token.lower() in {"twice", "half", "double", "dozen"}:
                 continue
@@ -113,6 +114,7 @@ def target_quantities(text: str) -> list[str]:
 # --- Words and topics -----------------------------------------------------------------------
 
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_HAN_RE = re.compile("[\u4e00-\u9fff]")
 _STOP = set(
     "the a an of to in on for and or by with from at our we us is are be as into per each "
     "all any more less than up down new their its it this that these those every "
@@ -132,8 +134,8 @@ def stems(text: str, length: int = 5) -> set[str]:
     Russian and Polish endings), or character pairs for Chinese."""
     out: set[str] = set()
     for word in _WORD_RE.findall(text or ""):
-        if any("\u4e00" <= ch <= "\u9fff" for ch in word):
-            chars = [ch for ch in word if "\u4e00" <= ch <= "\u9fff"]
+        if _HAN_RE.search(word):
+            chars = _HAN_RE.findall(word)
             out.update("".join(chars[i : i + 2]) for i in range(len(chars) - 1))
             continue
         w = _fold(word)
@@ -304,7 +306,7 @@ def is_activity(text: str) -> bool:
         return False
     if _DONE_RE.search(text):
         return True
-    if any("\u4e00" <= ch <= "\u9fff" for ch in text[:6]):
+    if _HAN_RE.search(text, 0, 6):
         head = _ZH_LEAD.sub("", text)
         # “为受训者提供…”, “在东南亚举办…”: a short phrase of whom or where, then the verb.
         head = re.sub(
@@ -399,14 +401,22 @@ GROWTH = [
 ]
 
 
+def _any_of(words: list[str]) -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+# One pattern per domain, tried in order: a single search per text instead of a loop over words.
+_BACK_OFFICE_RE = [(domain, _any_of(words)) for domain, words in BACK_OFFICE.items()]
+_GROWTH_RE = _any_of(GROWTH)
+
+
 def back_office_domain(text: str) -> str | None:
     lowered = _fold(text)
-    for domain, words in BACK_OFFICE.items():
-        if any(w in lowered for w in words):
+    for domain, pattern in _BACK_OFFICE_RE:
+        if pattern.search(lowered):
             return domain
     return None
 
 
 def is_growth_kpi(text: str) -> bool:
-    lowered = _fold(text)
-    return any(w in lowered for w in GROWTH)
+    return bool(_GROWTH_RE.search(_fold(text)))

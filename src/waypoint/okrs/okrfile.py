@@ -56,16 +56,6 @@ class ParsedDocument:
         return self.lines.get(path, 1)
 
 
-def _node_lines(node: yaml.Node, path: Path, out: dict[Path, int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _node_lines(value_node, (*path, str(key_node.value)), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, child in enumerate(node.value):
-            _node_lines(child, (*path, i), out)
-
-
 @dataclass(frozen=True)
 class Limits:
     """How much of a document is read. A file given on the command line is the operator's
@@ -89,8 +79,7 @@ def parse(
     if len(text) > limits.max_bytes:
         raise OkrFileError([f"{filename}:1: (document): larger than {limits.max_bytes} bytes"])
     try:
-        bounded.check_yaml(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
-        pairs = list(bounded.yaml_nodes(text))
+        pairs = bounded.yaml_documents(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
     except bounded.LimitExceeded as exc:
         message = {
             "aliases": "YAML aliases (*name) are not accepted",
@@ -105,7 +94,7 @@ def parse(
         raise OkrFileError([f"{filename}:{line}: (syntax): malformed YAML: {problem}"]) from exc
     objectives = sum(
         len(d.get("objectives") or []) if isinstance(d, dict) else 0
-        for _node, data in pairs
+        for data, _lines in pairs
         for d in (data if isinstance(data, list) else [data])
         if isinstance(d, dict) and isinstance(d.get("objectives"), list)
     )
@@ -114,17 +103,17 @@ def parse(
             [f"{filename}:1: (objectives): more than {limits.max_objectives} objectives"]
         )
     docs = []
-    for i, (node, data) in enumerate(pairs):
+    for i, (data, lines) in enumerate(pairs):
         if data is None:
             continue
         if isinstance(data, list):  # a JSON export of several cycles is a list of documents
+            per_item: dict[int, dict[Path, int]] = {j: {} for j in range(len(data))}
+            for path, line in lines.items():
+                if path:
+                    per_item[path[0]][path[1:]] = line
             for j, item in enumerate(data):
-                lines: dict[Path, int] = {}
-                _node_lines(node.value[j], (), lines)
-                docs.append(ParsedDocument(item, lines, len(docs)))
+                docs.append(ParsedDocument(item, per_item[j], len(docs)))
             continue
-        lines = {}
-        _node_lines(node, (), lines)
         docs.append(ParsedDocument(data, lines, i))
     if not docs:
         raise OkrFileError([f"{filename}:1: (document): the file holds no OKR document"])
