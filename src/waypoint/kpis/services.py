@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waypoint.integrations import services as webhooks
+from waypoint.lib import bulk
 from waypoint.lib import kpi as maths
 from waypoint.okrs import services as okr_services
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
@@ -200,49 +201,33 @@ def data_points_record(
     author_id = author.pk if author else None
     items = sorted(values.items())
     created_days, replaced = [], {}
-    q = connection.ops.quote_name
-    table = q(DataPoint._meta.db_table)
-    insert = (
-        f"INSERT INTO {table} ({q('workspace_id')}, {q('kpi_id')}, {q('date')}, {q('value')}, "  # noqa: S608
-        f"{q('author_id')}, {q('created_at')}, {q('updated_at')}) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    )
-    update = (
-        f"UPDATE {table} SET {q('value')} = %s, {q('author_id')} = %s, {q('updated_at')} = %s "  # noqa: S608
-        f"WHERE {q('kpi_id')} = %s AND {q('date')} = %s"
-    )
-    # Plain statements in batches: the ORM's objects would cost more than the rows.
-    with connection.cursor() as cursor:
-        for offset in range(0, len(items), BATCH):
-            new, changed = [], []
-            for day, value in items[offset : offset + BATCH]:
-                old = existing.get(day, _MISSING)
-                if old is _MISSING:
-                    new.append(
-                        (
-                            kpi.workspace_id,
-                            kpi.pk,
-                            ops.adapt_datefield_value(day),
-                            value,
-                            author_id,
-                            now,
-                            now,
-                        )
-                    )
-                    created_days.append(day)
-                elif old == value:
-                    result.unchanged += 1
-                else:
-                    changed.append((value, author_id, now, kpi.pk, ops.adapt_datefield_value(day)))
-                    replaced[day] = (old, value)
-            if new:
-                cursor.executemany(insert, new)
-            if changed:
-                cursor.executemany(update, changed)
-            result.created += len(new)
-            result.replaced += len(changed)
-            if progress:
-                progress(min(offset + BATCH, len(items)))
+    table = DataPoint._meta.db_table
+    columns = ("workspace_id", "kpi_id", "date", "value", "author_id", "created_at", "updated_at")
+    for offset in range(0, len(items), BATCH):
+        new, changed = [], []
+        for day, value in items[offset : offset + BATCH]:
+            old = existing.get(day, _MISSING)
+            if old is _MISSING:
+                day_value = ops.adapt_datefield_value(day)
+                new.append((kpi.workspace_id, kpi.pk, day_value, value, author_id, now, now))
+                created_days.append(day)
+            elif old == value:
+                result.unchanged += 1
+            else:
+                changed.append((value, author_id, now, kpi.pk, ops.adapt_datefield_value(day)))
+                replaced[day] = (old, value)
+        # Plain rows, the database's fastest way: the ORM's objects would cost more.
+        bulk.insert(table, columns, new)
+        bulk.update(
+            table,
+            [("value", "double precision"), ("author_id", "bigint"), ("updated_at", "timestamptz")],
+            [("kpi_id", "bigint"), ("date", "date")],
+            changed,
+        )
+        result.created += len(new)
+        result.replaced += len(changed)
+        if progress:
+            progress(min(offset + BATCH, len(items)))
     # One audit row per kind of change, not one per point: what changed, and what it was.
     if created_days:
         audit.record(

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
-from waypoint.lib import scoring
+from waypoint.lib import bulk, scoring
 
 from .models import CheckIn, KeyResult, Objective
 
@@ -141,15 +141,12 @@ def _score_round(ids: list[int]) -> set[int]:
 
 
 def _write(model, updates: list[tuple[float, float, int]]) -> None:
-    if not updates:
-        return
-    q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {q(model._meta.db_table)} SET {q('progress')} = %s, "  # noqa: S608
-            f"{q('score')} = %s WHERE id = %s",
-            updates,
-        )
+    bulk.update(
+        model._meta.db_table,
+        [("progress", "double precision"), ("score", "double precision")],
+        [("id", "bigint")],
+        updates,
+    )
 
 
 def refresh(objective_ids: Iterable[int | None]) -> None:
@@ -238,14 +235,16 @@ def recompute(workspace, *, models=None) -> Recomputed:
         for pk, stored in stored_obj.items()
         if stored != (scores.objective_progress[pk], scores.objective[pk])
     ]
-    if current_updates:
-        q = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {q(KeyResult._meta.db_table)} SET {q('current_value')} = %s, "  # noqa: S608
-                f"{q('current_date')} = %s, {q('current_confidence')} = %s WHERE id = %s",
-                current_updates,
-            )
+    bulk.update(
+        KeyResult._meta.db_table,
+        [
+            ("current_value", "double precision"),
+            ("current_date", "date"),
+            ("current_confidence", "text"),
+        ],
+        [("id", "bigint")],
+        current_updates,
+    )
     _write(KeyResult, kr_updates)
     _write(Objective, obj_updates)
     return Recomputed(
