@@ -84,3 +84,37 @@ def test_a_team_of_another_workspace_is_refused_and_nothing_changes(client, big,
     )
     assert response.status_code == 422
     assert not big["report"].teams.exists()
+
+
+def test_past_the_list_limit_teams_and_kpis_are_typed_by_name(
+    client, big, monkeypatch, other_workspace
+):
+    """A workspace with more teams than a list can hold (10,000 teams made a 760 KB page)
+    names them instead; a name from another workspace, or none, changes nothing."""
+    from waypoint.workspaces import forms as ws_forms
+    from waypoint.workspaces import services as ws_services
+
+    monkeypatch.setattr(ws_forms.NamedChoicesField, "LIST_LIMIT", 10)
+    teams = list(Team.objects.filter(workspace=big["ws"]).order_by("id")[2:4])
+    kpi = big["ws"].kpis.order_by("name").first()
+    client.force_login(big["owner"].user)
+    url = f"/w/bigco/reports/{big['report'].pk}/"
+    page = client.get(url).content.decode()
+    assert f'value="{teams[0].pk}"' not in page and "one name per line" in page
+    response = client.post(
+        url,
+        {
+            "action": "scope",
+            "teams": f"{teams[0].name}\n  {teams[1].name.upper()}  \n",
+            "kpis": kpi.name,
+        },
+    )
+    assert response.status_code == 302
+    assert set(big["report"].teams.all()) == set(teams)
+    assert list(big["report"].kpis.all()) == [kpi]
+    assert teams[0].name in client.get(url).content.decode()  # shown back as names
+
+    theirs = ws_services.team_create(workspace=other_workspace, name="Theirs", actor=None)
+    response = client.post(url, {"action": "scope", "teams": f"{teams[0].name}\n{theirs.name}"})
+    assert response.status_code == 422 and "Theirs" in response.content.decode()
+    assert set(big["report"].teams.all()) == set(teams)

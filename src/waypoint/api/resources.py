@@ -613,13 +613,14 @@ def _kr_out(kr: KeyResult) -> dict:
 
 
 def _krs(request):
-    return KeyResult.objects.filter(objective__in=_visible(request))
+    return okr_selectors.visible_key_results(request.workspace, request.member)
 
 
 @router.get("/key-results", response=list[KeyResultOut], tags=["okrs"])
 @paginate(Pagination)
 def key_results(request: HttpRequest, objective_id: Id | None = None):
-    qs = _krs(request).order_by("objective", "position", "id")
+    # By the objective's id, not its ordering (cycle, position): an index serves this one.
+    qs = _krs(request).order_by("objective_id", "position", "id")
     if objective_id is not None:
         qs = qs.filter(objective_id=objective_id)
     return Mapped(qs, _kr_out)
@@ -691,7 +692,11 @@ def _replay(earlier: IdempotencyKey, digest: str):
 @router.get("/check-ins", response=list[CheckInOut], tags=["okrs"])
 @paginate(Pagination)
 def checkins(request: HttpRequest, key_result_id: Id | None = None):
-    qs = CheckIn.objects.filter(key_result__objective__in=_visible(request))
+    # Filtered on the check-in's own workspace (an index walks it newest first), and on the
+    # one visibility rule through the key result's objective.
+    qs = CheckIn.objects.filter(workspace=request.workspace).filter(
+        okr_selectors.visible_q(request.member, "key_result__objective__")
+    )
     if key_result_id is not None:
         qs = qs.filter(key_result_id=key_result_id)
     return qs.order_by("-date", "-id")
@@ -745,7 +750,9 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
 @router.get("/initiatives", response=list[InitiativeOut], tags=["okrs"])
 @paginate(Pagination)
 def initiatives(request: HttpRequest, key_result_id: Id | None = None, status: str | None = None):
-    qs = Initiative.objects.filter(key_result__objective__in=_visible(request))
+    qs = Initiative.objects.filter(workspace=request.workspace).filter(
+        okr_selectors.visible_q(request.member, "key_result__objective__")
+    )
     if key_result_id is not None:
         qs = qs.filter(key_result_id=key_result_id)
     if status:
@@ -777,7 +784,9 @@ def initiative_create(request: HttpRequest, payload: InitiativeIn):
 @router.get("/retrospectives", response=list[RetrospectiveOut], tags=["okrs"])
 @paginate(Pagination)
 def retrospectives(request: HttpRequest, cycle_id: Id | None = None):
-    qs = Retrospective.objects.filter(objective__in=_visible(request))
+    qs = Retrospective.objects.filter(workspace=request.workspace).filter(
+        okr_selectors.visible_q(request.member, "objective__")
+    )
     return qs.filter(objective__cycle_id=cycle_id) if cycle_id is not None else qs
 
 

@@ -6,7 +6,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 
 from waypoint.kpis.models import Kpi
 from waypoint.okrs import selectors as okr_selectors
@@ -205,7 +205,7 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
     import datetime as dt
 
     from waypoint.kpis.models import DataPoint
-    from waypoint.okrs.models import CheckIn, CycleReview
+    from waypoint.okrs.models import CycleReview
 
     cycle = okr_selectors.current_cycle(workspace) or (
         Cycle.objects.filter(workspace=workspace, objectives__isnull=False)
@@ -233,11 +233,14 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         by_rule.setdefault(f.rule, set()).add(int(f.objective))
     company_ids = set(company.values_list("pk", flat=True))
     krs = KeyResult.objects.filter(objective__in=in_cycle)
-    recent = (
-        CheckIn.objects.filter(key_result__in=krs, date__gte=today - dt.timedelta(days=14))
-        .values("key_result")
-        .distinct()
-        .count()
+    # One pass over the cycle's key results; a key result's stored current date is its
+    # latest check-in's, so recent activity needs no scan of the check-ins.
+    kr_counts = krs.aggregate(
+        total=Count("pk"),
+        recent=Count("pk", filter=Q(current_date__gte=today - dt.timedelta(days=14))),
+    )
+    lower_counts = lower.aggregate(
+        total=Count("pk"), aligned=Count("pk", filter=Q(parent__isnull=False))
     )
     closed = Cycle.objects.filter(workspace=workspace, status=Cycle.Status.CLOSED)
     closed_objectives = Objective.objects.filter(cycle__in=closed)
@@ -245,7 +248,7 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         objective__in=closed_objectives, grade__isnull=False
     ).count()
     kpis = Kpi.objects.filter(workspace=workspace)
-    with_data = DataPoint.objects.filter(kpi__in=kpis).values("kpi").distinct().count()
+    with_data = kpis.filter(Exists(DataPoint.objects.filter(kpi=OuterRef("pk")))).count()
     linked = (
         kpis.filter(serves__isnull=False).count()
         + kpis.filter(serves__isnull=True, process__isnull=False).count()
@@ -254,12 +257,12 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
     return maturity.Facts(
         company_objectives=len(company_ids),
         metric_objectives=len(by_rule.get("objective-is-metric", set()) & company_ids),
-        lower_objectives=lower.count(),
-        aligned_lower=lower.filter(parent__isnull=False).count(),
+        lower_objectives=lower_counts["total"],
+        aligned_lower=lower_counts["aligned"],
         cascaded_copies=len(by_rule.get("cascaded-kpi", set())),
         cross_team=cross_team,
-        key_results=krs.count(),
-        checked_in_recently=recent,
+        key_results=kr_counts["total"],
+        checked_in_recently=kr_counts["recent"],
         closed_cycles=closed.count(),
         reviewed_cycles=CycleReview.objects.filter(cycle__in=closed, held_on__isnull=False).count(),
         graded_share=graded / closed_objectives.count() if closed_objectives.exists() else 0.0,

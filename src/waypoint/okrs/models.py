@@ -226,6 +226,12 @@ class KeyResult(StoredRollups):
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
         ]
+        # The API's list walks it a page at a time, whatever the workspace's size.
+        indexes = [
+            models.Index(
+                fields=["workspace", "objective", "position", "id"], name="kr_workspace_order"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -264,7 +270,10 @@ class CheckIn(models.Model):
         verbose_name_plural = _("check-ins")
         # Latest first: by the user's date, then by when it was recorded.
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["key_result", "-date", "-id"])]
+        indexes = [
+            models.Index(fields=["key_result", "-date", "-id"]),
+            models.Index(fields=["workspace", "-date", "-id"], name="checkin_workspace_latest"),
+        ]
 
     def __str__(self):
         return f"{self.key_result} @ {self.date}: {self.value}"

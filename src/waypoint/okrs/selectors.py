@@ -170,9 +170,16 @@ def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Ob
 
 def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:
     """The key results a member answers for in a cycle: owned, or of objectives they own."""
+    # Their objectives' ids first: ``owner OR objective owner`` across a join made the
+    # database scan every key result of the workspace; two indexed lookups OR-ed do not.
+    own = list(
+        Objective.objects.filter(workspace=workspace, cycle=cycle, owner=member).values_list(
+            "pk", flat=True
+        )
+    )
     return (
         KeyResult.objects.filter(workspace=workspace, objective__cycle=cycle)
-        .filter(Q(owner=member) | Q(objective__owner=member))
+        .filter(Q(owner=member) | Q(objective__in=own))
         .exclude(objective__status=Objective.Status.ARCHIVED)
         .select_related("objective__cycle", "owner__user")
         .order_by("objective__position", "position", "id")
@@ -212,10 +219,21 @@ def cycle_objectives(workspace: Workspace, member: Member, cycle: Cycle) -> Quer
 
 
 def team_objectives_q(team) -> Q:
-    """A team's objectives: those of the team, and its members' own without a team."""
-    return Q(teams=team) | Q(
-        level=Objective.Level.INDIVIDUAL, teams__isnull=True, owner__teams=team
+    """A team's objectives: those of the team, and its members' own without a team.
+
+    One set of ids from two indexed lookups joined by UNION: a join through teams and
+    members repeats rows (the query then needs DISTINCT over every column), and an OR
+    across them keeps the database from its indexes; this form matches each objective once
+    and reads only the team's rows."""
+    from waypoint.workspaces.models import Team
+
+    links = Objective.teams.through.objects
+    members = Team.members.through.objects.filter(team=team).values("member_id")
+    own = Objective.objects.filter(level=Objective.Level.INDIVIDUAL, owner__in=members).filter(
+        ~Exists(links.filter(objective=OuterRef("pk")))
     )
+    ids = links.filter(team=team).order_by().values("objective_id")
+    return Q(pk__in=ids.union(own.order_by().values("pk")))
 
 
 def cycle_teams(workspace: Workspace, member: Member, cycle: Cycle, *, search: str = ""):

@@ -121,20 +121,29 @@ def home(request):
         .filter(objectives__owner=me)
         .distinct()
     )
-    my_team_ids = list(me.teams.values_list("pk", flat=True))
-    # The key results near the reader first (a subquery), then their latest check-ins: the
-    # index on (key result, date) serves it, however many check-ins the workspace holds.
-    near = (
-        selectors.visible_key_results(ws, me)
-        .filter(Q(objective__teams__in=my_team_ids) | Q(objective__owner=me) | Q(owner=me))
-        .values("pk")
-    )
+    # The latest check-ins near the reader: on their teams' objectives, their own
+    # objectives, their own key results. Each is its own query of ids, so that each walks
+    # an index from a handful of rows (one query with OR across the joins scanned every
+    # key result of the workspace); the newest twelve of the three are then read whole.
+    visible = selectors.visible_key_results(ws, me)
+    team_objectives = Objective.teams.through.objects.filter(
+        team__in=list(me.teams.values_list("pk", flat=True))
+    ).values("objective_id")
+    newest: set[tuple] = set()
+    for near in (
+        visible.filter(objective__in=team_objectives),
+        visible.filter(objective__owner=me),
+        visible.filter(owner=me),
+    ):
+        newest.update(
+            CheckIn.objects.filter(key_result__in=near.values("pk"))
+            .order_by("-date", "-id")
+            .values_list("date", "id")[:12]
+        )
     activity = (
-        # No filter on the workspace here: ``near`` is the workspace's, and SQLite would
-        # rather scan every check-in of the workspace than use the key result index.
-        CheckIn.objects.filter(key_result__in=near)
+        CheckIn.objects.filter(pk__in=[pk for _d, pk in sorted(newest, reverse=True)[:12]])
         .select_related("key_result__objective", "author__user")
-        .order_by("-date", "-id")[:12]
+        .order_by("-date", "-id")
     )
     return render(
         request,
@@ -298,9 +307,9 @@ def overview(request, pk):
             (
                 team,
                 selectors.rows_for(
-                    base.filter(selectors.team_objectives_q(team))
-                    .exclude(owner=me, level=Objective.Level.INDIVIDUAL)
-                    .distinct()[:limit],
+                    base.filter(selectors.team_objectives_q(team)).exclude(
+                        owner=me, level=Objective.Level.INDIVIDUAL
+                    )[:limit],
                     today,
                 ),
             )
@@ -355,7 +364,7 @@ def overview_team(request, pk, team_pk):
     team = scoped_get(Team, ws, pk=team_pk)
     qs = selectors.cycle_objectives(ws, me, cycle).filter(selectors.team_objectives_q(team))
     limit = selectors.GROUP_LIMIT
-    rows = selectors.rows_for(qs.distinct().order_by("level", "position", "id")[:limit], ws.today())
+    rows = selectors.rows_for(qs.order_by("level", "position", "id")[:limit], ws.today())
     review = coach_selectors.cycle_review(ws, cycle, member=me)
     return render(
         request,
@@ -365,7 +374,7 @@ def overview_team(request, pk, team_pk):
             "team": team,
             "rows": rows,
             "quality": review.quality,
-            "more": qs.distinct().count() > limit,
+            "more": qs.count() > limit,
         },
     )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.workspaces.forms import NamedChoicesField
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
@@ -45,13 +46,13 @@ class SummaryForm(forms.Form):
 
 
 class ScopeForm(forms.Form):
-    teams = forms.ModelMultipleChoiceField(
+    teams = NamedChoicesField(
         label=gettext_lazy("Teams whose objectives it shows"),
         queryset=None,
         required=False,
         help_text=gettext_lazy("The company's objectives are always in it."),
     )
-    kpis = forms.ModelMultipleChoiceField(label=gettext_lazy("KPIs"), queryset=None, required=False)
+    kpis = NamedChoicesField(label=gettext_lazy("KPIs"), queryset=None, required=False)
 
     def __init__(self, *args, workspace, **kwargs):
         from waypoint.kpis.models import Kpi

@@ -147,3 +147,69 @@ class TeamForm(forms.Form):
         members = Member.objects.filter(workspace=workspace).select_related("user")
         self.fields["lead"].queryset = members
         self.fields["members"].queryset = members
+
+
+class NamedChoicesField(forms.ModelMultipleChoiceField):
+    """Several teams or KPIs (anything with a ``name``): ticked in a list, or, when there
+    are more than ``LIST_LIMIT`` of them (a list that long would weigh more than the page
+    around it), typed by name, one per line."""
+
+    LIST_LIMIT = 200
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.by_name = queryset is not None and queryset[: self.LIST_LIMIT + 1].count() > (
+            self.LIST_LIMIT
+        )
+        if self.by_name:
+            self.widget = forms.Textarea(
+                attrs={"rows": 3, "placeholder": _("one name per line"), "autocomplete": "off"}
+            )
+
+    queryset = property(forms.ModelMultipleChoiceField._get_queryset, _set_queryset)
+
+    def prepare_value(self, value):
+        if not getattr(self, "by_name", False):
+            return super().prepare_value(value)
+        if isinstance(value, str):
+            return value
+        values = list(value or [])
+        pks = [v.pk if hasattr(v, "pk") else v for v in values]
+        names = dict(self.queryset.filter(pk__in=pks).values_list("pk", "name"))
+        return "\n".join(names[pk] for pk in pks if pk in names)
+
+    def to_python(self, value):
+        if not getattr(self, "by_name", False):
+            return super().to_python(value)
+        if isinstance(value, (list, tuple)):
+            value = "\n".join(value)
+        return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+    def clean(self, value):
+        if not getattr(self, "by_name", False):
+            return super().clean(value)
+        names = self.to_python(value)
+        if not names:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return self.queryset.none()
+        if len(names) > self.LIST_LIMIT:
+            raise ValidationError(
+                _("At most %(n)s names.") % {"n": self.LIST_LIMIT}, code="invalid_choice"
+            )
+        # Exact names in one query; the others once more without regard to case.
+        found = {obj.name: obj for obj in self.queryset.filter(name__in=names)}
+        missing = []
+        for name in names:
+            if name not in found:
+                obj = self.queryset.filter(name__iexact=name).first()
+                if obj is None:
+                    missing.append(name)
+                else:
+                    found[name] = obj
+        if missing:
+            raise ValidationError(
+                _("Nothing here is called %(names)s.") % {"names": ", ".join(missing[:5])},
+                code="invalid_choice",
+            )
+        return self.queryset.filter(pk__in=[o.pk for o in found.values()])

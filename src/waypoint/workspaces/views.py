@@ -170,17 +170,21 @@ def people(request):
     in SQL, a page at a time, searchable by name, e-mail or team."""
     ws = request.workspace
     cycle, seen = _cycle_objectives(request)
-    mine = Q(objectives_owned__in=seen.values("pk"))
-    qs = (
-        members_list(ws)
-        .prefetch_related("teams")
-        .annotate(
-            objective_count=Count("objectives_owned", filter=mine, distinct=True),
-            mean_progress=Avg("objectives_owned__progress", filter=mine),
-        )
-        .order_by("user__full_name", "user__email", "pk")
-    )
+    qs = members_list(ws).prefetch_related("teams").order_by("user__full_name", "user__email", "pk")
     q, page = _search_page(request, qs, "user__full_name", "user__email", "teams__name")
+    # Counted for the page's people only, in one grouped query (not for the whole company
+    # before the page is cut).
+    page.object_list = list(page.object_list)
+    stats = {
+        row["owner_id"]: row
+        for row in seen.filter(owner__in=[m.pk for m in page.object_list])
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"), mean=Avg("progress"))
+    }
+    for m in page.object_list:
+        m.objective_count = stats.get(m.pk, {}).get("n", 0)
+        m.mean_progress = stats.get(m.pk, {}).get("mean")
     return render(request, "workspaces/people.html", {"page": page, "q": q, "cycle": cycle})
 
 
