@@ -40,13 +40,10 @@ def check(request):
     """The draft objective in the editor, judged as the user types (htmx, debounced)."""
     ws = request.workspace
     data = request.POST
-    existing: list[KeyResult] = []
     if data.get("objective"):
-        objective = scoped_get(
-            okr_selectors.visible_objectives(ws, request.member), ws, pk=data["objective"]
-        )
-        existing = list(objective.key_results.select_related("owner__user", "team"))
-        base = selectors.as_rule_objective(objective, existing)
+        visible = okr_selectors.visible_objectives(ws, request.member)
+        objective = scoped_get(visible, ws, pk=data["objective"])
+        base = selectors.rule_objectives(visible.filter(pk=objective.pk))[0]
     else:
         base = rules.Objective(key="draft", title="")
     owner_id = data.get("owner")
