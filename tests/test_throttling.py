@@ -165,3 +165,30 @@ def test_an_address_spends_its_minute_whatever_it_sends(two_servers):
     ]
     # Wrong tokens are 401 until the address has spent its 15, then 429.
     assert statuses[:15] == [401] * 15 and statuses[15:] == [429, 429]
+
+
+def test_a_hit_is_one_statement_and_ended_windows_are_cleared(db, monkeypatch):
+    """Without Redis a request is counted by one upsert, outside any transaction (on SQLite
+    the cache's read-then-write held the single write lock for two transactions a request);
+    a new window now and then deletes the windows that have ended."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint import ratelimit
+    from waypoint.workspaces.models import RateCount
+
+    RateCount.objects.create(key="old", count=3, expires=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.5)  # no housekeeping
+    with CaptureQueriesContext(connection) as queries:
+        assert ratelimit.hit("api-token", "t1", "3/d") is None
+    assert len(queries) == 1 and "ON CONFLICT" in queries[0]["sql"]
+    assert ratelimit.hit("api-token", "t1", "3/d") is None
+    assert ratelimit.hit("api-token", "t1", "3/d") is None
+    assert ratelimit.hit("api-token", "t1", "3/d") >= 1  # the fourth in a window of three
+    assert RateCount.objects.filter(key="old").exists()
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.0)
+    assert ratelimit.hit("api-token", "t2", "3/d") is None  # a new window: housekeeping
+    assert not RateCount.objects.filter(key="old").exists()
+    assert RateCount.objects.count() == 2

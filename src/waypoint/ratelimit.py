@@ -1,18 +1,23 @@
-"""Rate limits counted in the cache that every process shares (Redis with REDIS_URL, the
+"""Rate limits counted where every process and host sees them (Redis with REDIS_URL, the
 database otherwise), so that two web workers do not each allow the full rate.
 
 A limit is a fixed window: ``hit`` counts one request of ``ident`` in ``scope`` and says
-how long to wait when the window's count is spent.
+how long to wait when the window's count is spent. In the database a hit is one upsert
+statement, outside any transaction: on SQLite it holds the single write lock for the time
+of that statement, not for a transaction around the cache's read-then-write.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import random
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
 
 
@@ -38,14 +43,40 @@ def hit(scope: str, ident: str, rate: str) -> int | None:
     now = time.time()
     window = int(now // period)
     key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
-    # The window's first request creates the counter; the others only increment it.
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the first in its window, unless another process just created it
-        count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
+    if settings.REDIS_URL:
+        # The window's first request creates the counter; the others only increment it.
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the first in its window, unless another process just made it
+            count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
+    else:
+        count = _count_in_database(key, (window + 1) * period)
     if count > limit:
         return max(int((window + 1) * period - now) + 1, 1)
     return None
+
+
+def _count_in_database(key: str, window_end: float) -> int:
+    from waypoint.workspaces.models import RateCount
+
+    q = connection.ops.quote_name
+    table, k, n, e = q(RateCount._meta.db_table), q("key"), q("count"), q("expires")
+    expires = dt.datetime.fromtimestamp(window_end + 1, tz=dt.UTC)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({k}, {n}, {e}) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT ({k}) DO UPDATE SET {n} = {table}.{n} + 1 RETURNING {n}",
+            [key, adapt(expires)],
+        )
+        count = cursor.fetchone()[0]
+        if count == 1 and random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+            # Now and then a new window clears the windows that have ended.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {e} < %s",  # noqa: S608
+                [adapt(dt.datetime.now(tz=dt.UTC))],
+            )
+    return count
 
 
 def too_many(retry_after: int) -> HttpResponse:

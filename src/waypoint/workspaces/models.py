@@ -336,3 +336,15 @@ class StoredRollups(models.Model):
                 if not f.primary_key and f.name not in self.DERIVED_FIELDS
             ]
         super().save(*args, **kwargs)
+
+
+class RateCount(models.Model):
+    """Requests counted in one window of one rate limit (``waypoint.ratelimit``), when no
+    Redis is configured: one row per key and window, counted by a single upsert."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
