@@ -10,6 +10,7 @@ from .models import (
     IdempotencyKey,
     Invitation,
     Member,
+    RateCount,
     Team,
     User,
     Workspace,
@@ -154,6 +155,20 @@ class ApiTokenAdmin(AuditedAdmin):
 class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ["key", "path", "workspace", "status", "created_at"]
     readonly_fields = ["workspace", "key", "path", "status", "response", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RateCount)
+class RateCountAdmin(admin.ModelAdmin):
+    """Rate-limit counters: to see who is being limited, or to lift a limit by deleting it."""
+
+    list_display = ["key", "count", "expires"]
+    ordering = ["-expires"]
 
     def has_add_permission(self, request):
         return False
