@@ -310,6 +310,80 @@ def cmd_recompute(args) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args) -> int:
+    _setup()
+    import time
+
+    from waypoint.workspaces import backup
+    from waypoint.workspaces.models import Workspace
+
+    ws = Workspace.objects.filter(slug=args.workspace).first()
+    if ws is None:
+        print(f"waypoint backup: no workspace {args.workspace!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    started = time.monotonic()
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".partial")  # never a half-written archive
+
+    def said(table, rows):
+        print(f"  {table}: {rows:,} rows", file=sys.stderr)
+
+    try:
+        with partial.open("wb") as out:
+            done = backup.backup(ws, out, passwords=not args.no_passwords, progress=said)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        print(f"waypoint backup: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"{ws.slug}: {done.rows:,} rows of {len(done.tables)} tables written to {args.output} "
+        f"({target.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s."
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    _setup()
+    import time
+
+    from waypoint.workspaces import backup
+
+    def said(table, rows):
+        print(f"  {table}: {rows:,} rows", file=sys.stderr)
+
+    started = time.monotonic()
+    try:
+        with Path(args.file).open("rb") as src:
+            header, done = backup.restore(src, progress=said)
+    except OSError as exc:
+        print(f"waypoint restore: cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except backup.BackupError as exc:
+        print(f"waypoint restore: {exc}; nothing was written.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"{header['workspace']}: {done.rows:,} rows of {len(done.tables)} tables restored in "
+        f"{time.monotonic() - started:.1f} s."
+        + ("" if header.get("passwords") else " Passwords were left out: people set new ones.")
+    )
+    return EXIT_OK
+
+
+def cmd_digest(args) -> int:
+    _setup(migrate=False)
+    from waypoint.workspaces import backup
+    from waypoint.workspaces.models import Workspace
+
+    ws = Workspace.objects.filter(slug=args.workspace).first()
+    if ws is None:
+        print(f"waypoint digest: no workspace {args.workspace!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for table, value in backup.digest(ws).items():
+        print(f"{value}  {table}")
+    return EXIT_OK
+
+
 def cmd_manage(args) -> int:
     _setup(migrate=False)
     from django.core.management import execute_from_command_line
@@ -375,6 +449,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workspace", help="only this workspace (its slug)")
     p.set_defaults(func=cmd_recompute)
+
+    p = sub.add_parser("backup", help="write one workspace, whole, to an archive")
+    p.add_argument("--workspace", required=True, help="workspace slug")
+    p.add_argument("--output", "-o", required=True, help="the archive to write (.jsonl.gz)")
+    p.add_argument(
+        "--no-passwords", action="store_true", help="leave password hashes out (set anew)"
+    )
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a workspace from a backup archive")
+    p.add_argument("file", help="an archive written by waypoint backup")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("digest", help="a SHA-256 per table of a workspace's rows")
+    p.add_argument("--workspace", required=True, help="workspace slug")
+    p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
