@@ -84,7 +84,7 @@ def test_a_second_restore_and_a_damaged_archive_write_nothing(source, tmp_path):
     waypoint(tmp_path, "restore", str(source["archive"]))
     again = waypoint(tmp_path, "restore", str(source["archive"]), check=False)
     assert again.returncode == 2 and "already exists" in again.stderr
-    assert "nothing was written" in again.stderr
+    assert "nothing of it was written" in again.stderr
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -92,7 +92,7 @@ def test_a_second_restore_and_a_damaged_archive_write_nothing(source, tmp_path):
     damaged = tmp_path / "damaged.jsonl.gz"
     damaged.write_bytes(data[: len(data) * 2 // 3])  # cut off in the middle
     done = waypoint(empty, "restore", str(damaged), check=False)
-    assert done.returncode == 2 and "nothing was written" in done.stderr
+    assert done.returncode == 2 and "nothing of it was written" in done.stderr
     count = python_in(
         empty,
         "from waypoint.workspaces.models import Workspace, User;"
@@ -149,3 +149,37 @@ def test_sqlite_to_postgresql_and_back(source, tmp_path):
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_every_workspace_backed_up_and_restored_with_the_people_they_share(tmp_path):
+    """`--all` writes one archive a workspace; restoring them one after the other keeps a
+    person who belongs to both once, with both memberships."""
+    home = tmp_path / "home"
+    home.mkdir()
+    waypoint(home, "seed", "--people", "20", "--workspace", "one", "--quiet")
+    waypoint(home, "seed", "--people", "20", "--workspace", "two", "--quiet")
+    python_in(
+        home,
+        "from waypoint.workspaces.models import Member, User, Workspace;"
+        "Member.objects.create(workspace=Workspace.objects.get(slug='two'),"
+        " user=User.objects.get(email='p1@one.test'), role='member');print('ok')",
+    )
+    folder = tmp_path / "archives"
+    done = waypoint(home, "backup", "--all", "-o", str(folder))
+    assert done.stdout.count("rows of") == 2
+    target = tmp_path / "target"
+    target.mkdir()
+    files = sorted(str(p) for p in folder.glob("*.jsonl.gz"))
+    assert [p.rsplit("/", 1)[-1] for p in files] == ["one.jsonl.gz", "two.jsonl.gz"]
+    waypoint(target, "restore", *files)
+    for slug in ("one", "two"):
+        assert (
+            waypoint(target, "digest", "--workspace", slug).stdout
+            == waypoint(home, "digest", "--workspace", slug).stdout
+        )
+    shared = python_in(
+        target,
+        "from waypoint.workspaces.models import User;"
+        "print(User.objects.get(email='p1@one.test').memberships.count())",
+    )
+    assert shared == "2"

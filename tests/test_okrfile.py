@@ -168,6 +168,22 @@ def test_json_export_carries_progress_score_and_check_ins(tmp_path, capsys):
     assert "progress" in doc["objectives"][1] and "score" in doc["objectives"][1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_json_export_imports_again_with_the_same_scores(tmp_path, capsys):
+    """The computed fields of a JSON export are read and ignored: the check-ins it carries
+    give the same progress and scores in the workspace it is imported into."""
+    assert run_cli("import", str(write(tmp_path, GOOD))) == 0
+    capsys.readouterr()
+    assert run_cli("export", "--workspace", "acme", "--format", "json") == 0
+    exported = capsys.readouterr().out
+    path = write(tmp_path, exported, "export.json")
+    assert run_cli("import", str(path), "--workspace", "copy") == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert run_cli("export", "--workspace", "copy", "--format", "json") == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again == {**json.loads(exported), "workspace": "copy"}
+
+
 BAD_CASES = {
     "malformed yaml": (
         "workspace: acme\ncycle: {name: Q1, start: 2026-01-01, end: 2026-03-31\nobjectives: []\n",

@@ -317,29 +317,36 @@ def cmd_backup(args) -> int:
     from waypoint.workspaces import backup
     from waypoint.workspaces.models import Workspace
 
-    ws = Workspace.objects.filter(slug=args.workspace).first()
-    if ws is None:
-        print(f"waypoint backup: no workspace {args.workspace!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    started = time.monotonic()
-    target = Path(args.output)
-    partial = target.with_name(target.name + ".partial")  # never a half-written archive
+    if args.all:
+        workspaces = list(Workspace.objects.order_by("slug"))
+        folder = Path(args.output)
+        folder.mkdir(parents=True, exist_ok=True)
+        targets = [(ws, folder / f"{ws.slug}.jsonl.gz") for ws in workspaces]
+    else:
+        ws = Workspace.objects.filter(slug=args.workspace).first()
+        if ws is None:
+            print(f"waypoint backup: no workspace {args.workspace!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        targets = [(ws, Path(args.output))]
 
     def said(table, rows):
         print(f"  {table}: {rows:,} rows", file=sys.stderr)
 
-    try:
-        with partial.open("wb") as out:
-            done = backup.backup(ws, out, passwords=not args.no_passwords, progress=said)
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        print(f"waypoint backup: cannot write {args.output}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(
-        f"{ws.slug}: {done.rows:,} rows of {len(done.tables)} tables written to {args.output} "
-        f"({target.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s."
-    )
+    for ws, target in targets:
+        started = time.monotonic()
+        partial = target.with_name(target.name + ".partial")  # never a half-written archive
+        try:
+            with partial.open("wb") as out:
+                done = backup.backup(ws, out, passwords=not args.no_passwords, progress=said)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            print(f"waypoint backup: cannot write {target}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(
+            f"{ws.slug}: {done.rows:,} rows of {len(done.tables)} tables written to {target} "
+            f"({target.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s."
+        )
     return EXIT_OK
 
 
@@ -352,21 +359,22 @@ def cmd_restore(args) -> int:
     def said(table, rows):
         print(f"  {table}: {rows:,} rows", file=sys.stderr)
 
-    started = time.monotonic()
-    try:
-        with Path(args.file).open("rb") as src:
-            header, done = backup.restore(src, progress=said)
-    except OSError as exc:
-        print(f"waypoint restore: cannot read {args.file}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except backup.BackupError as exc:
-        print(f"waypoint restore: {exc}; nothing was written.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(
-        f"{header['workspace']}: {done.rows:,} rows of {len(done.tables)} tables restored in "
-        f"{time.monotonic() - started:.1f} s."
-        + ("" if header.get("passwords") else " Passwords were left out: people set new ones.")
-    )
+    for name in args.files:
+        started = time.monotonic()
+        try:
+            with Path(name).open("rb") as src:
+                header, done = backup.restore(src, progress=said)
+        except OSError as exc:
+            print(f"waypoint restore: cannot read {name}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except backup.BackupError as exc:
+            print(f"waypoint restore: {name}: {exc}; nothing of it was written.", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(
+            f"{header['workspace']}: {done.rows:,} rows of {len(done.tables)} tables restored "
+            f"in {time.monotonic() - started:.1f} s."
+            + ("" if header.get("passwords") else " Passwords were left out: people set new ones.")
+        )
     return EXIT_OK
 
 
@@ -450,16 +458,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", help="only this workspace (its slug)")
     p.set_defaults(func=cmd_recompute)
 
-    p = sub.add_parser("backup", help="write one workspace, whole, to an archive")
-    p.add_argument("--workspace", required=True, help="workspace slug")
-    p.add_argument("--output", "-o", required=True, help="the archive to write (.jsonl.gz)")
+    p = sub.add_parser("backup", help="write a workspace (or all), whole, to an archive")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--workspace", help="workspace slug")
+    which.add_argument("--all", action="store_true", help="every workspace, one archive each")
+    p.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        help="the archive (.jsonl.gz); with --all, a folder",
+    )
     p.add_argument(
         "--no-passwords", action="store_true", help="leave password hashes out (set anew)"
     )
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="restore a workspace from a backup archive")
-    p.add_argument("file", help="an archive written by waypoint backup")
+    p = sub.add_parser("restore", help="restore workspaces from backup archives")
+    p.add_argument("files", nargs="+", help="archives written by waypoint backup")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("digest", help="a SHA-256 per table of a workspace's rows")

@@ -143,6 +143,11 @@ class TeamDoc(_Doc):
     members: list[Email] | None = None
 
 
+# What a JSON export adds to each key result and objective: computed from the check-ins, so
+# an import reads it and ignores it (the import's check-ins compute it again).
+Computed = Annotated[float | None, Field(default=None, description="computed; ignored on import")]
+
+
 class CheckInDoc(_Doc):
     date: dt.date
     value: float
@@ -171,6 +176,9 @@ class KeyResultDoc(_Doc):
     driven_by_children: bool = False
     checkins: list[CheckInDoc] = []
     initiatives: list[InitiativeDoc] = []
+    current: Computed = None
+    progress: Computed = None
+    score: Computed = None
 
 
 class ObjectiveDoc(_Doc):
@@ -185,6 +193,8 @@ class ObjectiveDoc(_Doc):
     status: Literal["draft", "active", "closed", "archived"] = "active"
     private: bool = False
     key_results: list[KeyResultDoc] = []
+    progress: Computed = None
+    score: Computed = None
 
     @field_validator("id", "aligns_to", mode="before")
     @classmethod

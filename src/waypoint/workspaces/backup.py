@@ -36,6 +36,9 @@ CHUNK = 5_000
 APPS = ("workspaces", "okrs", "kpis", "coach", "integrations", "reports", "imports")
 # Not the workspace's data: counters, and Django's own permission tables Waypoint leaves empty.
 SKIPPED = {"workspaces.RateCount"}
+# Rows several workspaces share (a person in two of them): a restore keeps the one already
+# here when it is the same (same id and this field), and refuses one that differs.
+SHARED = {"workspaces.User": "email", "account.EmailAddress": "email"}
 
 
 class BackupError(Exception):
@@ -225,10 +228,20 @@ def _restore_tables(lines, summary: Summary, progress) -> None:
     def flush():
         if not batch:
             return
-        pk = model._meta.pk.attname
-        keys = [row[columns.index(model._meta.pk)] for row in batch]
-        taken = model.objects.filter(**{f"{pk}__in": keys}).exists()
-        if taken:
+        label, at = model._meta.label, columns.index(model._meta.pk)
+        ids = [row[at] for row in batch]
+        if label in SHARED:
+            # People of several workspaces: the same person (same id, same address) is
+            # already here from another workspace's archive, and is kept as is.
+            same = columns.index(model._meta.get_field(SHARED[label]))
+            here = dict(model.objects.filter(pk__in=ids).values_list("pk", SHARED[label]))
+            clash = [row for row in batch if row[at] in here and here[row[at]] != row[same]]
+            if clash:
+                raise BackupError(
+                    f"{model._meta.db_table}: id {clash[0][at]} belongs to someone else here"
+                )
+            batch[:] = [row for row in batch if row[at] not in here]
+        elif model.objects.filter(pk__in=ids).exists():
             raise BackupError(
                 f"{model._meta.db_table}: rows with these keys already exist here; restore "
                 "into an empty database"
