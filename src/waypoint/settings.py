@@ -138,8 +138,12 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
+        # Health checks: a connection the server dropped (a failover, a restart) is
+        # replaced at the next request instead of failing it.
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("WAYPOINT_DB_CONN_MAX_AGE", 60)
+            DATABASE_URL,
+            conn_max_age=env_int("WAYPOINT_DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
         )
     }
 else:

@@ -1,25 +1,19 @@
 from functools import lru_cache
 
 from django.contrib import admin
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control
 
+from waypoint import health
 from waypoint.api.api import api
 from waypoint.reports import views as report_views
 from waypoint.workspaces import views as workspace_views
 
+handler500 = "waypoint.health.server_error"
 admin.site.site_header = "Waypoint operators"
 admin.site.site_title = "Waypoint operators"
-
-
-def healthz(request):
-    """Liveness for load balancers: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +40,8 @@ def vega_bundle(request):
 
 urlpatterns = [
     path("", workspace_views.start, name="start"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     # The admin logs in through the same door as everyone (throttled, rate-limited).
     path("admin/login/", admin_login, name="admin_login"),
