@@ -169,8 +169,9 @@ def _collectstatic() -> None:
 
 
 def _gunicorn_argv(host: str, port: int, production: bool) -> list[str]:
-    workers = os.environ.get("WAYPOINT_WEB_WORKERS", "2")
-    argv = [
+    """gunicorn with the sizes the environment gives, and an access log on standard output."""
+    env = os.environ.get
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -178,31 +179,95 @@ def _gunicorn_argv(host: str, port: int, production: bool) -> list[str]:
         "--bind",
         f"{host}:{port}",
         "--workers",
-        workers,
+        env("WAYPOINT_WEB_WORKERS", "2"),
         "--threads",
-        "4",
+        env("WAYPOINT_WEB_THREADS", "4"),
         "--timeout",
-        "60",
+        env("WAYPOINT_WEB_TIMEOUT", "60"),
         "--graceful-timeout",
-        "10",
+        env("WAYPOINT_WEB_GRACEFUL_TIMEOUT", "10"),
+        "--access-logfile",
+        "-",
     ]
-    if not production:
-        argv += ["--access-logfile", "-"]
-    return argv
+
+
+def production_problems(allow_sqlite: bool = False) -> list[str]:
+    """What keeps this configuration from serving in production, each with its remedy."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    problems = []
+    if connection.vendor == "sqlite" and not allow_sqlite:
+        problems.append(
+            "the database is SQLite: set DATABASE_URL to PostgreSQL "
+            "(or pass --allow-sqlite for a single team on one machine)"
+        )
+    if not os.environ.get("WAYPOINT_SECRET_KEY"):
+        problems.append(
+            "WAYPOINT_SECRET_KEY is not set: every server needs the same one, or sessions "
+            "signed by one are refused by the others"
+        )
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("locmem.LocMemCache", "dummy.DummyCache")):
+        problems.append("the cache is per process: set REDIS_URL, or rate limits count per process")
+    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        problems.append(
+            "e-mail would be printed, not sent: set WAYPOINT_EMAIL_HOST (and its settings)"
+        )
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        problems.append(f"the database cannot be read: {exc}")
+    else:
+        if plan:
+            problems.append(f"{len(plan)} migrations are not applied: run `waypoint migrate`")
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        problems.append(
+            f"static files are not collected in {settings.STATIC_ROOT}: run "
+            "`waypoint collectstatic` (at build time)"
+        )
+    return problems
 
 
 def cmd_serve(args) -> int:
     if args.production:
+        # Production starts in seconds: migrations and static files are steps of their own
+        # (`waypoint migrate`, `waypoint collectstatic`), checked here, never run here.
         os.environ["WAYPOINT_PRODUCTION"] = "1"
-    _setup()
-    _collectstatic()
-    if args.production:
+        _setup(migrate=False)
+        problems = production_problems(allow_sqlite=args.allow_sqlite)
+        if problems:
+            print("waypoint serve --production: not starting:", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         from django.core.management import call_command
 
         call_command("check", deploy=True, fail_level="WARNING")
+    else:
+        _setup()
+        _collectstatic()
     argv = _gunicorn_argv(args.host, args.port, args.production)
     os.execv(sys.executable, argv)  # noqa: S606 - replace this process with gunicorn
     return EXIT_OK  # pragma: no cover - execv does not return
+
+
+def cmd_migrate(args) -> int:
+    _setup()  # migrates, and creates the cache table
+    print("The database is up to date.")
+    return EXIT_OK
+
+
+def cmd_collectstatic(args) -> int:
+    _setup(migrate=False)
+    from django.conf import settings
+
+    _collectstatic()
+    print(f"Static files collected in {settings.STATIC_ROOT}.")
+    return EXIT_OK
 
 
 def cmd_worker(args) -> int:
@@ -418,9 +483,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--production",
         action="store_true",
-        help="secure cookies, HTTPS redirect and HSTS; refuses to start on a failed deploy check",
+        help="secure cookies, HTTPS redirect and HSTS; refuses SQLite, a missing secret key, "
+        "console e-mail, unapplied migrations, uncollected static files and failed deploy checks",
+    )
+    p.add_argument(
+        "--allow-sqlite", action="store_true", help="in production, a single team on SQLite"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="bring the database up to date (a deploy step)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("collectstatic", help="collect static files (a build step)")
+    p.set_defaults(func=cmd_collectstatic)
 
     p = sub.add_parser("worker", help="run the background worker (reminders, digests, pulls)")
     p.set_defaults(func=cmd_worker)

@@ -262,6 +262,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("WAYPOINT_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("WAYPOINT_HSTS_PRELOAD")  # a lasting promise: ask for it
+    if not SECURE_HSTS_PRELOAD:
+        # Left out on purpose, not forgotten: the deploy check would refuse to start without.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Content-Security-Policy (django-csp): scripts only from this server and never inline,
 # no plugins, no framing. Styles allow inline attributes (progress bars, Vega's own).
@@ -295,8 +298,9 @@ USE_TZ = True
 
 # --- Static files --------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# Collected at build time into an image (`waypoint collectstatic`), or into the data directory.
+STATIC_ROOT = Path(env_str("WAYPOINT_STATIC_ROOT") or DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [p for p in [BASE_DIR / "static"] if p.exists()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

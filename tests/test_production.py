@@ -1,0 +1,108 @@
+"""`waypoint serve --production` refuses what would fail in production, saying how to fix
+each, and starts in seconds once `waypoint migrate` and `waypoint collectstatic` have run:
+it migrates and collects nothing itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def env_for(data_dir, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "WAYPOINT_"))}
+    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    env.update(WAYPOINT_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="waypoint.settings", **extra)
+    return env
+
+
+def test_production_refuses_a_development_configuration(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "waypoint.cli", "serve", "--production", "--port", "1"],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    said = done.stderr
+    assert "not starting" in said
+    assert "the database is SQLite" in said and "--allow-sqlite" in said
+    assert "WAYPOINT_SECRET_KEY is not set" in said
+    assert "e-mail would be printed" in said
+    assert "migrations are not applied: run `waypoint migrate`" in said
+    assert "run `waypoint collectstatic`" in said
+    # It changed nothing: no database was migrated, no file collected.
+    assert not (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path):
+    static = tmp_path / "image-static"  # built into an image, outside the data directory
+    env = env_for(
+        tmp_path,
+        WAYPOINT_SECRET_KEY="test-only-" + "x" * 50,
+        WAYPOINT_EMAIL_HOST="127.0.0.1",
+        WAYPOINT_ALLOWED_HOSTS="127.0.0.1",
+        WAYPOINT_PROXY_HEADERS="true",
+        WAYPOINT_STATIC_ROOT=str(static),
+        WAYPOINT_WEB_WORKERS="1",
+        WAYPOINT_WEB_THREADS="2",
+    )
+    for step in ("migrate", "collectstatic"):
+        subprocess.run(
+            [sys.executable, "-m", "waypoint.cli", step],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    assert (static / "staticfiles.json").exists()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "waypoint.cli",
+            "serve",
+            "--production",
+            "--allow-sqlite",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/readyz", headers={"X-Forwarded-Proto": "https"}
+        )
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() - started < 30, "not serving after 30 s"
+                time.sleep(0.1)
+        took = time.monotonic() - started
+        print(f"serve --production answered /readyz {took:.1f} s after it was started")
+        assert took < 10
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, 15)
+        out = server.communicate(timeout=30)[0]
+    # The access log: one line per request, on standard output.
+    assert '"GET /readyz HTTP/1.1" 200' in out
