@@ -195,7 +195,8 @@ def production_problems(allow_sqlite: bool = False) -> list[str]:
     """What keeps this configuration from serving in production, each with its remedy."""
     from django.conf import settings
     from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+
+    from waypoint.health import unapplied_migrations
 
     problems = []
     if connection.vendor == "sqlite" and not allow_sqlite:
@@ -216,13 +217,12 @@ def production_problems(allow_sqlite: bool = False) -> list[str]:
             "e-mail would be printed, not sent: set WAYPOINT_EMAIL_HOST (and its settings)"
         )
     try:
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        missing = unapplied_migrations()
     except Exception as exc:
         problems.append(f"the database cannot be read: {exc}")
     else:
-        if plan:
-            problems.append(f"{len(plan)} migrations are not applied: run `waypoint migrate`")
+        if missing:
+            problems.append(f"{missing} migrations are not applied: run `waypoint migrate`")
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if not manifest.exists():
         problems.append(
@@ -375,6 +375,11 @@ def cmd_recompute(args) -> int:
     return EXIT_OK
 
 
+def _table_done(table: str, rows: int) -> None:
+    """Progress of a backup or a restore, a line per table, on standard error."""
+    print(f"  {table}: {rows:,} rows", file=sys.stderr)
+
+
 def cmd_backup(args) -> int:
     _setup()
     import time
@@ -394,15 +399,12 @@ def cmd_backup(args) -> int:
             return EXIT_BAD_INPUT
         targets = [(ws, Path(args.output))]
 
-    def said(table, rows):
-        print(f"  {table}: {rows:,} rows", file=sys.stderr)
-
     for ws, target in targets:
         started = time.monotonic()
         partial = target.with_name(target.name + ".partial")  # never a half-written archive
         try:
             with partial.open("wb") as out:
-                done = backup.backup(ws, out, passwords=not args.no_passwords, progress=said)
+                done = backup.backup(ws, out, passwords=not args.no_passwords, progress=_table_done)
             partial.replace(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)
@@ -421,14 +423,11 @@ def cmd_restore(args) -> int:
 
     from waypoint.workspaces import backup
 
-    def said(table, rows):
-        print(f"  {table}: {rows:,} rows", file=sys.stderr)
-
     for name in args.files:
         started = time.monotonic()
         try:
             with Path(name).open("rb") as src:
-                header, done = backup.restore(src, progress=said)
+                header, done = backup.restore(src, progress=_table_done)
         except OSError as exc:
             print(f"waypoint restore: cannot read {name}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

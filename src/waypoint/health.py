@@ -60,17 +60,22 @@ def _queue() -> None:
     HUEY.pending_count()
 
 
-def _migrations() -> None:
+def unapplied_migrations() -> int:
+    """How many migrations the database still lacks (0 is remembered for this process)."""
     global _migrated
     if _migrated:
-        return
+        return 0
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if plan:
-        raise RuntimeError(f"{len(plan)} migrations not applied")
-    _migrated = True
+    missing = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrated = missing == 0
+    return missing
+
+
+def _migrations() -> None:
+    if missing := unapplied_migrations():
+        raise RuntimeError(f"{missing} migrations not applied")
 
 
 CHECKS = {
