@@ -21,6 +21,14 @@ from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import AuditEntry
 
 
+def press_import(client, upload, **options):
+    """Press "Import": the job runs once the request's transaction commits, as in the worker."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(f"/w/acme/import/{upload.pk}/run/", **options)
+
+
 def csv_file(rows, name="okrs.csv", delimiter=","):
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter).writerows(rows)
@@ -147,7 +155,7 @@ def test_okrs_are_imported_after_mapping_and_preview(logged_in, workspace, quart
     text = preview.content.decode()
     assert preview.status_code == 200 and 'data-action="confirm-import"' in text
     assert Objective.objects.count() == 0  # a preview writes nothing
-    response = logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    response = press_import(logged_in, up)
     assert response.status_code == 302
     up.refresh_from_db()
     assert up.status == Upload.Status.DONE and up.data == b""
@@ -188,7 +196,7 @@ def test_errors_name_row_and_column_and_nothing_is_written(logged_in, quarter):
     assert ("3", "G (Owner)") in found  # not a member
     assert ("4", "A (Objective)") in found  # no objective
     # Importing anyway is refused.
-    response = logged_in.post(f"/w/acme/import/{up.pk}/run/", follow=True)
+    response = press_import(logged_in, up, follow=True)
     assert "Fix the errors first" in response.content.decode()
     assert not Objective.objects.exists() and not KeyResult.objects.exists()
     up.refresh_from_db()
@@ -233,7 +241,7 @@ def test_an_exported_cycle_comes_back_unchanged_and_edits_are_applied(
     before = AuditEntry.objects.exclude(action__startswith="import.").count()
     up = upload(logged_in, SimpleUploadedFile("cycle.xlsx", data), cycle=quarter.pk)
     post_mapping(logged_in, up, up.mapping, cycle=quarter.pk)
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    press_import(logged_in, up)
     up.refresh_from_db()
     assert up.status == Upload.Status.DONE, up.result
     assert up.result["counts"]["objectives_updated"] == 1
@@ -254,7 +262,7 @@ def test_an_exported_cycle_comes_back_unchanged_and_edits_are_applied(
     book.save(out)
     up = upload(logged_in, SimpleUploadedFile("cycle.xlsx", out.getvalue()), cycle=quarter.pk)
     post_mapping(logged_in, up, up.mapping, cycle=quarter.pk)
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    press_import(logged_in, up)
     key_result.refresh_from_db()
     assert key_result.target == 70
     latest = CheckIn.objects.filter(key_result=key_result).latest("date", "id")
@@ -274,7 +282,7 @@ def test_aligns_to_names_an_objective_id(logged_in, workspace, quarter):
     plan = logged_in.get(f"/w/acme/import/{up.pk}/preview/").content.decode()
     assert "No objective has this id" in plan and "C (Aligns to)" in plan
     up = upload(logged_in, csv_file(rows[:2]), cycle=quarter.pk)
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    press_import(logged_in, up)
     assert Objective.objects.get(ref="T1").parent.ref == "C1"
 
 
@@ -303,7 +311,7 @@ def test_data_points_of_several_kpis_are_imported(logged_in, kpis):
     post_mapping(logged_in, up, {"kpi": 0, "date": 1, "value": 2})
     preview = logged_in.get(f"/w/acme/import/{up.pk}/preview/").content.decode()
     assert "confirm-import" in preview
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    press_import(logged_in, up)
     up.refresh_from_db()
     assert up.result["counts"] == {"kpis": 2, "new": 2, "replaced": 1, "unchanged": 0}
     assert DataPoint.objects.get(kpi=revenue).value == 1234.5
@@ -324,7 +332,7 @@ def test_data_point_errors_name_row_and_column(logged_in, kpis):
     body = logged_in.get(f"/w/acme/import/{up.pk}/errors.csv").content.decode("utf-8-sig")
     errors = {(r[0], r[1]) for r in csv.reader(io.StringIO(body))}
     assert {("3", "B (Date)"), ("4", "A (KPI)"), ("5", "B (Date)"), ("6", "C (Value)")} <= errors
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")
+    press_import(logged_in, up)
     assert not DataPoint.objects.exists()
 
 
@@ -341,7 +349,7 @@ def test_a_failure_half_way_writes_nothing(logged_in, kpis, monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(kpi_services, "data_points_record", flaky)
-    logged_in.post(f"/w/acme/import/{up.pk}/run/")  # the worker logs the error
+    press_import(logged_in, up)  # the worker logs the error
     assert calls == ["Leads", "Revenue"]
     assert not DataPoint.objects.exists()
     up.refresh_from_db()
@@ -367,7 +375,7 @@ def test_ten_thousand_points_import_with_progress(logged_in, kpis):
     tasks.HUEY.put = spy
     try:
         began = time.perf_counter()
-        logged_in.post(f"/w/acme/import/{up.pk}/run/")
+        press_import(logged_in, up)
         took = time.perf_counter() - began
     finally:
         tasks.HUEY.put = real_put

@@ -122,32 +122,42 @@ def test_editors_set_a_source_on_the_kpi_page(client, owner_user, kpi, shop, tea
         f"/w/acme/kpis/{kpi.pk}/source/", {"url": shop, "query": "select 5", "every_minutes": "30"}
     )
     assert KpiSource.objects.get(kpi=kpi).every_minutes == 30
-    client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"})
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the worker runs the job
+        client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"})
     assert DataPoint.objects.get(kpi=kpi).value == 5
     client.force_login(teammate.user)
     assert client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}).status_code == 403
 
 
 def test_pull_now_queues_the_query_for_the_worker(client, owner_user, kpi, shop):
+    from django.test import TestCase
     from huey.contrib.djhuey import HUEY
 
-    from waypoint.integrations.tasks import pull_source
+    from waypoint.jobs import queue
+    from waypoint.jobs.models import Job
 
     s = source(kpi, shop, "select 5")
     client.force_login(owner_user)
     HUEY.flush()
     HUEY.immediate = False
     try:
-        response = client.post(f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}, follow=True)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(
+                f"/w/acme/kpis/{kpi.pk}/source/", {"action": "pull"}, follow=True
+            )
         assert "queued" in response.content.decode()
         s.refresh_from_db()
         assert s.last_run_at is None and not DataPoint.objects.filter(kpi=kpi).exists()
-        task = HUEY.dequeue()
-        assert task.name.endswith("pull_source") and task.args == (s.pk,)
+        job = Job.objects.get(kind="sources.pull")
+        assert job.args == {"source": s.pk} and job.status == "queued"
+        task = HUEY.dequeue()  # the queue carries only the job's id
+        assert task.name.endswith("run_job") and task.args == (job.pk,)
     finally:
         HUEY.immediate = True
         HUEY.flush()
-    pull_source.call_local(*task.args)  # what the worker does with it
+    assert queue.run(job.pk) == "done"  # what the worker does with it
     assert DataPoint.objects.get(kpi=kpi).value == 5
 
 

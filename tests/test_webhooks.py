@@ -13,6 +13,8 @@ import pytest
 from waypoint.integrations import services
 from waypoint.integrations.models import Delivery
 from waypoint.integrations.tasks import deliver
+from waypoint.jobs import queue
+from waypoint.jobs.models import Job
 from waypoint.okrs import services as okr
 
 
@@ -96,12 +98,17 @@ def test_a_failing_receiver_is_retried_with_backoff(
     assert (delivery.status, delivery.attempts, delivery.status_code) == ("pending", 1, 500)
     assert delivery.next_attempt_at is not None
     assert len(HUEY.scheduled()) == 1  # the worker will try again in a minute
+    job = Job.objects.get(kind="webhooks.deliver")
+    assert job.status == "queued" and job.last_error == "HTTP 500"
+    assert queue.run(job.pk) is None  # not due yet: nothing is sent early
+    assert len(receiver.requests) == 1
     receiver.status = 204
-    deliver.call_local(delivery.pk)
+    Job.objects.filter(pk=job.pk).update(run_after=job.created_at)  # a minute later
+    assert queue.run(job.pk) == "done"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("succeeded", 2)
     assert len(receiver.requests) == 2
-    deliver.call_local(delivery.pk)  # safe to run twice: nothing is sent again
+    deliver(delivery.pk)  # safe to run twice: nothing is sent again
     assert len(receiver.requests) == 2
 
 
@@ -143,6 +150,20 @@ def test_kpi_breach_grade_and_cycle_close_are_events(workspace, owner, quarter, 
     kpis.data_points_record(kpi=kpi, rows=[(dt.date(2026, 1, 6), 99.9)], actor=None)
     okr.objective_grade(objective=objective, grade=0.0, suggested=0.0, actor=None)
     okr.cycle_close(cycle=quarter, actor=None)
+    # The domain records events; the webhooks' job turns each into a delivery.
+    from waypoint.jobs.models import Event
+
+    assert list(Event.objects.order_by("id").values_list("name", flat=True)) == [
+        "kpi.breached",
+        "kpi.alert",
+        "kpi.recovered",
+        "kpi.alert",
+        "objective.graded",
+        "cycle.closed",
+    ]
+    for job in Job.objects.filter(kind="webhooks.fan_out").order_by("id"):
+        queue.run(job.pk)
+        queue.run(job.pk)  # run twice (a worker died before it said done): no second delivery
     assert list(hook.deliveries.order_by("id").values_list("event", flat=True)) == [
         "kpi.breached",
         "kpi.recovered",

@@ -271,10 +271,22 @@ def cmd_collectstatic(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    """The queue's consumer, and beside it the sweep that needs only the database: jobs whose
+    bell was lost, whose queue was down or whose worker died run again."""
     _setup()
+    import threading
+
     from django.core.management import call_command
 
-    call_command("run_huey")
+    from waypoint.jobs import queue
+
+    stop = threading.Event()
+    interval = float(os.environ.get("WAYPOINT_SWEEP_SECONDS", "15"))
+    threading.Thread(target=queue.sweeper, args=(interval, stop), daemon=True).start()
+    try:
+        call_command("run_huey")
+    finally:
+        stop.set()
     return EXIT_OK
 
 

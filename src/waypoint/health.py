@@ -55,9 +55,13 @@ def _database_write() -> None:
 
 
 def _queue() -> None:
+    """The queue answers (it rings the jobs' bell) and the jobs' table reads."""
     from huey.contrib.djhuey import HUEY
 
+    from waypoint.jobs.queue import pending_count
+
     HUEY.pending_count()
+    pending_count()
 
 
 def unapplied_migrations() -> int:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "waypoint.workspaces",
+    "waypoint.jobs",
     "waypoint.okrs",
     "waypoint.kpis",
     "waypoint.coach",
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "waypoint.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "waypoint.middleware.RequestSizeMiddleware",
@@ -326,11 +328,40 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("WAYPOINT_EMAIL_FROM", "Waypoint <waypoint@localhost>")
 
+# One JSON object a line (WAYPOINT_LOG_FORMAT=text for plain lines): the request id, the
+# workspace, the user, the route, the status and the duration (waypoint/observability.py).
+LOG_FORMAT = env_str("WAYPOINT_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "waypoint.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("WAYPOINT_LOG_LEVEL", "WARNING")},
-    # The worker logs through its own handler; without this every line would print twice.
-    "loggers": {"huey": {"handlers": [], "propagate": False}},
+    "loggers": {
+        # The worker logs through its own handler; without this every line would print twice.
+        "huey": {"handlers": [], "propagate": False},
+        # The access line of each request and each job's outcome.
+        "waypoint.request": {"level": env_str("WAYPOINT_ACCESS_LOG_LEVEL", "INFO")},
+        "waypoint.jobs": {"level": env_str("WAYPOINT_ACCESS_LOG_LEVEL", "INFO")},
+    },
 }
+
+# /metrics (Prometheus): open to these networks, or to "Authorization: Bearer <token>".
+METRICS_ALLOW = env_list("WAYPOINT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("WAYPOINT_METRICS_TOKEN")
+# Unhandled errors go to Sentry when a DSN is given.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from waypoint.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN, env_str("SENTRY_ENVIRONMENT", "production"), env_str("WAYPOINT_RELEASE")
+    )

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control
 
-from waypoint import health
+from waypoint import health, observability
 from waypoint.api.api import api
 from waypoint.reports import views as report_views
 from waypoint.workspaces import views as workspace_views
@@ -42,6 +42,7 @@ urlpatterns = [
     path("", workspace_views.start, name="start"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("api/v1/", api.urls),
     # The admin logs in through the same door as everyone (throttled, rate-limited).
     path("admin/login/", admin_login, name="admin_login"),

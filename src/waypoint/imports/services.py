@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waypoint.jobs import queue
 from waypoint.kpis import services as kpi_services
 from waypoint.kpis.models import Kpi
 from waypoint.okrs import okrfile
@@ -128,16 +129,23 @@ def upload_plan(upload: Upload, *, today: dt.date) -> plans.Plan:
 
 
 def upload_start(*, upload: Upload, actor: User | None) -> Upload:
-    """Mark the upload as importing; the worker does the rest (``upload_run``)."""
+    """Mark the upload as importing, with the job that runs it once this commits."""
     if upload.status != Upload.Status.NEW:
         raise ValidationError(_("This file has already been imported."))
-    return audit.save_changes(
-        upload,
-        actor=actor,
-        action="import.start",
-        workspace=upload.workspace,
-        fields={"status": Upload.Status.RUNNING},
-    )
+    with transaction.atomic():
+        queue.enqueue(
+            "imports.run",
+            {"upload": upload.pk},
+            workspace=upload.workspace,
+            key=f"upload:{upload.pk}",
+        )
+        return audit.save_changes(
+            upload,
+            actor=actor,
+            action="import.start",
+            workspace=upload.workspace,
+            fields={"status": Upload.Status.RUNNING},
+        )
 
 
 def upload_run(

@@ -1,8 +1,18 @@
-"""The import job: thin, it loads the upload by id and calls the service."""
+"""The import job: thin, it loads the upload by id and calls the service.
+
+An import writes in one transaction, so a worker killed in the middle leaves nothing; the
+job is taken over (its lease, or at once when its worker on this host is gone) and the
+upload, still "importing", runs again from the start. The upload's state makes a second
+run after a finished one do nothing.
+"""
+
+import contextlib
 
 from django.utils import translation
 from django.utils.translation import gettext
-from huey.contrib.djhuey import HUEY, db_task
+from huey.contrib.djhuey import HUEY
+
+from waypoint.jobs import queue
 
 from .models import Upload
 
@@ -14,28 +24,48 @@ def progress_key(upload_id: int) -> str:
 def progress_of(upload_id: int) -> tuple[int, int] | None:
     """(done, total) as the worker last said, kept in the queue's store, outside the
     import's transaction, so the web page can read it while the rows are being written."""
-    return HUEY.get(progress_key(upload_id), peek=True)
+    try:
+        return HUEY.get(progress_key(upload_id), peek=True)
+    except Exception:
+        return None
 
 
-@db_task()
-def run_import(upload_id: int) -> None:
-    from .services import upload_fail, upload_run
-
-    upload = Upload.objects.select_related("workspace", "created_by__user").get(pk=upload_id)
-    if upload.status != Upload.Status.RUNNING:
-        return
-
-    def progress(done: int, total: int) -> None:
+def _report(upload_id: int, done: int, total: int) -> None:
+    with contextlib.suppress(Exception):  # progress is a courtesy; the import goes on
         HUEY.put(progress_key(upload_id), (done, total))
 
-    with translation.override(upload.workspace.language):
-        try:
-            upload_run(upload=upload, today=upload.workspace.today(), progress=progress)
-        except Exception:
+
+def _failed(job, error: str) -> None:
+    from .services import upload_fail
+
+    upload = Upload.objects.select_related("workspace", "created_by__user").filter(
+        pk=job.args.get("upload")
+    )
+    upload = upload.filter(status=Upload.Status.RUNNING).first()
+    if upload is not None:
+        with translation.override(upload.workspace.language):
             upload_fail(
                 upload=upload,
                 message=gettext("The import stopped on an unexpected error; nothing was written."),
             )
-            raise
+
+
+# A large import runs for minutes: its lease is long, and a dead worker's job is taken over
+# at once by a worker on the same host.
+@queue.handler("imports.run", lease=1800, max_attempts=3, on_fail=_failed)
+def run_import(upload: int) -> None:
+    from .services import upload_run
+
+    found = Upload.objects.select_related("workspace", "created_by__user").get(pk=upload)
+    if found.status != Upload.Status.RUNNING:
+        return
+    with translation.override(found.workspace.language):
+        try:
+            upload_run(
+                upload=found,
+                today=found.workspace.today(),
+                progress=lambda done, total: _report(upload, done, total),
+            )
         finally:
-            HUEY.get(progress_key(upload_id))  # read without peeking: removes the key
+            with contextlib.suppress(Exception):
+                HUEY.get(progress_key(upload))  # read without peeking: removes the key

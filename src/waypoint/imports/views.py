@@ -248,8 +248,6 @@ def run(request, pk):
         services.upload_start(upload=upload, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        tasks.run_import(upload.pk)
     return redirect("imports:status", ws.slug, upload.pk)
 
 

@@ -41,6 +41,10 @@ class Delivery(models.Model):
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
+    # The event of the outbox this delivery sends: one delivery per event and webhook.
+    source = models.ForeignKey(
+        "jobs.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     payload = models.JSONField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -54,6 +58,9 @@ class Delivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "webhook"], name="delivery_once_per_hook")
+        ]
 
     def __str__(self):
         return f"{self.event} → {self.webhook}"

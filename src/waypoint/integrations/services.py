@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waypoint import outbound
+from waypoint.jobs.models import Event
 from waypoint.outbound import OutboundRefused
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import User, Workspace
@@ -79,19 +80,27 @@ def webhook_delete(*, webhook: Webhook, actor: User | None) -> None:
     webhook.delete()
 
 
-def emit(workspace: Workspace, event: str, data: dict) -> list[Delivery]:
-    """Queue a delivery of ``event`` to every active webhook that asked for it.
-
-    Called inside the service's transaction: the worker sends only after it commits.
-    """
-    from .tasks import deliver
+def fan_out(event: Event) -> list[Delivery]:
+    """A delivery of ``event`` to every active webhook that asked for it, each with its job.
+    Runs in the job's transaction; a delivery per (event, webhook) is unique, so running
+    it twice makes no second delivery."""
+    from waypoint.jobs import queue
 
     out = []
-    for hook in Webhook.objects.filter(workspace=workspace, active=True):
-        if event not in hook.events:
+    for hook in Webhook.objects.filter(workspace_id=event.workspace_id, active=True):
+        if event.name not in hook.events:
             continue
-        delivery = Delivery.objects.create(webhook=hook, event=event, payload=data)
-        transaction.on_commit(lambda pk=delivery.pk: deliver(pk))
+        delivery, _new = Delivery.objects.get_or_create(
+            webhook=hook,
+            source=event,
+            defaults={"event": event.name, "payload": event.payload},
+        )
+        queue.enqueue(
+            "webhooks.deliver",
+            {"delivery": delivery.pk},
+            workspace_id=event.workspace_id,
+            key=f"delivery:{delivery.pk}",
+        )
         out.append(delivery)
     return out
 

@@ -1,25 +1,66 @@
-"""Worker jobs for integrations: thin, they load by id and call the services."""
+"""Worker jobs for integrations: thin, they load by id and call the services.
+
+Integrations sit above the domain and listen: the domain records events (``jobs.queue``),
+and the jobs declared here turn them into webhook deliveries, e-mail and Slack messages.
+"""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
 
+from waypoint.jobs import queue
+from waypoint.jobs.models import Event
+from waypoint.jobs.tasks import periodic
 from waypoint.outbound import post_json
 
-from .models import Delivery
-from .services import BACKOFF, attempt
+from .models import EVENTS, Delivery
+from .services import BACKOFF, MAX_ATTEMPTS, attempt, fan_out
 
 
-@db_task()
-def deliver(delivery_id: int) -> None:
-    delivery = Delivery.objects.select_related("webhook").filter(pk=delivery_id).first()
-    if delivery is None:
+@queue.handler("webhooks.fan_out", atomic=True)
+def webhooks_fan_out(event: int) -> None:
+    source = Event.objects.filter(pk=event).first()
+    if source is not None:
+        fan_out(source)
+
+
+for _name in EVENTS:
+    queue.listen(_name, "webhooks.fan_out")
+
+
+# A delivery's own attempts and backoff are the receiver's contract (MAX_ATTEMPTS); the job
+# may be taken over a few more times when a worker dies in the middle of a POST.
+@queue.handler("webhooks.deliver", lease=60, max_attempts=MAX_ATTEMPTS + 4)
+def deliver(delivery: int) -> None:
+    found = Delivery.objects.select_related("webhook").filter(pk=delivery).first()
+    if found is None:
         return
-    delivery = attempt(delivery, post_json)
-    if delivery.status == Delivery.Status.PENDING:
-        deliver.schedule((delivery_id,), delay=BACKOFF[delivery.attempts - 1])
+    found = attempt(found, post_json)
+    if found.status == Delivery.Status.PENDING:
+        raise queue.Retry(BACKOFF[found.attempts - 1], found.error or f"HTTP {found.status_code}")
 
 
-@db_periodic_task(crontab(minute="0"))
+@queue.handler("notifications.kpi_alert", lease=120)
+def kpi_alert(event: int) -> None:
+    """A KPI alert by e-mail and Slack, once the change that raised it has committed."""
+    from waypoint.kpis.models import Kpi
+
+    from .notifications import kpi_alert as send
+
+    source = Event.objects.filter(pk=event).first()
+    if source is None:
+        return
+    kpi = (
+        Kpi.objects.select_related("owner__user", "workspace")
+        .filter(pk=source.payload.get("kpi"), workspace_id=source.workspace_id)
+        .first()
+    )
+    if kpi is not None:
+        send(kpi, source.payload.get("text", ""))
+
+
+queue.listen("kpi.alert", "notifications.kpi_alert")
+
+
+@periodic("notifications.weekly", crontab(minute="0"))
 def weekly_notifications() -> None:
     """Hourly: reminders and digests go out at 9 on Monday in each workspace's time zone."""
     from django.utils import timezone
@@ -29,29 +70,18 @@ def weekly_notifications() -> None:
     run_weekly(timezone.now())
 
 
-@db_task()
-def kpi_alert(kpi_id: int, text: str) -> None:
-    from waypoint.kpis.models import Kpi
-
-    from .notifications import kpi_alert as send
-
-    kpi = Kpi.objects.select_related("owner__user", "workspace").filter(pk=kpi_id).first()
-    if kpi is not None:
-        send(kpi, text)
-
-
-@db_task()
-def pull_source(source_id: int) -> None:
+@queue.handler("sources.pull", lease=300)
+def pull_source(source: int) -> None:
     """ "Pull now" from the KPI page: the query runs here, never in a web request."""
     from .models import KpiSource
     from .sources import pull
 
-    source = KpiSource.objects.select_related("kpi__workspace").filter(pk=source_id).first()
-    if source is not None:
-        pull(source)
+    found = KpiSource.objects.select_related("kpi__workspace").filter(pk=source).first()
+    if found is not None:
+        pull(found)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic("sources.pull_due", crontab(minute="*/5"))
 def pull_kpi_sources() -> None:
     """Every five minutes: the KPI data sources that are due run their queries."""
     from .sources import pull_due

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,10 +123,11 @@ def kpi_source(request, pk):
     kpi = scoped_get(Kpi, request.workspace, pk=pk)
     url = reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#source"
     if request.POST.get("action") == "pull" and hasattr(kpi, "source"):
-        from .tasks import pull_source
+        from waypoint.jobs import queue
 
         # The query runs on the worker, never in a web request: the page shows its result.
-        pull_source(kpi.source.pk)
+        with transaction.atomic():
+            queue.enqueue("sources.pull", {"source": kpi.source.pk}, workspace=request.workspace)
         messages.success(
             request, _("The pull is queued: its result shows here once the worker has run it.")
         )

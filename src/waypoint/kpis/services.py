@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waypoint.integrations import services as webhooks
+from waypoint.jobs import queue as events
 from waypoint.lib import bulk
 from waypoint.lib import kpi as maths
 from waypoint.okrs import services as okr_services
@@ -376,7 +376,7 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
                 opened_on=today,
                 owner=kpi.owner,
             )
-            webhooks.emit(
+            events.record(
                 kpi.workspace,
                 "kpi.breached",
                 {
@@ -420,7 +420,7 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
             _alert(kpi, _("“%(kpi)s” got worse: it is now critical.") % {"kpi": kpi.name})
         return open_dev
     if open_dev is not None and state == maths.HEALTHY:
-        webhooks.emit(
+        events.record(
             kpi.workspace,
             "kpi.recovered",
             {
@@ -475,11 +475,9 @@ def _fmt(x: float | None) -> str:
 
 def _alert(kpi: Kpi, text: str) -> None:
     """In the app now; by e-mail and Slack through the worker once the write commits."""
-    from waypoint.integrations.tasks import kpi_alert
-
     if kpi.owner_id is None:
         return
-    transaction.on_commit(lambda: kpi_alert(kpi.pk, text))
+    events.record(kpi.workspace, "kpi.alert", {"kpi": kpi.pk, "text": text})
     Alert.objects.create(
         workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]
     )

@@ -1,8 +1,9 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from waypoint.jobs.tasks import periodic
 
 
-@db_periodic_task(crontab(minute="0"))
+@periodic("kpis.judge_daily", crontab(minute="0"))
 def judge_kpis() -> None:
     """Hourly: at 6 in each workspace's time zone, its summed KPIs are judged on today's pace."""
     from django.utils import timezone

@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from waypoint.integrations import services as webhooks
+from waypoint.jobs import queue as events
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 from waypoint.workspaces.services import check_dates, same_workspace
@@ -517,7 +517,7 @@ def checkin_create(
     )
     rollups.set_current(key_result)
     rollups.refresh([key_result.objective_id])
-    webhooks.emit(
+    events.record(
         key_result.workspace,
         "checkin.created",
         {
@@ -650,7 +650,7 @@ def objective_grade(
     retro, _created = Retrospective.objects.get_or_create(
         objective=objective, defaults={"workspace": objective.workspace}
     )
-    webhooks.emit(
+    events.record(
         objective.workspace,
         "objective.graded",
         {
@@ -727,7 +727,7 @@ def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
             workspace=cycle.workspace,
             fields={"status": Objective.Status.CLOSED},
         )
-    webhooks.emit(
+    events.record(
         cycle.workspace,
         "cycle.closed",
         {

@@ -1,8 +1,9 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from waypoint.jobs.tasks import periodic
 
 
-@db_periodic_task(crontab(minute="0"))
+@periodic("reports.monthly", crontab(minute="0"))
 def monthly_reports() -> None:
     """Hourly: at 8 in each workspace's time zone on the first Monday, the monthly report."""
     from django.utils import timezone

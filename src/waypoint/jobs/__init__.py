@@ -1,0 +1,1 @@
+"""Events and jobs that are never lost (see ``queue``)."""

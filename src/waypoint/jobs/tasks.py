@@ -1,0 +1,33 @@
+"""The queue's side of the jobs: one task that runs a job by id, and the periodic bells.
+
+Huey carries only job ids. What to do, and whether it was done, is in the database
+(``queue.py``), so the queue may lose a message without losing the work.
+"""
+
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from . import queue
+
+
+@db_task()
+def run_job(job_id: int) -> None:
+    queue.run(job_id)
+
+
+def periodic(kind: str, schedule, **options):
+    """Declare a periodic job: ``schedule`` (a huey crontab) rings every worker's scheduler,
+    each asks for the job of that minute, and the database keeps one: it runs once however
+    many workers there are."""
+
+    def register(fn):
+        queue.handler(kind, **options)(fn)
+        name = "periodic_" + kind.replace(".", "_")
+
+        def trigger() -> None:
+            queue.enqueue_periodic(kind)
+
+        trigger.__name__ = trigger.__qualname__ = name
+        db_periodic_task(schedule, name=name)(trigger)
+        return fn
+
+    return register
