@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint fmt messages clean bench
+.PHONY: install demo test test-faults lint fmt messages clean bench
 
 install: $(STAMP)
 
@@ -18,12 +18,12 @@ demo: install
 	$(BIN)/waypoint demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests faults bench
+	$(BIN)/ruff format --check src tests faults bench
 
 fmt: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests faults bench
+	$(BIN)/ruff format src tests faults bench
 
 # The suite runs on the embedded SQLite database, and again on PostgreSQL when
 # DATABASE_URL points at one. Checks run against a throwaway data directory.
@@ -37,6 +37,12 @@ test: lint
 		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
 		$(BIN)/pytest $(PYTEST_ARGS); \
 	fi
+
+# Faults injected into a running installation on PostgreSQL (DATABASE_URL, default the local
+# server) with its own Redis: two web servers, two workers, SIGKILL mid-job, Redis stopped,
+# connections terminated. Prints the figures it saw.
+test-faults: install
+	$(BIN)/pytest faults -s -p no:randomly $(PYTEST_ARGS)
 
 # The benchmark at N people (default 10000; N=1000 for another size; DATABASE_URL=... for
 # PostgreSQL): seeds or reuses bench/.data-N, prints the table, writes bench/results.json.

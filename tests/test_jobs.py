@@ -192,3 +192,24 @@ def test_the_domain_does_not_import_the_integrations():
                 ):
                     offenders.append(f"{app}/{name}")
     assert offenders == []
+
+
+def test_a_fresh_process_knows_every_kind_of_job_and_its_listeners(tmp_path):
+    """A web server enqueues jobs that only a worker's modules declare: every process loads
+    them at start, or the first import or check-in of a web server would fail."""
+    import json
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="waypoint.settings", WAYPOINT_DATA_DIR=str(tmp_path))
+    code = (
+        "import django, json; django.setup(); from waypoint.jobs import queue;"
+        "print(json.dumps([sorted(queue.HANDLERS), queue.LISTENERS]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    kinds, listeners = json.loads(done.stdout)
+    assert {"imports.run", "sources.pull", "webhooks.deliver", "kpis.judge_daily"} <= set(kinds)
+    assert listeners["checkin.created"] == ["webhooks.fan_out"]
+    assert listeners["kpi.alert"] == ["notifications.kpi_alert"]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
+from redis.exceptions import RedisError
 
 
 def client_address(request) -> str:
@@ -43,13 +44,17 @@ def hit(scope: str, ident: str, rate: str) -> int | None:
     now = time.time()
     window = int(now // period)
     key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
+    count = None
     if settings.REDIS_URL:
         # The window's first request creates the counter; the others only increment it.
         try:
-            count = cache.incr(key)
-        except ValueError:  # the first in its window, unless another process just made it
-            count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
-    else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the first in its window, unless another process just made it
+                count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
+        except RedisError:  # Redis is down: the database counts until it is back
+            count = None
+    if count is None:
         count = _count_in_database(key, (window + 1) * period)
     if count > limit:
         return max(int((window + 1) * period - now) + 1, 1)

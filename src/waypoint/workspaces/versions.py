@@ -13,12 +13,15 @@ not the check-ins and data points that arrive all day.
 
 from __future__ import annotations
 
+import contextlib
+
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
 from django.db.models import Q
 from django.utils import translation
 
@@ -60,10 +63,14 @@ def cached(
         if key in _memo:
             _memo.move_to_end(key)
             return _memo[key]  # type: ignore[return-value]
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except RedisError:  # the shared cache is down: compute, the page still answers
+        value = None
     if value is None:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        with contextlib.suppress(RedisError):
+            cache.set(key, value, TIMEOUT)
     with _lock:
         _memo[key] = value
         while len(_memo) > MEMO_SIZE:
