@@ -14,16 +14,15 @@ not the check-ins and data points that arrive all day.
 from __future__ import annotations
 
 import contextlib
-
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
-from redis.exceptions import RedisError
 from django.db.models import Q
 from django.utils import translation
+from redis.exceptions import RedisError
 
 from .models import AuditEntry, Workspace
 
