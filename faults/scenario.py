@@ -79,6 +79,10 @@ def state() -> dict:
         ),
         "uploads": by_upload,
         "jobs": {status: Job.objects.filter(status=status).count() for status in Job.Status.values},
+        "unfinished_jobs": [
+            [j.kind, j.status, j.attempts, j.leased_by, str(j.run_after), str(j.leased_until)]
+            for j in Job.objects.exclude(status="done").order_by("id")[:10]
+        ],
         "failed_jobs": list(
             Job.objects.filter(status="failed").values_list("kind", "last_error")[:10]
         ),

@@ -308,8 +308,9 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_twenty_times(cluster):
 
         def holders():
             live = {w.pid for w in cluster.workers}
-            rows = cluster.sql(
-                "SELECT leased_by FROM jobs_job WHERE kind='webhooks.deliver' AND status='running'"
+            rows = cluster.sql(  # the job of this check-in's delivery: the newest
+                "SELECT leased_by FROM jobs_job WHERE id = (SELECT max(id) FROM jobs_job "
+                "WHERE kind='webhooks.deliver') AND status='running'"
             )
             return {int(by.rsplit(":", 1)[1]) for (by,) in rows} & live
 
@@ -317,7 +318,10 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_twenty_times(cluster):
             cluster.kill_worker(pid)
             kills += 1
     cluster.receiver.delay = 0
-    state = wait_for(lambda: all_delivered(cluster), 120, "every delivery")
+    try:
+        state = wait_for(lambda: all_delivered(cluster), 120, "every delivery")
+    except AssertionError as exc:
+        raise AssertionError(json.dumps(cluster.state())) from exc
     deliveries = [pk for pk, _status in state["deliveries"]][: len(state["deliveries"]) - before]
     received = cluster.receiver.ids
     assert len(state["deliveries"]) - before == 20  # one delivery per check-in, none lost
@@ -336,7 +340,7 @@ def test_a_worker_killed_in_the_middle_of_an_import_twenty_times(cluster):
     """Imports of 600 objectives each; a worker is killed while one is writing, twenty
     times. Every import ends done, each with exactly its 600 objectives."""
     rows = 600
-    uploads = json.loads(cluster.scenario("uploads", "12", str(rows)))
+    uploads = json.loads(cluster.scenario("uploads", "24", str(rows)))
     kills = 0
     deadline = time.monotonic() + 600
     while kills < 20 and time.monotonic() < deadline:

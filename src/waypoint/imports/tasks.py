@@ -52,7 +52,7 @@ def _failed(job, error: str) -> None:
 
 # A large import runs for minutes: its lease is long, and a dead worker's job is taken over
 # at once by a worker on the same host.
-@queue.handler("imports.run", lease=1800, max_attempts=3, on_fail=_failed)
+@queue.handler("imports.run", lease=1800, max_attempts=6, on_fail=_failed)
 def run_import(upload: int) -> None:
     from .services import upload_run
 
