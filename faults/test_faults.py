@@ -109,6 +109,8 @@ class Cluster:
             WAYPOINT_SWEEP_SECONDS="1",
             WAYPOINT_WEB_WORKERS="1",
             WAYPOINT_WEB_THREADS="8",
+            # One job at a time per worker: a SIGKILL cuts exactly the job it aims at.
+            WAYPOINT_WORKER_THREADS="1",
             WAYPOINT_PROXY_HEADERS="1",  # the TLS proxy of deploy/ says https
             WAYPOINT_ALLOWED_HOSTS="127.0.0.1",
             WAYPOINT_API_RATE_PER_TOKEN="100000/m",
@@ -284,10 +286,11 @@ def check_in(cluster, n: int, web: int = 0, key: str | None = None):
     )
 
 
-def all_delivered(cluster) -> dict | None:
+def all_delivered(cluster, count: int) -> dict | None:
+    """The state once ``count`` deliveries exist and every one has succeeded."""
     state = cluster.state()
     pending = [pk for pk, status in state["deliveries"] if status != "succeeded"]
-    return None if pending else state
+    return None if pending or len(state["deliveries"]) < count else state
 
 
 # --- The tests --------------------------------------------------------------------------------
@@ -319,7 +322,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_twenty_times(cluster):
             kills += 1
     cluster.receiver.delay = 0
     try:
-        state = wait_for(lambda: all_delivered(cluster), 120, "every delivery")
+        state = wait_for(lambda: all_delivered(cluster, before + 20), 120, "every delivery")
     except AssertionError as exc:
         raise AssertionError(json.dumps(cluster.state())) from exc
     deliveries = [pk for pk, _status in state["deliveries"]][: len(state["deliveries"]) - before]
@@ -340,7 +343,7 @@ def test_a_worker_killed_in_the_middle_of_an_import_twenty_times(cluster):
     """Imports of 600 objectives each; a worker is killed while one is writing, twenty
     times. Every import ends done, each with exactly its 600 objectives."""
     rows = 600
-    uploads = json.loads(cluster.scenario("uploads", "24", str(rows)))
+    uploads = json.loads(cluster.scenario("uploads", "12", str(rows)))
     kills = 0
     deadline = time.monotonic() + 600
     while kills < 20 and time.monotonic() < deadline:
@@ -390,7 +393,9 @@ def test_redis_stopped_for_thirty_seconds_during_check_ins(cluster):
         time.sleep(0.1)
     cluster.start_redis()
     back = time.monotonic()
-    state = wait_for(lambda: all_delivered(cluster), 120, "the deliveries after Redis")
+    state = wait_for(
+        lambda: all_delivered(cluster, before + len(answers)), 120, "the deliveries after Redis"
+    )
     FIGURES["redis down 30 s"] = {
         "check-ins": len(answers),
         "answers": {str(s): answers.count(s) for s in set(answers)},
@@ -527,13 +532,15 @@ def test_a_session_and_a_rate_limit_are_shared_by_two_web_servers(cluster):
     assert browser.open(f"{a}/accounts/login/", form)[0] == 302
     status, page = browser.open(f"{b}/w/acme/")  # the other server knows the session
     assert status == 200 and "Log out" in page
-    # The login limit (5 failures in 5 minutes per account) counts across both servers.
+    # The login limit (5 failures in 5 minutes per account) counts across both servers: the
+    # sixth failure, wherever it lands, is refused.
     answers = []
     for i in range(8):
         server = (a, b)[i % 2]
         fresh = Browser()
         form = {"csrfmiddlewaretoken": fresh.csrf(f"{server}/accounts/login/")}
         form.update(login="p1@acme.test", password="wrong")
-        answers.append(fresh.open(f"{server}/accounts/login/", form)[0])
+        status, page = fresh.open(f"{server}/accounts/login/", form)
+        answers.append("refused" if "Too many failed login attempts" in page else status)
     FIGURES["login failures across two servers"] = answers
-    assert 429 in answers and answers.index(429) <= 5, answers
+    assert answers == [200] * 5 + ["refused"] * 3, answers
