@@ -127,9 +127,9 @@ class Cluster:
         self.workers = [self.start_worker() for _ in range(2)]
 
     # --- processes ----------------------------------------------------------------------
-    def run(self, *args: str) -> str:
+    def _call(self, *argv: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "waypoint.cli", *args],
+            [sys.executable, *argv],
             env=self.env,
             capture_output=True,
             text=True,
@@ -139,17 +139,13 @@ class Cluster:
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
+    def run(self, *args: str) -> str:
+        """A `waypoint` command."""
+        return self._call("-m", "waypoint.cli", *args)
+
     def scenario(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, str(HERE / "scenario.py"), *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip().splitlines()[-1]
+        """A step of scenario.py: its last line of output."""
+        return self._call(str(HERE / "scenario.py"), *args).strip().splitlines()[-1]
 
     def state(self) -> dict:
         return json.loads(self.scenario("state"))

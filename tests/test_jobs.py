@@ -85,14 +85,19 @@ def test_a_periodic_job_runs_once_however_many_schedulers_ask(db):
     assert Job.objects.count() == 2  # the next minute is another run
 
 
-def test_a_job_held_by_a_worker_is_not_run_by_another_until_its_lease_ends(db):
-    job = queue.enqueue("test.record", {"n": 2})
+def hold(job: Job, by: str, attempts: int, seconds: float) -> None:
+    """As if the worker ``by`` had claimed the job, with a lease ending in ``seconds``."""
     Job.objects.filter(pk=job.pk).update(
         status="running",
-        attempts=1,
-        leased_by="elsewhere:1",
-        leased_until=timezone.now() + dt.timedelta(minutes=1),
+        attempts=attempts,
+        leased_by=by,
+        leased_until=timezone.now() + dt.timedelta(seconds=seconds),
     )
+
+
+def test_a_job_held_by_a_worker_is_not_run_by_another_until_its_lease_ends(db):
+    job = queue.enqueue("test.record", {"n": 2})
+    hold(job, "elsewhere:1", attempts=1, seconds=60)
     assert queue.run(job.pk) is None and CALLS == []
     Job.objects.filter(pk=job.pk).update(leased_until=timezone.now() - dt.timedelta(seconds=1))
     assert queue.run(job.pk) == "done" and CALLS == [{"n": 2}]
@@ -130,24 +135,14 @@ def test_a_job_whose_worker_died_is_taken_over_by_the_sweep(db):
     job = queue.enqueue("test.record", {"n": 4})
     import socket
 
-    Job.objects.filter(pk=job.pk).update(
-        status="running",
-        attempts=1,
-        leased_by=f"{socket.gethostname()}:{dead.pid}",
-        leased_until=timezone.now() + dt.timedelta(minutes=30),
-    )
+    hold(job, f"{socket.gethostname()}:{dead.pid}", attempts=1, seconds=1800)
     assert queue.sweep() == 1  # rung at once, although its lease has half an hour left
     assert Job.objects.get(pk=job.pk).status == "done" and CALLS == [{"n": 4}]
 
 
 def test_a_worker_that_dies_on_every_attempt_fails_the_job_in_the_end(db):
     job = queue.enqueue("test.with_on_fail", {"n": 5})
-    Job.objects.filter(pk=job.pk).update(
-        status="running",
-        attempts=2,
-        leased_by="x:1",
-        leased_until=timezone.now() - dt.timedelta(seconds=1),
-    )
+    hold(job, "x:1", attempts=2, seconds=-1)
     assert queue.run(job.pk) == "failed" and CALLS == []
     assert FAILED and "gave up after 2 attempts" in FAILED[0][1]
 
