@@ -66,15 +66,26 @@ JOB_GAUGES = {
 # --- Request context ----------------------------------------------------------------------
 
 
-def request_id() -> str:
-    """The id of the request being answered, or of the request that caused this job."""
+def context() -> dict:
+    """The fields every log line carries: the request's (id, workspace, user), or in a
+    worker the job's, with the id of the request that caused it."""
     ctx = _context.get(None)
     if ctx is not None:
-        return ctx.get("request_id", "")
+        return ctx
     from waypoint.jobs.queue import current_job
 
     job = current_job.get()
-    return job.request_id if job is not None else ""
+    if job is None:
+        return {}
+    fields = {"request_id": job.request_id, "job": job.pk, "kind": job.kind}
+    if job.workspace_id:
+        fields["workspace_id"] = job.workspace_id
+    return fields
+
+
+def request_id() -> str:
+    """The id of the request being answered, or of the request that caused this job."""
+    return context().get("request_id", "")
 
 
 def bind(**fields) -> None:
@@ -150,17 +161,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        ctx = _context.get(None)
-        if ctx is not None:
-            line.update(ctx)
-        else:
-            from waypoint.jobs.queue import current_job
-
-            job = current_job.get()
-            if job is not None:
-                line.update(request_id=job.request_id, job=job.pk, kind=job.kind)
-                if job.workspace_id:
-                    line["workspace_id"] = job.workspace_id
+        line.update(context())
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 line[key] = value

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waypoint import outbound
+from waypoint.jobs import queue
 from waypoint.jobs.models import Event
 from waypoint.outbound import OutboundRefused
 from waypoint.workspaces import audit
@@ -84,8 +85,6 @@ def fan_out(event: Event) -> list[Delivery]:
     """A delivery of ``event`` to every active webhook that asked for it, each with its job.
     Runs in the job's transaction; a delivery per (event, webhook) is unique, so running
     it twice makes no second delivery."""
-    from waypoint.jobs import queue
-
     out = []
     for hook in Webhook.objects.filter(workspace_id=event.workspace_id, active=True):
         if event.name not in hook.events:
