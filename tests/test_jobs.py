@@ -154,19 +154,40 @@ def test_a_lost_bell_is_found_by_the_sweep(db):
     assert queue.sweep() == 1 and CALLS == [{"n": 6}]
 
 
+def webhook_on_check_ins(workspace):
+    from waypoint.integrations.models import Webhook
+
+    return Webhook.objects.create(
+        workspace=workspace, url="http://127.0.0.1:9/x", events=["checkin.created"], secret="s"
+    )
+
+
 def test_a_check_in_is_saved_when_the_queue_is_down(db, workspace, key_result, monkeypatch):
     from waypoint.jobs import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.run_job, "__call__", down, raising=False)
+    webhook_on_check_ins(workspace)
     monkeypatch.setattr(tasks, "run_job", down)
     with TestCase.captureOnCommitCallbacks(execute=True):
         checkin = okr.checkin_create(
             key_result=key_result, date=dt.date(2026, 2, 1), value=10, actor=None
         )
     assert checkin.pk and Event.objects.filter(name="checkin.created").count() == 1
+    assert Job.objects.get().status == "queued"  # for the sweep, once the queue is back
+
+
+def test_an_event_nobody_wants_writes_nothing(db, workspace, key_result):
+    """A check-in in a workspace without webhooks costs no event and no job; once a webhook
+    asks for check-ins, each gets its event and the webhooks' job."""
+    day = dt.date(2026, 2, 1)
+    okr.checkin_create(key_result=key_result, date=day, value=1, actor=None)
+    assert not Event.objects.exists() and not Job.objects.exists()
+    webhook_on_check_ins(workspace)
+    okr.checkin_create(key_result=key_result, date=day, value=2, actor=None)
+    assert Event.objects.get().payload["value"] == 2
+    assert Job.objects.get().kind == "webhooks.fan_out"
 
 
 def test_the_domain_does_not_import_the_integrations():

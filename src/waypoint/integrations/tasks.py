@@ -11,7 +11,7 @@ from waypoint.jobs.models import Event
 from waypoint.jobs.tasks import periodic
 from waypoint.outbound import post_json
 
-from .models import EVENTS, Delivery
+from .models import EVENTS, Delivery, Webhook
 from .services import BACKOFF, MAX_ATTEMPTS, attempt, fan_out
 
 
@@ -22,8 +22,13 @@ def webhooks_fan_out(event: int) -> None:
         fan_out(source)
 
 
+def _has_webhook_for(workspace_id: int | None, name: str) -> bool:
+    hooks = Webhook.objects.filter(workspace_id=workspace_id, active=True)
+    return any(name in events for events in hooks.values_list("events", flat=True))
+
+
 for _name in EVENTS:
-    queue.listen(_name, "webhooks.fan_out")
+    queue.listen(_name, "webhooks.fan_out", wants=_has_webhook_for)
 
 
 # A delivery's own attempts and backoff are the receiver's contract (MAX_ATTEMPTS); the job

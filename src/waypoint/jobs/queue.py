@@ -35,6 +35,8 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from django.db.models import F, Q
 from django.utils import timezone
 
+from waypoint import observability
+
 from .models import Event, Job
 
 log = logging.getLogger("waypoint.jobs")
@@ -65,6 +67,7 @@ class Handler:
 
 HANDLERS: dict[str, Handler] = {}
 LISTENERS: dict[str, list[str]] = {}
+WANTS: dict[str, Callable[[int | None, str], bool]] = {}
 
 # The job a worker thread is running: its request id goes into that thread's log lines.
 current_job: contextvars.ContextVar[Job | None] = contextvars.ContextVar("job", default=None)
@@ -87,26 +90,35 @@ def handler(
     return register
 
 
-def listen(event_name: str, kind: str) -> None:
-    """Each event ``event_name`` recorded from now on gets a job of ``kind``."""
+def listen(
+    event_name: str, kind: str, wants: Callable[[int | None, str], bool] | None = None
+) -> None:
+    """Each event ``event_name`` recorded from now on gets a job of ``kind``; with ``wants``,
+    only when ``wants(workspace_id, event_name)`` says the workspace has a use for it (a
+    check-in in a workspace without webhooks costs no job)."""
     kinds = LISTENERS.setdefault(event_name, [])
     if kind not in kinds:
         kinds.append(kind)
+    if wants is not None:
+        WANTS[kind] = wants
 
 
-def _request_id() -> str:
-    from waypoint import observability
-
-    return observability.request_id()
-
-
-def record(workspace, name: str, data: dict) -> Event:
-    """Write that ``name`` happened, with a job for each listener, in the current
-    transaction: the event exists if and only if the change it describes does."""
+def record(workspace, name: str, data: dict) -> Event | None:
+    """Write that ``name`` happened, with a job for each listener that wants it, in the
+    current transaction: the event exists if and only if the change it describes does.
+    Nothing is written when no listener wants it."""
+    workspace_id = workspace.pk if workspace is not None else None
+    kinds = [
+        kind
+        for kind in LISTENERS.get(name, [])
+        if kind not in WANTS or WANTS[kind](workspace_id, name)
+    ]
+    if not kinds:
+        return None
     event = Event.objects.create(
-        workspace=workspace, name=name, payload=data, request_id=_request_id()
+        workspace=workspace, name=name, payload=data, request_id=observability.request_id()
     )
-    for kind in LISTENERS.get(name, []):
+    for kind in kinds:
         enqueue(kind, {"event": event.pk}, workspace=workspace, event=event)
     return event
 
@@ -136,7 +148,7 @@ def enqueue(
         workspace_id=workspace.pk if workspace is not None else workspace_id,
         event=event,
         run_after=timezone.now() + dt.timedelta(seconds=delay),
-        request_id=_request_id(),
+        request_id=observability.request_id(),
     )
     if key is None:
         job = Job.objects.create(**fields)
@@ -228,7 +240,7 @@ def run(job_id: int) -> str | None:
         return _fail(job, spec, _describe(exc))
     finally:
         current_job.reset(token)
-        _metrics_job(job.kind)
+        observability.count_job_run(job.kind)
 
 
 def _ms(started: float) -> int:
@@ -272,8 +284,6 @@ def _fail(job: Job, spec: Handler, error: str) -> str:
                 spec.on_fail(job, error)
 
     _with_database_retry(fail)
-    from waypoint import observability
-
     observability.count_job_failure(job.kind)
     return Job.Status.FAILED
 
@@ -291,12 +301,6 @@ def _with_database_retry(write: Callable[[], object], tries: int = 3) -> None:
                 raise
             connection.close()
             time.sleep(0.5 * (i + 1))
-
-
-def _metrics_job(kind: str) -> None:
-    from waypoint import observability
-
-    observability.count_job_run(kind)
 
 
 def retry(job: Job) -> Job:
