@@ -51,6 +51,22 @@ CREATE_ONE = (
     "ws = Workspace.objects.get(slug='acme');"
     "print(s.objective_create(workspace=ws, cycle=ws.cycles.first(), title='New', actor=None).pk)"
 )
+# A delivery that points at its event in the job queue: events and jobs are this instance's
+# work in flight, not the workspace's data, so the archive leaves the link out.
+DELIVERY_OF_AN_EVENT = (
+    "from waypoint.workspaces.models import Workspace;"
+    "from waypoint.jobs.models import Event;"
+    "from waypoint.integrations.models import Webhook, Delivery;"
+    "ws = Workspace.objects.get(slug='acme');"
+    "hook = Webhook.objects.create(workspace=ws, url='http://127.0.0.1:9/x', secret='s',"
+    " events=['checkin.created']);"
+    "ev = Event.objects.create(workspace=ws, name='checkin.created', payload={'value': 3});"
+    "print(Delivery.objects.create(webhook=hook, source=ev, event=ev.name, payload=ev.payload).pk)"
+)
+DELIVERY_RESTORED = (
+    "from waypoint.integrations.models import Delivery;"
+    "d = Delivery.objects.get(); print(d.source_id, d.payload['value'])"
+)
 PASSWORD_OK = (
     "from waypoint.workspaces.models import User;"
     "print(User.objects.get(email='p1@acme.test').check_password('waypoint-seed'))"
@@ -62,6 +78,7 @@ def source(tmp_path_factory):
     """A seeded workspace with every kind of row, and its archive."""
     home = tmp_path_factory.mktemp("source")
     waypoint(home, "seed", "--people", "200", "--workspace", "acme", "--quiet")
+    python_in(home, DELIVERY_OF_AN_EVENT)
     archive = home / "acme.jsonl.gz"
     done = waypoint(home, "backup", "--workspace", "acme", "-o", str(archive))
     assert "rows of" in done.stdout and archive.exists()
@@ -83,6 +100,8 @@ def test_a_restore_into_an_empty_database_is_equal_table_by_table(source, tmp_pa
         assert table in tables
     # People sign in with the passwords they had.
     assert python_in(tmp_path, PASSWORD_OK) == "True"
+    # The webhook's delivery is back, without the event it was sent for in the old queue.
+    assert python_in(tmp_path, DELIVERY_RESTORED) == "None 3"
     # New rows get new ids after the restored ones.
     assert int(python_in(tmp_path, CREATE_ONE)) > 0
 

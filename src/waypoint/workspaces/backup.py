@@ -34,6 +34,8 @@ FORMAT = "waypoint-backup"
 VERSION = 1
 CHUNK = 5_000
 APPS = ("workspaces", "okrs", "kpis", "coach", "integrations", "reports", "imports")
+# Not backed up: "jobs" (events and jobs are the work in flight of this instance, not data of
+# the workspace; a restore must not send its webhooks again).
 # Not the workspace's data: counters, and Django's own permission tables Waypoint leaves empty.
 SKIPPED = {"workspaces.RateCount"}
 # Rows several workspaces share (a person in two of them): a restore keeps the one already
@@ -63,7 +65,13 @@ def _dumps(row) -> str:
 
 
 def _columns(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
+    """The columns a backup keeps: all but links to operational rows outside the workspace's
+    data (a delivery's event in the job queue), which a restore leaves empty."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.is_relation or f.related_model._meta.app_label in (*APPS, "account")
+    ]
 
 
 def _tables(workspace) -> Iterator[tuple[str, list[models.Field], models.QuerySet]]:
