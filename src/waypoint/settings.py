@@ -354,6 +354,15 @@ LOGGING = {
     },
 }
 
+# How many days rows that only grow are kept (0: for ever); a nightly job deletes the rest.
+RETAIN = {
+    "sessions": env_int("WAYPOINT_RETAIN_SESSIONS_DAYS", 1),  # after they expired
+    "idempotency_keys": env_int("WAYPOINT_RETAIN_IDEMPOTENCY_DAYS", 30),
+    "deliveries": env_int("WAYPOINT_RETAIN_DELIVERIES_DAYS", 90),
+    "jobs": env_int("WAYPOINT_RETAIN_JOBS_DAYS", 30),
+    "audit": env_int("WAYPOINT_RETAIN_AUDIT_DAYS", 365),
+}
+
 # /metrics (Prometheus): open to these networks, or to "Authorization: Bearer <token>".
 METRICS_ALLOW = env_list("WAYPOINT_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env_str("WAYPOINT_METRICS_TOKEN")

@@ -6,7 +6,7 @@ and the jobs declared here turn them into webhook deliveries, e-mail and Slack m
 
 from huey import crontab
 
-from waypoint.jobs import queue
+from waypoint.jobs import queue, retention
 from waypoint.jobs.models import Event
 from waypoint.jobs.tasks import periodic
 from waypoint.outbound import post_json
@@ -92,3 +92,12 @@ def pull_kpi_sources() -> None:
     from .sources import pull_due
 
     pull_due()
+
+
+retention.keep(
+    "webhook deliveries",
+    "deliveries",
+    lambda cutoff: Delivery.objects.filter(created_at__lt=cutoff).exclude(
+        status=Delivery.Status.PENDING
+    ),
+)

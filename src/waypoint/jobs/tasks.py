@@ -4,9 +4,11 @@ Huey carries only job ids. What to do, and whether it was done, is in the databa
 (``queue.py``), so the queue may lose a message without losing the work.
 """
 
+from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import queue
+from . import queue, retention
+from .models import Event, Job
 
 
 @db_task()
@@ -31,3 +33,27 @@ def periodic(kind: str, schedule, **options):
         return fn
 
     return register
+
+
+@periodic("housekeeping.prune", crontab(minute="17", hour="3"))
+def prune() -> None:
+    """Nightly: rows past the time the operator keeps them are deleted (``retention``)."""
+    import logging
+
+    logging.getLogger("waypoint.jobs").info("pruned", extra={"deleted": retention.prune()})
+
+
+retention.keep(
+    "finished jobs",
+    "jobs",
+    lambda cutoff: Job.objects.filter(
+        status__in=[Job.Status.DONE, Job.Status.FAILED], created_at__lt=cutoff
+    ),
+)
+retention.keep(
+    "events",
+    "jobs",
+    lambda cutoff: Event.objects.filter(created_at__lt=cutoff).exclude(
+        jobs__status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ),
+)
