@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "waypoint.observability.RequestContextMiddleware",
+    "waypoint.replica.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "waypoint.middleware.RequestSizeMiddleware",
@@ -164,6 +165,18 @@ else:
             },
         }
     }
+# A streaming replica of PostgreSQL for reads (waypoint/replica.py): page and API reads go
+# there, except for a member who wrote in the last REPLICA_PIN_SECONDS (they read their writes).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+REPLICA_PIN_SECONDS = env_int("WAYPOINT_REPLICA_PIN_SECONDS", 5)
+if DATABASE_REPLICA_URL and DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("WAYPOINT_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["waypoint.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background worker -------------------------------------------------------------------
