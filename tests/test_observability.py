@@ -110,3 +110,15 @@ def test_metrics_answer_loopback_and_the_token_and_nobody_else(client, db, setti
         ).status_code
         == 404
     )
+
+
+def test_the_access_line_queries_nothing(client, owner_user):
+    """/healthz touches nothing, and the access line must not either: it is written when the
+    database may be the thing that failed (a query there turned /readyz's JSON into a page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner_user)  # a session cookie that a lookup of the user would read
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/healthz").status_code == 200
+    assert len(queries) == 0, [q["sql"] for q in queries]

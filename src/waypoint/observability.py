@@ -123,8 +123,10 @@ class RequestContextMiddleware:
         finally:
             duration = time.monotonic() - started
             route = _route(request)
-            user = getattr(request, "user", None)
-            if user is not None and getattr(user, "is_authenticated", False):
+            # The user only if the request already loaded it: the access line must not
+            # query the database (it may be the database that failed).
+            user = getattr(request, "_cached_user", None)
+            if user is not None and user.is_authenticated:
                 bind(user=user.pk)
             workspace = getattr(request, "workspace", None)
             if workspace is not None:
