@@ -102,6 +102,21 @@ def key_result(objective, owner, owner_user):
 
 # --- Browser tests: Debian's Chromium, never a downloaded browser ----------------------------
 
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run once, in the suite's SQLite pass: what they check (scripts, layout,
+    escaping in a real browser) does not depend on the database, and the views they drive
+    run on PostgreSQL in that pass's other tests. This keeps `make test` within its time."""
+    import os
+
+    if not os.environ.get("DATABASE_URL"):
+        return
+    once = pytest.mark.skip(reason="a browser test: it runs in the SQLite pass")
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(once)
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
