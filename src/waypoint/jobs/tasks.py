@@ -38,9 +38,7 @@ def periodic(kind: str, schedule, **options):
 @periodic("housekeeping.prune", crontab(minute="17", hour="3"))
 def prune() -> None:
     """Nightly: rows past the time the operator keeps them are deleted (``retention``)."""
-    import logging
-
-    logging.getLogger("waypoint.jobs").info("pruned", extra={"deleted": retention.prune()})
+    queue.log.info("pruned", extra={"deleted": retention.prune()})
 
 
 retention.keep(
