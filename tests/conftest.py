@@ -104,16 +104,21 @@ def key_result(objective, owner, owner_user):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run once, in the suite's SQLite pass: what they check (scripts, layout,
-    escaping in a real browser) does not depend on the database, and the views they drive
-    run on PostgreSQL in that pass's other tests. This keeps `make test` within its time."""
+    """Some tests run once, in the suite's SQLite pass, and are skipped in the PostgreSQL
+    pass (DATABASE_URL set): browser tests, whose checks (scripts, layout, escaping in a
+    real browser) do not depend on the database while the views they drive run on
+    PostgreSQL in that pass's other tests; and tests marked ``sqlite_pass_only``, which
+    start their own processes on SQLite whatever DATABASE_URL says, so a second run would
+    repeat the first. This keeps `make test` within its time."""
     import os
 
     if not os.environ.get("DATABASE_URL"):
         return
-    once = pytest.mark.skip(reason="a browser test: it runs in the SQLite pass")
+    once = pytest.mark.skip(reason="runs once, in the suite's SQLite pass")
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        if "page" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "sqlite_pass_only"
+        ):
             item.add_marker(once)
 
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# The bench runs on SQLite whatever DATABASE_URL says: once, in the suite's SQLite pass.
+pytestmark = pytest.mark.sqlite_pass_only
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
 

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # What the test settings put in the environment must not leak into a real `waypoint` run
 # (an inline worker would exit at once).
@@ -29,6 +31,10 @@ objectives:
     key_results:
       - {title: Raise NPS from 55 to 66, start: 55, target: 66}
 """
+
+# Every test here runs `waypoint` on SQLite whatever DATABASE_URL says: once, in the SQLite
+# pass of the suite.
+pytestmark = pytest.mark.sqlite_pass_only
 
 
 def waypoint(*args, data_dir, timeout=120):

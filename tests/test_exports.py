@@ -88,6 +88,7 @@ def cli(tmp_path):
     return run
 
 
+@pytest.mark.sqlite_pass_only  # the command runs on SQLite whatever DATABASE_URL says
 def test_the_cli_exports_csv_and_xlsx(cli, tmp_path):
     out = cli("export", "--workspace", "acme", "--format", "csv")
     assert out.returncode == 0 and "NPS from 55 to 66" in out.stdout.decode()
@@ -98,6 +99,7 @@ def test_the_cli_exports_csv_and_xlsx(cli, tmp_path):
     assert target.read_bytes()[:2] == b"PK"
 
 
+@pytest.mark.sqlite_pass_only
 def test_the_cli_writes_a_cycle_pdf_to_a_file_and_only_to_a_file(cli, tmp_path):
     target = tmp_path / "q1.pdf"
     out = cli(

@@ -16,9 +16,7 @@ import pytest
 
 # These start their own processes on SQLite whatever DATABASE_URL says: once is enough, in
 # the suite's SQLite pass (the PostgreSQL pass has its own test where one is needed).
-sqlite_pass_only = pytest.mark.skipif(
-    bool(os.environ.get("DATABASE_URL")), reason="runs in the SQLite pass of the suite"
-)
+sqlite_pass_only = pytest.mark.sqlite_pass_only
 
 
 def env_for(data_dir, **extra) -> dict:

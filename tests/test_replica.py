@@ -27,8 +27,7 @@ pytestmark = [
     pytest.mark.skipif(
         not shutil.which("runuser"), reason="needs runuser (PostgreSQL won't run as root)"
     ),
-    # It starts its own clusters whatever DATABASE_URL says: once, in the SQLite pass.
-    pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs in the SQLite pass"),
+    pytest.mark.sqlite_pass_only,  # its own clusters, whatever DATABASE_URL says
 ]
 
 

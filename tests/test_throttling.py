@@ -117,6 +117,7 @@ print(ws.token_create(member=space.members.get(), name="ci", scope="read", actor
             proc.wait(timeout=30)
 
 
+@pytest.mark.sqlite_pass_only  # two servers on SQLite, whatever DATABASE_URL says
 def test_an_attacker_cannot_lock_the_owner_out_of_their_account(two_servers):
     a, b = two_servers["ports"]
     attacker = Browser("127.0.0.1")
@@ -132,6 +133,7 @@ def test_an_attacker_cannot_lock_the_owner_out_of_their_account(two_servers):
     assert response.status == 302 and response.getheader("Location") == "/"
 
 
+@pytest.mark.sqlite_pass_only
 def test_the_admin_login_is_the_same_throttled_door(two_servers):
     a, _b = two_servers["ports"]
     response, _page = Browser().request(a, "GET", "/admin/login/?next=/admin/")
@@ -139,6 +141,7 @@ def test_the_admin_login_is_the_same_throttled_door(two_servers):
     assert response.getheader("Location").startswith("/accounts/login/?next=%2Fadmin%2F")
 
 
+@pytest.mark.sqlite_pass_only
 def test_a_token_spends_its_minute_across_both_processes(two_servers):
     a, b = two_servers["ports"]
     auth = {"Authorization": f"Bearer {two_servers['token']}"}
@@ -154,6 +157,7 @@ def test_a_token_spends_its_minute_across_both_processes(two_servers):
     assert '"status": 429' in body
 
 
+@pytest.mark.sqlite_pass_only
 def test_an_address_spends_its_minute_whatever_it_sends(two_servers):
     a, b = two_servers["ports"]
     client = Browser("127.0.0.4")
