@@ -201,6 +201,8 @@ def test_the_domain_does_not_import_the_integrations():
             if not path.exists():
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
                 module = getattr(node, "module", None) or ""
                 names = [a.name for a in getattr(node, "names", [])]
                 if module.startswith("waypoint.integrations") or any(

@@ -39,6 +39,9 @@ class Upload(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.NEW
     )
     result = models.JSONField(_("result"), default=dict, blank=True)
+    # Chunks of the import already committed: a worker that takes over a killed import goes
+    # on from here. Written in the same transaction as each chunk.
+    written = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -4,7 +4,7 @@
 the column names of Waypoint's own CSV/XLSX export, so an export edited in a spreadsheet
 comes back without mapping anything); ``plan_okrs`` and ``plan_points`` read every row
 through a mapping and return either errors naming row and column, or the work to do.
-Nothing here writes: ``services.upload_run`` does, in one transaction.
+Nothing here writes: ``services.upload_run`` does, chunk by chunk.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The import job: thin, it loads the upload by id and calls the service.
 
-An import writes in one transaction, so a worker killed in the middle leaves nothing; the
-job is taken over (its lease, or at once when its worker on this host is gone) and the
-upload, still "importing", runs again from the start. The upload's state makes a second
-run after a finished one do nothing.
+An import writes chunk by chunk, each chunk committed with the count of chunks written, so
+a worker killed in the middle leaves whole chunks only; the job is taken over (its lease,
+or at once when its worker on this host is gone) and the upload, still "importing", goes
+on from the next chunk. The upload's state makes a second run after a finished one do
+nothing.
 """
 
 import contextlib
@@ -44,10 +45,15 @@ def _failed(job, error: str) -> None:
     upload = upload.filter(status=Upload.Status.RUNNING).first()
     if upload is not None:
         with translation.override(upload.workspace.language):
-            upload_fail(
-                upload=upload,
-                message=gettext("The import stopped on an unexpected error; nothing was written."),
-            )
+            if upload.written:
+                message = gettext(
+                    "The import stopped on an unexpected error after %(chunks)s parts of it "
+                    "were written. Importing the same file again is safe: what is already "
+                    "there is not written twice."
+                ) % {"chunks": upload.written}
+            else:
+                message = gettext("The import stopped on an unexpected error; nothing was written.")
+            upload_fail(upload=upload, message=message)
 
 
 # A large import runs for minutes: its lease is long, and a dead worker's job is taken over

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,7 +25,7 @@ from waypoint.lib import bounded, scoring
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import Member, Role, Team, User, Workspace
 
-from . import selectors, services
+from . import rollups, selectors, services
 from .models import CheckIn, Cycle, Initiative, KeyResult, Objective
 from .validation import checkin_value_errors, kr_definition_errors
 
@@ -378,12 +379,58 @@ def import_documents(
             ws = ws_services.workspace_create(name=name or slug, slug=slug, actor=actor)
         importer = _Importer(ws, actor, filename, partial=partial, progress=progress)
         result = ImportResult(workspace=ws)
-        for doc in docs:
-            result.cycles.append(importer.import_document(doc))
+        with rollups.held():
+            for doc in docs:
+                result.cycles.append(importer.import_document(doc))
         if importer.errors:
             raise OkrFileError(importer.errors)  # rolls the transaction back
     result.audit_rows = AuditEntry.objects.count() - before
     return result
+
+
+def chunk_documents(docs: list[OkrDocument], size: int) -> Iterator[OkrDocument]:
+    """The documents cut into smaller ones of about ``size`` objectives and key results,
+    each importable on its own transaction, in order.
+
+    Parents in the file come before their children, and an ``aligns_to`` that names an
+    objective of an earlier chunk names it with its cycle (``cycle/id``), as the database
+    already holds it then. People and teams go with the first chunk of their document.
+    """
+    for doc in docs:
+        parts: list[list[ObjectiveDoc]] = [[]]
+        written: set[str] = set()
+        weight = 0
+        for od in _parents_first(doc.objectives):
+            if od.aligns_to in written:
+                od = od.model_copy(update={"aligns_to": f"{doc.cycle.name}/{od.aligns_to}"})
+            parts[-1].append(od)
+            weight += 1 + len(od.key_results)
+            if weight >= size:
+                written.update(o.id for o in parts[-1] if o.id)
+                parts.append([])
+                weight = 0
+        if len(parts) > 1 and not parts[-1]:
+            parts.pop()
+        for i, part in enumerate(parts):
+            extra = {} if i == 0 else {"people": [], "teams": []}
+            yield doc.model_copy(update={"objectives": part, **extra})
+
+
+def _parents_first(objectives: list[ObjectiveDoc]) -> list[ObjectiveDoc]:
+    """The file's order, except that an objective comes after the one it aligns to."""
+    by_id = {od.id: od for od in objectives if od.id}
+    out: list[ObjectiveDoc] = []
+    placed: set[int] = set()
+    for od in objectives:
+        chain, in_chain = [], set()  # od, then its parents not placed yet, up to the top
+        while od is not None and id(od) not in placed and id(od) not in in_chain:
+            chain.append(od)
+            in_chain.add(id(od))
+            od = by_id.get(od.aligns_to) if od.aligns_to else None
+        for up in reversed(chain):
+            placed.add(id(up))
+            out.append(up)
+    return out
 
 
 class _Importer:
@@ -448,7 +495,12 @@ class _Importer:
                     actor=self.actor,
                 )
         cycle = self.cycle(doc.cycle)
-        existing = list(Objective.objects.filter(cycle=cycle))
+        # Only the objectives this document may name: a chunk of a large file reads its own.
+        ids = [od.id for od in doc.objectives if od.id]
+        titles = [od.title for od in doc.objectives if not od.id]
+        existing = list(
+            Objective.objects.filter(cycle=cycle).filter(Q(ref__in=ids) | Q(title__in=titles))
+        )
         by_ref = {o.ref: o for o in existing if o.ref}
         by_title = {o.title: o for o in existing}
         made: dict[int, Objective] = {}
@@ -544,17 +596,22 @@ class _Importer:
             if kd.type in (scoring.INCREASE, scoring.DECREASE) and kd.start is None:
                 fields["start"] = 0.0
             kr = existing.get(kd.title)
-            if kr is None:
+            new = kr is None
+            if new:
                 kr = services.key_result_create(
                     objective=obj, title=kd.title, actor=self.actor, **fields
                 )
-            if not self.partial:
-                fields["position"] = j + 1
-            services.key_result_update(key_result=kr, actor=self.actor, **fields)
-            seen = {
-                (c.date, c.value, c.confidence, c.comment)
-                for c in CheckIn.objects.filter(key_result=kr)
-            }
+                if not self.partial and kr.position != j + 1:
+                    services.key_result_update(key_result=kr, position=j + 1, actor=self.actor)
+                seen = set()
+            else:
+                if not self.partial:
+                    fields["position"] = j + 1
+                services.key_result_update(key_result=kr, actor=self.actor, **fields)
+                seen = {
+                    (c.date, c.value, c.confidence, c.comment)
+                    for c in CheckIn.objects.filter(key_result=kr)
+                }
             for cd in kd.checkins:
                 key = (cd.date, cd.value, cd.confidence, cd.comment)
                 if key in seen:
@@ -569,7 +626,9 @@ class _Importer:
                     author=self.member(cd.by),
                     actor=self.actor,
                 )
-            initiatives = {i.title: i for i in Initiative.objects.filter(key_result=kr)}
+            initiatives = (
+                {} if new else {i.title: i for i in Initiative.objects.filter(key_result=kr)}
+            )
             for idoc in kd.initiatives:
                 owner = self.member(idoc.owner)
                 if idoc.title in initiatives:

@@ -9,7 +9,9 @@ transaction; ``recompute`` rebuilds every stored value of a workspace from its c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -150,9 +152,33 @@ def _write(model, updates: list[tuple[float, float, int]]) -> None:
     )
 
 
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Rescore once at the end what the writes inside ask to rescore: a bulk writer (an
+    import of a file) then costs one round per level, not one per key result."""
+    outer = getattr(_held, "ids", None)
+    if outer is not None:
+        yield
+        return
+    _held.ids = set()
+    try:
+        yield
+        ids = _held.ids
+    finally:
+        _held.ids = None
+    refresh(ids)
+
+
 def refresh(objective_ids: Iterable[int | None]) -> None:
     """Rescore these objectives and, up the alignment, every parent whose score follows."""
     pending = {pk for pk in objective_ids if pk is not None}
+    waiting = getattr(_held, "ids", None)
+    if waiting is not None:
+        waiting |= pending
+        return
     for _ in range(MAX_DEPTH):
         if not pending:
             return
