@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Test processes side by side (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
 
 .PHONY: install demo test test-faults lint fmt messages clean bench
 
@@ -32,10 +34,10 @@ test: lint
 	env -u DATABASE_URL $(BIN)/waypoint manage check --fail-level WARNING && \
 	env -u DATABASE_URL $(BIN)/waypoint manage makemigrations --check --dry-run && \
 	echo "== pytest on SQLite" && \
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) && \
+	env -u DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) && \
 	if [ -n "$$DATABASE_URL" ]; then \
 		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
-		$(BIN)/pytest $(PYTEST_ARGS); \
+		$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	fi
 
 # Faults injected into a running installation on PostgreSQL (DATABASE_URL, default the local

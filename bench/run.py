@@ -5,7 +5,8 @@ serve`, gunicorn), and measures in one interleaved run every main page against a
 logged-in page of the same server; then check-in writes under 16 concurrent clients, KPI
 ingestion through the API and through the importer against a plain `executemany`, the
 per-request score computation, `waypoint lint` over a 10,000-objective file, and the web
-workers' peak memory. Prints a table with each figure's target and writes
+workers' peak memory, and a backup of the workspace restored into an empty database with
+its digest compared table by table. Prints a table with each figure's target and writes
 `bench/results.json`.
 
     make bench                 # N=10000 on SQLite
@@ -356,10 +357,58 @@ def main() -> int:
     )
     lint_s = time.perf_counter() - started
     results["lint"] = {"objectives": n_obj, "objectives_per_s": round(n_obj / lint_s)}
+    results["backup"] = backup_and_restore(env, data, slug)
 
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
     return 0
+
+
+def backup_and_restore(env: dict, data: Path, slug: str) -> dict:
+    """`waypoint backup` of the workspace, `waypoint restore` into an empty database (a new
+    data directory, or a new PostgreSQL database beside the bench's), and both digests."""
+    archive = data / f"{slug}.jsonl.gz"
+
+    def waypoint(run_env, *args):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [PY, "-m", "waypoint.cli", *args], env=run_env, capture_output=True, text=True
+        )
+        if done.returncode:
+            raise SystemExit(f"bench: waypoint {args[0]} failed: {done.stderr[-2000:]}")
+        return done.stdout, time.perf_counter() - started
+
+    _out, backup_s = waypoint(env, "backup", "--workspace", slug, "-o", str(archive))
+    empty = Path(tempfile.mkdtemp(prefix="waypoint-restore-"))
+    target = {**env, "WAYPOINT_DATA_DIR": str(empty)}
+    url = env.get("DATABASE_URL")
+    if url:
+        import psycopg
+
+        name = f"waypoint_restore_{os.getpid()}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        target["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+    try:
+        _out, migrate_s = waypoint(target, "migrate")
+        restored, restore_s = waypoint(target, "restore", str(archive))
+        before, _s = waypoint(env, "digest", "--workspace", slug)
+        after, _s = waypoint(target, "digest", "--workspace", slug)
+    finally:
+        if url:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    rows = int(re.search(r"([\d,]+) rows", restored).group(1).replace(",", ""))
+    return {
+        "rows": rows,
+        "archive_mb": round(archive.stat().st_size / 1e6, 1),
+        "backup_s": round(backup_s, 1),
+        "restore_s": round(restore_s, 1),
+        "migrate_s": round(migrate_s, 1),
+        "tables": len(before.splitlines()),
+        "digest_equal": before == after,
+    }
 
 
 def print_table(r: dict) -> None:
@@ -419,6 +468,13 @@ def print_table(r: dict) -> None:
     print(
         f"lint: {lint['objectives_per_s']:,} objectives/s over {lint['objectives']:,}  "
         f"{mark(lint['objectives_per_s'] >= 5000)} (>= 5,000/s)"
+    )
+    b = r["backup"]
+    print(
+        f"backup: {b['rows']:,} rows, {b['archive_mb']} MB in {b['backup_s']} s; restore into an "
+        f"empty database {b['restore_s']} s (after migrate {b['migrate_s']} s); digest of "
+        f"{b['tables']} tables {'equal' if b['digest_equal'] else 'DIFFERENT'}  "
+        f"{mark(b['digest_equal'])}"
     )
     print(f"web worker peak RSS: {r['web_worker_peak_rss_mb']} MB")
     if "seed_s" in r:

@@ -154,6 +154,28 @@ def test_a_lost_bell_is_found_by_the_sweep(db):
     assert queue.sweep() == 1 and CALLS == [{"n": 6}]
 
 
+def test_a_backlog_is_rung_once_by_the_sweep_not_at_every_sweep(db, monkeypatch):
+    """Jobs waiting behind a long queue are not lost: the sweep rings each once, and again
+    only if no worker has taken it after RERING."""
+    bells = []
+    monkeypatch.setattr(queue, "ring", lambda pk, delay=0: bells.append(pk) or True)
+    old = timezone.now() - dt.timedelta(seconds=10)
+    jobs = [queue.enqueue("test.record", {"n": n}) for n in range(5)]
+    Job.objects.update(run_after=old)
+    assert queue.sweep() == 5 and sorted(bells) == sorted(j.pk for j in jobs)
+    assert queue.sweep() == 0 and queue.sweep() == 0 and len(bells) == 5
+    later = timezone.now() + queue.RERING + dt.timedelta(seconds=1)
+    assert queue.sweep(now=later) == 5 and len(bells) == 10
+
+
+def test_a_queue_that_cannot_be_reached_leaves_the_jobs_for_the_next_sweep(db, monkeypatch):
+    monkeypatch.setattr(queue, "ring", lambda pk, delay=0: False)
+    queue.enqueue("test.record", {"n": 7})
+    Job.objects.update(run_after=timezone.now() - dt.timedelta(seconds=10))
+    assert queue.sweep() == 0
+    assert Job.objects.get().rung_at is None
+
+
 def webhook_on_check_ins(workspace):
     from waypoint.integrations.models import Webhook
 

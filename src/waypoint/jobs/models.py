@@ -59,6 +59,7 @@ class Job(models.Model):
     run_after = models.DateTimeField(default=timezone.now)
     leased_until = models.DateTimeField(null=True, blank=True)
     leased_by = models.CharField(max_length=120, blank=True)
+    rung_at = models.DateTimeField(null=True, blank=True)  # when the sweep last rang for it
     last_error = models.TextField(_("last error"), blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -45,6 +45,9 @@ log = logging.getLogger("waypoint.jobs")
 TRANSIENT = (OperationalError, InterfaceError, OSError)
 BACKOFF = [5, 30, 120, 600, 1800]  # seconds before attempts 2, 3, 4...
 DUE_GRACE = dt.timedelta(seconds=5)  # the bell rings first; the sweep only after this
+# A job the sweep rang and no worker has taken yet (a long backlog, not a lost bell) is rung
+# again only after this: a queue of 10,000 jobs does not grow by a thousand bells a sweep.
+RERING = dt.timedelta(minutes=5)
 
 
 class Retry(Exception):
@@ -192,6 +195,7 @@ def _claim(job_id: int, spec: Handler, now: dt.datetime) -> bool:
             attempts=F("attempts") + 1,
             leased_until=now + dt.timedelta(seconds=spec.lease),
             leased_by=worker_name(),
+            rung_at=None,  # taken: if this worker dies, the sweep rings again at once
         )
     )
 
@@ -322,7 +326,8 @@ def _alive(pid: int) -> bool:
 def sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
     """Ring for every job that should be running and is not: due but never started (the
     bell was lost or the queue was down), leased by a worker on this host that has died,
-    or leased past its time. Safe in any number of workers at once: the claim decides."""
+    or leased past its time; and not rung by a sweep in the last minutes (``RERING``).
+    Safe in any number of workers at once: the claim decides."""
     now = now or timezone.now()
     host = socket.gethostname() + ":"
     orphans = []
@@ -339,12 +344,16 @@ def sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
     stuck = Q(status=Job.Status.QUEUED, run_after__lte=now - DUE_GRACE) | Q(
         status=Job.Status.RUNNING, leased_until__lt=now
     )
-    rung = 0
-    for pk in Job.objects.filter(stuck).order_by("run_after").values_list("pk", flat=True)[:limit]:
-        if not ring(pk):
-            break
-        rung += 1
-    return rung
+    not_rung = Q(rung_at__isnull=True) | Q(rung_at__lt=now - RERING)
+    found = Job.objects.filter(stuck & not_rung).order_by("run_after")
+    pks = list(found.values_list("pk", flat=True)[:limit])
+    if pks:
+        Job.objects.filter(pk__in=pks).update(rung_at=now)
+    for rung, pk in enumerate(pks):
+        if not ring(pk):  # the queue is down: the next sweep rings the rest
+            Job.objects.filter(pk__in=pks[rung:], rung_at=now).update(rung_at=None)
+            return rung
+    return len(pks)
 
 
 def sweeper(interval: float, stop: threading.Event) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from waypoint.lib import scoring
 from waypoint.workspaces import permissions
@@ -184,6 +184,95 @@ def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QueryS
         .select_related("objective__cycle", "owner__user")
         .order_by("objective__position", "position", "id")
     )
+
+
+def checkin_sheet(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:
+    """The key results of a member's weekly check-in, each with its last comment: the
+    newest check-in that said something, its date and who wrote it (one query)."""
+    said = CheckIn.objects.filter(key_result=OuterRef("pk")).exclude(comment="")
+    said = said.order_by("-date", "-id")
+    return key_results_of(workspace, member, cycle).annotate(
+        last_comment=Subquery(said.values("comment")[:1]),
+        last_comment_date=Subquery(said.values("date")[:1]),
+        last_comment_by=Subquery(said.values("author__user__full_name")[:1]),
+    )
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the day's week: check-in weeks run Monday to Sunday."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def checkin_streak(member: Member, today: dt.date) -> int:
+    """Weeks in a row, up to this one, in which the member checked in at least once. A
+    streak is kept through this week until it ends: last week counts while this one is open.
+    """
+    monday = week_of(today)
+    since = monday - dt.timedelta(weeks=STREAK_WEEKS)
+    days = CheckIn.objects.filter(author=member, date__gte=since, date__lte=today)
+    weeks = {week_of(d) for d in days.values_list("date", flat=True).distinct()}
+    week = monday if monday in weeks else monday - dt.timedelta(weeks=1)
+    streak = 0
+    while week in weeks:
+        streak += 1
+        week -= dt.timedelta(weeks=1)
+    return streak
+
+
+STREAK_WEEKS = 52  # the longest streak a page counts
+
+
+@dataclass
+class TeamWeek:
+    """A team's check-ins this week, for its lead: how many key results have one, and who
+    has not checked in yet."""
+
+    team: object
+    done: int
+    total: int
+    waiting: list[str]
+
+    @property
+    def share(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+def teams_week(
+    workspace: Workspace, member: Member, cycle: Cycle, today: dt.date, limit: int = 5
+) -> list[TeamWeek]:
+    """For the teams a member leads: the key results of the team's objectives in the cycle
+    (or given to the team) checked in since Monday, and the owners still to check in."""
+    from waypoint.workspaces.models import Team
+
+    monday = week_of(today)
+    out = []
+    for team in Team.objects.filter(workspace=workspace, lead=member).order_by("name")[:limit]:
+        krs = (
+            KeyResult.objects.filter(workspace=workspace, objective__cycle=cycle)
+            .filter(Q(objective__teams=team) | Q(team=team))
+            .exclude(objective__status__in=[Objective.Status.ARCHIVED, Objective.Status.DRAFT])
+            .distinct()
+        )
+        counts = krs.aggregate(
+            total=Count("pk", distinct=True),
+            done=Count("pk", distinct=True, filter=Q(current_date__gte=monday)),
+        )
+        waiting = (
+            krs.filter(Q(current_date__lt=monday) | Q(current_date__isnull=True))
+            .exclude(owner=None)
+            .values_list("owner__user__full_name", "owner__user__email")
+            .distinct()
+            .order_by("owner__user__full_name")[:8]
+        )
+        out.append(
+            TeamWeek(
+                team=team,
+                done=counts["done"],
+                total=counts["total"],
+                waiting=[name or email for name, email in waiting],
+            )
+        )
+    return out
 
 
 # --- Bounded organisation pages ------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -532,6 +533,43 @@ def checkin_create(
         },
     )
     return checkin
+
+
+@dataclass(frozen=True)
+class CheckInEntry:
+    key_result: KeyResult
+    value: float
+    confidence: str
+    comment: str = ""
+
+
+@transaction.atomic
+def checkins_record(
+    *, entries: list[CheckInEntry], date: dt.date, author: Member | None, actor: User | None
+) -> list[CheckIn]:
+    """A weekly check-in of several key results: all of them, or (on an error) none. The
+    error names the key result it belongs to (``kr<pk>-<field>``)."""
+    saved = []
+    with rollups.held():  # objectives rescored once, not once per key result
+        for entry in entries:
+            try:
+                saved.append(
+                    checkin_create(
+                        key_result=entry.key_result,
+                        date=date,
+                        value=entry.value,
+                        confidence=entry.confidence,
+                        comment=entry.comment,
+                        author=author,
+                        actor=actor,
+                    )
+                )
+            except ValidationError as exc:
+                prefix = f"kr{entry.key_result.pk}-"
+                raise ValidationError(
+                    {prefix + key: messages for key, messages in exc.message_dict.items()}
+                ) from exc
+    return saved
 
 
 # --- Initiatives --------------------------------------------------------------------------

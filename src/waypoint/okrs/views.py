@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from waypoint.coach import selectors as coach_selectors
@@ -163,33 +164,128 @@ def home(request):
 # --- Weekly check-in ----------------------------------------------------------------------
 
 
-@workspace_view(Role.MEMBER)
-def checkin_list(request):
+def _checkin_form(row, data=None) -> CheckInForm:
+    """A key result's row of the check-in: prefilled with its last value and confidence."""
+    milestone = row.kr.type == KeyResult.Type.MILESTONE
+    initial = {
+        "value": row.current if row.current is not None or not milestone else 0.0,
+        "confidence": row.confidence or CheckIn.Confidence.ON_TRACK,
+        "comment": "",
+    }
+    return CheckInForm(data, prefix=f"kr{row.kr.pk}", initial=initial)
+
+
+def _checkin_page(request, cycle, *, data=None, saved=(), errors=None, status=200):
     ws, me = request.workspace, request.member
     today = ws.today()
+    rows = [_kr_row(kr, today) for kr in selectors.checkin_sheet(ws, me, cycle)] if cycle else []
+    errors = errors or {}
+    items = []
+    for row in rows:
+        # What was saved shows as it is now; any other row keeps what was typed in it, and
+        # shows its errors if it has any.
+        form = _checkin_form(row, None if row.kr.pk in saved else data)
+        wrong = row.kr.pk in errors
+        if wrong:
+            form.is_valid()
+            if errors[row.kr.pk] is not None:
+                apply_errors(form, errors[row.kr.pk])
+        items.append({"row": row, "form": form, "saved": row.kr.pk in saved, "wrong": wrong})
+    context = {
+        "cycle": cycle,
+        "items": items,
+        "today": today,
+        "streak": selectors.checkin_streak(me, today),
+        "teams_week": selectors.teams_week(ws, me, cycle, today) if cycle else [],
+        "autofocus": data is None,
+    }
+    return render(request, "okrs/checkin.html", context, status=status)
+
+
+@workspace_view(Role.MEMBER)
+def checkin_list(request):
+    """The weekly check-in: every key result of the member on one sheet, saved at once."""
     cycle = _cycle_or_current(request)
-    rows = [_kr_row(kr, today) for kr in selectors.key_results_of(ws, me, cycle)] if cycle else []
-    items = [{"row": r, "form": CheckInForm(prefix=f"kr{r.kr.pk}")} for r in rows]
-    return render(request, "okrs/checkin.html", {"cycle": cycle, "items": items, "today": today})
+    if request.method != "POST" or cycle is None:
+        saved = {int(pk) for pk in request.GET.get("saved", "").split(",") if pk.isdigit()}
+        return _checkin_page(request, cycle, saved=saved)
+    ws, today = request.workspace, request.workspace.today()
+    rows = [_kr_row(kr, today) for kr in selectors.checkin_sheet(ws, request.member, cycle)]
+    entries, errors = [], {}
+    posted = {key.partition("-")[0] for key in request.POST}
+    for row in rows:
+        form = _checkin_form(row, request.POST)
+        if f"kr{row.kr.pk}" not in posted or not form.has_changed():
+            continue  # not on the page sent, or untouched: nothing to record for it
+        if form.is_valid():
+            entries.append(
+                services.CheckInEntry(
+                    key_result=row.kr,
+                    value=form.cleaned_data["value"],
+                    confidence=form.cleaned_data["confidence"],
+                    comment=form.cleaned_data["comment"],
+                )
+            )
+        else:
+            errors[row.kr.pk] = None  # the form's own errors, shown again on the page
+    if not entries and not errors:
+        messages.info(
+            request,
+            _(
+                "Nothing changed. Type a new value, a confidence or a comment, "
+                "or press “No change”."
+            ),
+        )
+        return _checkin_page(request, cycle, data=request.POST)
+    if not errors:
+        try:
+            services.checkins_record(
+                entries=entries, date=today, author=request.member, actor=request.user
+            )
+        except ValidationError as exc:
+            for key, found in exc.message_dict.items():
+                pk, _dash, field = key.partition("-")
+                errors[int(pk[2:])] = ValidationError({field: found})
+    if errors:
+        messages.error(request, _("Nothing was saved: correct the marked fields."))
+        return _checkin_page(request, cycle, data=request.POST, errors=errors, status=422)
+    saved = {e.key_result.pk for e in entries}
+    messages.success(
+        request,
+        ngettext("%(count)s check-in saved.", "%(count)s check-ins saved.", len(saved))
+        % {"count": len(saved)},
+    )
+    return _checkin_page(request, cycle, saved=saved)
 
 
 @require_POST
 @workspace_view(Role.MEMBER)
 def checkin_create(request, pk):
+    """One key result's check-in (its row's Save), or “No change” (``same``): its last value
+    and confidence again, with the comment typed, if any."""
     ws = request.workspace
     kr = _visible_kr(request, pk, "objective__cycle")
     if not permissions.can_check_in(request.member, kr):
         raise PermissionDenied
-    form = CheckInForm(request.POST, prefix=f"kr{kr.pk}")
+    row = _kr_row(kr, ws.today())
+    form = _checkin_form(row, request.POST)
+    same = "same" in request.GET or "same" in request.POST
     saved = False
-    if form.is_valid():
+    if same and row.current is None:
+        form.is_valid()
+        form.add_error("value", _("There is no earlier value yet: type the first one."))
+    elif same or form.is_valid():
         try:
             services.checkin_create(
                 key_result=kr,
                 date=ws.today(),
-                value=form.cleaned_data["value"],
-                confidence=form.cleaned_data["confidence"],
-                comment=form.cleaned_data["comment"],
+                value=row.current if same else form.cleaned_data["value"],
+                confidence=(row.confidence or CheckIn.Confidence.ON_TRACK)
+                if same
+                else form.cleaned_data["confidence"],
+                comment=(request.POST.get(form.add_prefix("comment")) or "").strip()[:2000]
+                if same
+                else form.cleaned_data["comment"],
                 author=request.member,
                 actor=request.user,
             )
@@ -202,14 +298,21 @@ def checkin_create(request, pk):
         else:
             messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect(safe_next(request, reverse("okrs:checkin", args=[ws.slug])))
-    kr = KeyResult.objects.select_related("objective__cycle", "owner__user").get(pk=kr.pk)
+    kr = selectors.checkin_sheet(ws, request.member, kr.objective.cycle).filter(pk=kr.pk).first()
+    if kr is None:  # checked in by an editor on a key result that is not theirs
+        kr = KeyResult.objects.select_related("objective__cycle", "owner__user").get(pk=pk)
     row = _kr_row(kr, ws.today())
-    if saved:
-        form = CheckInForm(prefix=f"kr{kr.pk}")
     return render(
         request,
         "okrs/_checkin_row.html",
-        {"item": {"row": row, "form": form}, "saved": saved},
+        {
+            "item": {
+                "row": row,
+                "form": _checkin_form(row) if saved else form,
+                "saved": saved,
+                "wrong": not saved,
+            }
+        },
         status=200 if saved else 422,
     )
 

@@ -38,6 +38,27 @@ def num(value):
 
 
 @register.filter
+def input_number(value):
+    """A value as a number field takes it back: "45", "12.5", never "45.0" or "1,234"."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value  # what was typed, kept as typed next to its error
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+@register.filter
+def is_done(value) -> bool:
+    """A milestone's value (1 = done) from a stored float or a posted "0"/"1"."""
+    try:
+        return float(value) >= 1
+    except (TypeError, ValueError):
+        return False
+
+
+@register.filter
 def pace_class(value):
     if value is None:
         return ""

@@ -66,6 +66,36 @@
   document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); });
   wide.addEventListener("change", fitMenu);
   document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); });
+  // The weekly check-in: Enter anywhere on the sheet saves all (radios and switches too,
+  // which a browser does not submit on Enter); after a save, the focus goes on from there.
+  document.addEventListener("keydown", function (e) {
+    var el = e.target;
+    if (e.key !== "Enter" || !el.closest || el.tagName === "BUTTON" || el.tagName === "TEXTAREA") return;
+    var sheet = el.closest("#checkin-sheet");
+    if (!sheet) return;
+    e.preventDefault();
+    sheet.requestSubmit(sheet.querySelector("[data-save-all]"));
+  });
+  function firstField(scope) {
+    return scope && scope.querySelector(".checkin-form input:not([type=hidden])");
+  }
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var trigger = (e.detail.requestConfig || {}).elt;
+    if (!trigger || !trigger.matches) return;
+    if (trigger.matches("[data-row-save],[data-no-change]")) {
+      var row = document.querySelector(trigger.getAttribute("hx-target"));
+      if (!row) return;
+      var wrong = row.querySelector(".has-error input");
+      var next = row.nextElementSibling;
+      while (next && !next.matches("section.checkin")) next = next.nextElementSibling;
+      (wrong || firstField(next) || row.querySelector("[data-row-save]")).focus();
+    } else if (trigger.id === "checkin-sheet") {
+      var bad = document.querySelector("#checkin-sheet .has-errors .has-error input, #checkin-sheet .has-errors input:not([type=hidden])");
+      var said = document.querySelector("#main .messages");
+      if (bad) bad.focus();
+      else if (said) { said.tabIndex = -1; said.focus(); }
+    }
+  });
   // htmx returns 422 for a form with errors: show it in place instead of ignoring it.
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
