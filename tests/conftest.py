@@ -125,6 +125,53 @@ def pytest_collection_modifyitems(config, items):
 CHROMIUM = "/usr/bin/chromium"
 
 
+class _InFlight:
+    """Requests the live server is still answering: a browser test's last click may still be
+    writing when the test ends, and the database must not be emptied under it."""
+
+    def __init__(self):
+        import threading
+
+        self.count, self.lock = 0, threading.Condition()
+
+    @staticmethod
+    def _served() -> bool:  # the live server's threads; the test client runs in the test's
+        import threading
+
+        return threading.current_thread() is not threading.main_thread()
+
+    def started(self, **kwargs):
+        if self._served():
+            with self.lock:
+                self.count += 1
+
+    def finished(self, **kwargs):
+        if self._served():
+            with self.lock:
+                self.count -= 1
+                self.lock.notify_all()
+
+    def wait(self, timeout: float = 15) -> None:
+        with self.lock:
+            self.lock.wait_for(lambda: self.count <= 0, timeout=timeout)
+
+
+IN_FLIGHT = _InFlight()
+
+
+@pytest.fixture
+def page(page):
+    """The browser's page, closed at the end of the test before the database is emptied,
+    and only once the server has answered every request it had."""
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(IN_FLIGHT.started, dispatch_uid="tests-in-flight-started")
+    request_finished.connect(IN_FLIGHT.finished, dispatch_uid="tests-in-flight-finished")
+    yield page
+    page.close()
+    IN_FLIGHT.wait()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     import os
