@@ -248,7 +248,7 @@ def test_payloads_are_plain_text_in_the_pdf_the_mail_slack_and_spreadsheets(host
     assert "<http://evil.test|click>" not in slack and "<script>" not in slack
 
     # E-mail: plain text, the payload as written, nothing rendered.
-    notifications.kpi_alert(hostile["kpi"], f"KPI {PAYLOADS[0]} is critical")
+    notifications.kpi_alert(hostile["kpi"], f"KPI {PAYLOADS[0]} is critical", event=1)
     assert mailoutbox and PAYLOADS[0] in mailoutbox[-1].body
 
     # Spreadsheets: every cell that a spreadsheet would run starts with an apostrophe.

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from waypoint.integrations.models import Notification as Alert
 from waypoint.kpis import services as kpis
-from waypoint.kpis.models import Alert, DataPoint, Deviation, Kpi
+from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Objective
@@ -36,7 +37,11 @@ def response_time(workspace, owner):
 
 
 def record(kpi, *rows):
-    return kpis.data_points_record(kpi=kpi, rows=list(rows), actor=None)
+    """Points recorded, and what their commit sets off (alerts) run as the worker would."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return kpis.data_points_record(kpi=kpi, rows=list(rows), actor=None)
 
 
 def test_a_later_value_for_a_date_replaces_the_earlier_and_is_audited(response_time):
@@ -392,7 +397,10 @@ def test_a_running_total_without_new_data_is_judged_each_morning(workspace, owne
     for hour in (5, 6, 6, 7):
         moment = dt.datetime(2026, 12, 8, hour, tzinfo=zone)
         monkeypatch.setattr("django.utils.timezone.now", lambda m=moment: m)
-        judge_kpis()  # what the periodic job runs
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            judge_kpis()  # what the periodic job runs
         assert Deviation.objects.exists() == (hour >= 6)
     deviation = Deviation.objects.get()
     assert deviation.level == "critical" and deviation.opened_on == dt.date(2026, 12, 8)

@@ -82,7 +82,7 @@ def test_after_two_missed_weeks_the_team_lead_hears_it_too(team_setup, teammate,
 
 
 def test_people_who_opted_out_get_nothing(team_setup, teammate, owner, mailoutbox):
-    NotificationPrefs.objects.create(member=teammate, reminders=False)
+    NotificationPrefs.objects.create(member=teammate, channels={"checkin_due": []})
     n.weekly_reminders(teammate.workspace, MONDAY)
     # Tess hears nothing; her lead still learns that two weeks went by without a check-in.
     assert [m.to for m in mailoutbox] == [[owner.user.email]]
@@ -157,9 +157,14 @@ def test_reminders_and_kpi_alerts_reach_slack(
 
 def test_a_member_sets_preferences(client, teammate, workspace):
     client.force_login(teammate.user)
-    client.post("/w/acme/notifications/", {"reminders": "on", "email": "on"})
+    page = client.get("/w/acme/notifications/").content.decode()
+    assert 'name="mention-email" id="id_mention-email" checked' in page  # the defaults
+    assert "digest-app" not in page  # a digest is a letter, not a line of the feed
+    client.post("/w/acme/notifications/", {"mention-app": "on", "checkin_due-email": "on"})
     prefs = NotificationPrefs.objects.get(member=teammate)
-    assert prefs.reminders and prefs.email and not prefs.slack and not prefs.digest
+    assert prefs.wants("mention", "app") and not prefs.wants("mention", "email")
+    assert prefs.wants("checkin_due", "email") and not prefs.wants("checkin_due", "app")
+    assert not prefs.wants("digest", "email") and prefs.channels["kpi_alert"] == []
 
 
 def test_the_digest_reaches_slack_with_the_teams_content(team_setup, workspace, owner, mailoutbox):
@@ -201,33 +206,25 @@ def test_the_digest_reaches_slack_with_the_teams_content(team_setup, workspace, 
     assert "Support <delights> & wows" in mail.body and "Backlog (critical)" in mail.body
 
 
-def test_a_lead_with_slack_off_gets_the_digest_by_mail_only(
+def test_a_workspace_without_slack_gets_the_digest_by_mail_only(
     team_setup, workspace, owner, mailoutbox
 ):
-    NotificationPrefs.objects.create(member=owner, slack=False)
-    receiver = Receiver()
-    try:
-        ws_services.workspace_update(
-            workspace=workspace, slack_webhook_url=receiver.url, actor=None
-        )
-        assert n.weekly_digest(workspace, MONDAY) == 1
-        assert receiver.requests == []
-    finally:
-        receiver.close()
+    assert not workspace.slack_webhook_url
+    assert n.weekly_digest(workspace, MONDAY) == 1
     assert [m.to for m in mailoutbox if "digest" in m.subject.lower()] == [[owner.user.email]]
 
 
 def test_a_lead_with_email_off_gets_the_digest_in_slack_only(
     team_setup, workspace, owner, mailoutbox
 ):
-    NotificationPrefs.objects.create(member=owner, email=False)
+    NotificationPrefs.objects.create(member=owner, channels={"digest": []})
     receiver = Receiver()
     try:
         ws_services.workspace_update(
             workspace=workspace, slack_webhook_url=receiver.url, actor=None
         )
-        assert n.weekly_digest(workspace, MONDAY) == 1
-        assert len(receiver.requests) == 1
+        assert n.weekly_digest(workspace, MONDAY) == 0  # no e-mail
+        assert len(receiver.requests) == 1  # the workspace's channel still reads it
     finally:
         receiver.close()
     assert not [m for m in mailoutbox if "digest" in m.subject.lower()]

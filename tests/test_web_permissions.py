@@ -361,6 +361,8 @@ CASES = [
     ("kpi page", "get", lambda w: f"/w/acme/kpis/{w['kpi_theirs'].pk}/", None, READ),
     ("kpi derive", "get", lambda w: "/w/acme/kpis/derive/", None, READ),
     ("alerts", "get", lambda w: "/w/acme/alerts/", None, READ),
+    ("notifications", "get", lambda w: "/w/acme/inbox/", None, READ),
+    ("mark notifications read", "post", lambda w: "/w/acme/inbox/read/", lambda w: {}, READ),
     ("kpi templates", "get", lambda w: "/w/acme/kpis/templates/", None, WRITE_ANY),
     ("new kpi page", "get", lambda w: "/w/acme/kpis/new/", None, WRITE_ANY),
     ("edit kpi page", "get", lambda w: f"/w/acme/kpis/{w['kpi_mine'].pk}/edit/", None, WRITE_ANY),

@@ -340,6 +340,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("WAYPOINT_EMAIL_FROM", "Waypoint <waypoint@localhost>")
+# Where people reach this installation: links in e-mails start with it.
+PUBLIC_URL = env_str("WAYPOINT_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # One JSON object a line (WAYPOINT_LOG_FORMAT=text for plain lines): the request id, the
 # workspace, the user, the route, the status and the duration (waypoint/observability.py).

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Delivery, KpiSource, NotificationPrefs, NotificationRun, Webhook
+from .models import (
+    Delivery,
+    KpiSource,
+    Notification,
+    NotificationPrefs,
+    NotificationRun,
+    Webhook,
+)
 
 
 @admin.register(Webhook)
@@ -24,8 +31,16 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationPrefs)
 class NotificationPrefsAdmin(AuditedAdmin):
-    list_display = ["member", "email", "slack", "reminders", "digest", "kpi_alerts"]
+    list_display = ["member", "channels"]
     autocomplete_fields = ["member"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(AuditedAdmin):
+    list_display = ["recipient", "kind", "text", "created_at", "read_at"]
+    list_filter = ["kind", "workspace"]
+    list_select_related = ["recipient__user"]
+    autocomplete_fields = ["workspace", "recipient", "actor"]
 
 
 @admin.register(NotificationRun)

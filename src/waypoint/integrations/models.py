@@ -66,17 +66,44 @@ class Delivery(models.Model):
         return f"{self.event} → {self.webhook}"
 
 
+class Kind(models.TextChoices):
+    """What a notification is about. Each member chooses, per kind, where it reaches them."""
+
+    CHECKIN_DUE = "checkin_due", _("Check-ins due")
+    MENTION = "mention", _("Mentions of you")
+    COMMENT = "comment", _("Comments on your objectives")
+    DEVIATION = "deviation", _("KPI deviations to answer")
+    KPI_ALERT = "kpi_alert", _("KPI alerts")
+    GRADE_DUE = "grade_due", _("Grades due at the end of a cycle")
+    DIGEST = "digest", _("Weekly digest (team leads)")
+
+
+class Channel(models.TextChoices):
+    APP = "app", _("In the app")
+    EMAIL = "email", _("By e-mail")
+
+
+DEFAULT_CHANNELS = {
+    Kind.CHECKIN_DUE: [Channel.APP, Channel.EMAIL],
+    Kind.MENTION: [Channel.APP, Channel.EMAIL],
+    Kind.COMMENT: [Channel.APP],
+    Kind.DEVIATION: [Channel.APP, Channel.EMAIL],
+    Kind.KPI_ALERT: [Channel.APP, Channel.EMAIL],
+    Kind.GRADE_DUE: [Channel.APP, Channel.EMAIL],
+    Kind.DIGEST: [Channel.EMAIL],
+}
+# Where a kind cannot go: a digest is a letter, not a line of the feed.
+CHANNELS_OF = {kind: list(Channel) for kind in Kind} | {Kind.DIGEST: [Channel.EMAIL]}
+
+
 class NotificationPrefs(models.Model):
-    """Which reminders and alerts a member receives, and where."""
+    """Where each kind of notification reaches a member (``channels``: kind → channels); a
+    kind not in it goes where ``DEFAULT_CHANNELS`` says."""
 
     member = models.OneToOneField(
         "workspaces.Member", on_delete=models.CASCADE, related_name="notification_prefs"
     )
-    email = models.BooleanField(_("by e-mail"), default=True)
-    slack = models.BooleanField(_("in Slack"), default=True)
-    reminders = models.BooleanField(_("weekly check-in reminders"), default=True)
-    digest = models.BooleanField(_("weekly digest for team leads"), default=True)
-    kpi_alerts = models.BooleanField(_("KPI breach alerts"), default=True)
+    channels = models.JSONField(_("channels"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("notification preferences")
@@ -84,6 +111,42 @@ class NotificationPrefs(models.Model):
 
     def __str__(self):
         return str(self.member)
+
+    def wants(self, kind: str, channel: str) -> bool:
+        chosen = self.channels.get(kind, DEFAULT_CHANNELS.get(kind, []))
+        return channel in chosen and channel in CHANNELS_OF.get(kind, [])
+
+
+class Notification(models.Model):
+    """One line of a member's feed: what happened, where to look, read or not. ``key`` makes
+    a notification of one event to one person exist once, however often the job runs."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        "workspaces.Member", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        "workspaces.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=120, unique=True)
+    in_app = models.BooleanField(default=True)  # False: sent elsewhere only, kept as the key
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "in_app", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_feed"),
+        ]
+
+    def __str__(self):
+        return self.text
 
 
 class NotificationRun(models.Model):

@@ -1,5 +1,7 @@
-"""Reminders, escalations, digests and KPI alerts, by e-mail and Slack (seed 001: continuous
-manager-employee conversation). The clock is a parameter, so tests freeze it."""
+"""Notifications: reminders, escalations, digests, KPI alerts and deviations, mentions and
+comments, grades due; in the feed, by e-mail and in the workspace's Slack (seed 001:
+continuous manager-employee conversation). Each member chooses where each kind reaches them
+(``NotificationPrefs``). The clock is a parameter, so tests freeze it."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from waypoint import outbound
 from waypoint.kpis.models import Deviation
@@ -22,7 +27,7 @@ from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from waypoint.workspaces.models import Member, Team, Workspace
 
-from .models import NotificationPrefs, NotificationRun
+from .models import Channel, Kind, Notification, NotificationPrefs, NotificationRun
 
 log = logging.getLogger(__name__)
 SEND_WEEKDAY, SEND_HOUR = 0, 9  # Monday, 9 o'clock in the workspace's time zone
@@ -53,6 +58,57 @@ def _slack(workspace: Workspace, text: str) -> None:
 
 def _mail(member: Member, subject: str, body: str) -> None:
     send_mail(f"[Waypoint] {subject}", body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+
+
+def link(path: str) -> str:
+    """An address in this installation, whole, for an e-mail."""
+    return settings.PUBLIC_URL + path
+
+
+def notify(
+    *,
+    workspace: Workspace,
+    recipients: list[Member],
+    kind: str,
+    text: str,
+    key: str,
+    url: str = "",
+    actor: Member | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+) -> int:
+    """Tell each recipient once per ``key``: a line in their feed and an e-mail, as they
+    chose for this kind. Never the one who did it. Run again (a job taken over after a crash),
+    it tells no one twice; an e-mail that cannot be sent leaves no line, so the job retries.
+    Returns how many were told."""
+    told = 0
+    seen: set[int] = set()
+    for member in recipients:
+        if member is None or member.pk in seen or (actor is not None and member.pk == actor.pk):
+            continue
+        seen.add(member.pk)
+        p = prefs(member)
+        in_app, by_mail = p.wants(kind, Channel.APP), p.wants(kind, Channel.EMAIL)
+        if not (in_app or by_mail):
+            continue
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    workspace=workspace,
+                    recipient=member,
+                    kind=kind,
+                    text=text[:300],
+                    url=url[:300],
+                    actor=actor,
+                    key=f"{key}:{member.pk}"[:120],
+                    in_app=in_app,
+                )
+                if by_mail:
+                    _mail(member, subject or text[:100], body or f"{text}\n\n{link(url)}")
+        except IntegrityError:
+            continue  # told already
+        told += 1
+    return told
 
 
 def _once(workspace: Workspace, kind: str, week: dt.date) -> NotificationRun | None:
@@ -92,40 +148,52 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
     stale = stale_key_results(workspace, today)
     leads: dict[Member, list[str]] = defaultdict(list)
     lines_for_slack = []
+    checkin = reverse("okrs:checkin", args=[workspace.slug])
     for member, items in stale.items():
-        p = prefs(member)
         with translation.override(workspace.language):
             titles = "\n".join(f"- {kr.title} ({days} d)" for kr, days in items)
-            if p.reminders and p.email:
-                _mail(
-                    member,
-                    _("Time to check in"),
-                    _(
-                        "These key results have not been updated for a week or more:\n%(krs)s\n\n"
-                        "A minute each: the new value, your confidence, a word on what changed."
-                    )
-                    % {"krs": titles},
+            sent += notify(
+                workspace=workspace,
+                recipients=[member],
+                kind=Kind.CHECKIN_DUE,
+                key=f"checkin_due:{today.isoformat()}",
+                url=checkin,
+                text=ngettext(
+                    "%(count)s key result waits for this week's check-in.",
+                    "%(count)s key results wait for this week's check-in.",
+                    len(items),
                 )
-                sent += 1
+                % {"count": len(items)},
+                subject=_("Time to check in"),
+                body=_(
+                    "These key results have not been updated for a week or more:\n%(krs)s\n\n"
+                    "A minute each: the new value, your confidence, a word on what changed."
+                )
+                % {"krs": titles}
+                + "\n\n"
+                + link(checkin),
+            )
             lines_for_slack.append(f"{slack_escape(str(member.user))}: {len(items)}")
         if any(days >= 14 for _kr, days in items):
             for team in member.teams.select_related("lead__user"):
                 if team.lead and team.lead != member:
                     leads[team.lead].append(str(member.user))
     for lead, names in leads.items():
-        p = prefs(lead)
-        if p.email and p.reminders:
-            with translation.override(workspace.language):
-                _mail(
-                    lead,
-                    _("Check-ins missed for two weeks"),
-                    _(
-                        "No check-in for two weeks or more from: %(names)s. A short conversation "
-                        "usually unblocks it."
-                    )
-                    % {"names": ", ".join(sorted(set(names)))},
-                )
-            sent += 1
+        with translation.override(workspace.language):
+            text = _(
+                "No check-in for two weeks or more from: %(names)s. A short conversation "
+                "usually unblocks it."
+            ) % {"names": ", ".join(sorted(set(names)))}
+            sent += notify(
+                workspace=workspace,
+                recipients=[lead],
+                kind=Kind.CHECKIN_DUE,
+                key=f"checkins_missed:{today.isoformat()}",
+                text=text,
+                url=checkin,
+                subject=_("Check-ins missed for two weeks"),
+                body=text,
+            )
     if lines_for_slack:
         with translation.override(workspace.language):
             _slack(workspace, _("Check-ins due this week:") + " " + "; ".join(lines_for_slack))
@@ -210,7 +278,7 @@ def digest_slack(d: TeamDigest) -> str:
 
 def weekly_digest(workspace: Workspace, today: dt.date) -> int:
     """Each team lead: the team's objectives' progress, at-risk key results, KPI breaches;
-    by e-mail and in the workspace's Slack, as the lead's preferences say."""
+    by e-mail as the lead chose, and in the workspace's Slack channel when it has one."""
     cycle = okr_selectors.current_cycle(workspace)
     if cycle is None:
         return 0
@@ -218,33 +286,134 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
     for team in Team.objects.filter(workspace=workspace, lead__isnull=False).select_related(
         "lead__user"
     ):
-        p = prefs(team.lead)
-        by_mail = p.digest and p.email
-        by_slack = p.digest and p.slack and bool(workspace.slack_webhook_url)
-        if not (by_mail or by_slack):
-            continue
         with translation.override(workspace.language):
-            if by_mail:
+            if prefs(team.lead).wants(Kind.DIGEST, Channel.EMAIL):
                 _mail(
                     team.lead,
                     _("Weekly digest: %(team)s") % {"team": team.name},
                     digest_text(team_digest(team, cycle, team.lead)),
                 )
-            if by_slack:
+                sent += 1
+            if workspace.slack_webhook_url:
                 _slack(workspace, digest_slack(team_digest(team, cycle, None)))
-        sent += 1
     return sent
 
 
-def kpi_alert(kpi, text: str) -> None:
-    """A KPI breach or recovery, to its owner by e-mail and to the workspace's Slack."""
-    if kpi.owner_id is None:
-        return
-    p = prefs(kpi.owner)
-    if p.kpi_alerts and p.email:
-        _mail(kpi.owner, kpi.name, text)
-    if p.kpi_alerts and p.slack:
-        _slack(kpi.workspace, slack_escape(text))
+def kpi_alert(kpi, text: str, *, event: int, deviation=None) -> int:
+    """A KPI breach, escalation or recovery: to the KPI's owner, the deviation's owner, the
+    lead of the KPI's team and the owners of key results it drives; and to Slack."""
+    recipients = [kpi.owner, getattr(deviation, "owner", None)]
+    if kpi.team_id and kpi.team.lead_id:
+        recipients.append(kpi.team.lead)
+    recipients += [
+        kr.owner for kr in KeyResult.objects.filter(kpi=kpi).select_related("owner__user")
+    ]
+    told = notify(
+        workspace=kpi.workspace,
+        recipients=[m for m in recipients if m is not None],
+        kind=Kind.DEVIATION if deviation is not None else Kind.KPI_ALERT,
+        text=text,
+        key=f"kpi_alert:{event}",
+        url=reverse("kpis:detail", args=[kpi.workspace.slug, kpi.pk]),
+        subject=kpi.name,
+    )
+    _slack(kpi.workspace, slack_escape(text))
+    return told
+
+
+def comment_notifications(comment, *, event: int) -> int:
+    """Everyone a comment mentions, and the objective's owner: each only if they may see the
+    objective (a private one stays private)."""
+    from waypoint.workspaces.selectors import mentioned_members
+
+    objective = comment.objective
+    workspace = objective.workspace
+    author = comment.author
+    visible = okr_selectors.visible_objectives
+    url = reverse("okrs:objective", args=[workspace.slug, objective.pk]) + "#comments"
+    who = str(author.user) if author else _("Someone")
+    excerpt = comment.body if len(comment.body) <= 140 else comment.body[:139] + "…"
+    told = 0
+    mentioned = [
+        m for m in mentioned_members(workspace, comment.body) if m.pk != getattr(author, "pk", 0)
+    ]
+    with translation.override(workspace.language):
+        for member in mentioned:
+            if visible(workspace, member).filter(pk=objective.pk).exists():
+                told += notify(
+                    workspace=workspace,
+                    recipients=[member],
+                    kind=Kind.MENTION,
+                    key=f"comment:{comment.pk}",
+                    url=url,
+                    actor=author,
+                    text=_("%(who)s mentioned you on “%(objective)s”: %(text)s")
+                    % {"who": who, "objective": objective.title, "text": excerpt},
+                    subject=_("%(who)s mentioned you") % {"who": who},
+                )
+        owner = objective.owner
+        told_already = {m.pk for m in mentioned}
+        if (
+            owner is not None
+            and owner.pk not in told_already
+            and visible(workspace, owner).filter(pk=objective.pk).exists()
+        ):
+            told += notify(
+                workspace=workspace,
+                recipients=[owner],
+                kind=Kind.COMMENT,
+                key=f"comment:{comment.pk}",
+                url=url,
+                actor=author,
+                text=_("%(who)s commented on “%(objective)s”: %(text)s")
+                % {"who": who, "objective": objective.title, "text": excerpt},
+            )
+    return told
+
+
+GRADING_OPENS = dt.timedelta(days=14)  # before a cycle's end
+
+
+def grades_due(workspace: Workspace, today: dt.date) -> int:
+    """In a cycle's last two weeks (and after its end, until it is closed): each owner of an
+    objective not yet graded, once per cycle."""
+    told = 0
+    cycles = Cycle.objects.filter(
+        workspace=workspace, status=Cycle.Status.OPEN, end__lte=today + GRADING_OPENS
+    )
+    for cycle in cycles:
+        owners = (
+            Objective.objects.filter(cycle=cycle, owner__isnull=False)
+            .exclude(status__in=[Objective.Status.ARCHIVED, Objective.Status.DRAFT])
+            .filter(Q(retrospective__isnull=True) | Q(retrospective__grade__isnull=True))
+            .values_list("owner", flat=True)
+            .distinct()
+        )
+        members = Member.objects.filter(pk__in=list(owners)).select_related("user")
+        with translation.override(workspace.language):
+            told += notify(
+                workspace=workspace,
+                recipients=list(members),
+                kind=Kind.GRADE_DUE,
+                key=f"grade_due:{cycle.pk}",
+                url=reverse("coach:retro", args=[workspace.slug, cycle.pk]),
+                text=_(
+                    "“%(cycle)s” ends on %(end)s: grade your objectives and write what you learned."
+                )
+                % {"cycle": cycle.name, "end": cycle.end.isoformat()},
+                subject=_("Time to grade “%(cycle)s”") % {"cycle": cycle.name},
+            )
+    return told
+
+
+def run_daily(now: dt.datetime) -> int:
+    """The hourly job's daily part: grades due, at 9 in each workspace's time zone."""
+    told = 0
+    for workspace in Workspace.objects.all():
+        local = local_now(workspace, now)
+        if local.hour == SEND_HOUR:
+            told += grades_due(workspace, local.date())
+    return told
 
 
 def run_weekly(now: dt.datetime) -> dict[str, int]:

@@ -141,3 +141,13 @@ def attempt(delivery: Delivery, post) -> Delivery:
         delivery.next_attempt_at = now + dt.timedelta(seconds=BACKOFF[delivery.attempts - 1])
     delivery.save()
     return delivery
+
+
+def notifications_read(*, member, ids: list[int] | None = None) -> int:
+    """Mark the member's notifications read: these, or all of them."""
+    from .models import Notification
+
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

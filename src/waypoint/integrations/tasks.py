@@ -45,8 +45,9 @@ def deliver(delivery: int) -> None:
 
 @queue.handler("notifications.kpi_alert", lease=120)
 def kpi_alert(event: int) -> None:
-    """A KPI alert by e-mail and Slack, once the change that raised it has committed."""
-    from waypoint.kpis.models import Kpi
+    """A KPI alert in the feed, by e-mail and Slack, once the change that raised it has
+    committed. Run again, it tells no one twice (the notification's key)."""
+    from waypoint.kpis.models import Deviation, Kpi
 
     from .notifications import kpi_alert as send
 
@@ -54,25 +55,56 @@ def kpi_alert(event: int) -> None:
     if source is None:
         return
     kpi = (
-        Kpi.objects.select_related("owner__user", "workspace")
+        Kpi.objects.select_related("owner__user", "workspace", "team__lead__user")
         .filter(pk=source.payload.get("kpi"), workspace_id=source.workspace_id)
         .first()
     )
-    if kpi is not None:
-        send(kpi, source.payload.get("text", ""))
+    if kpi is None:
+        return
+    deviation = (
+        Deviation.objects.select_related("owner__user")
+        .filter(pk=source.payload.get("deviation"), kpi=kpi)
+        .first()
+    )
+    send(kpi, source.payload.get("text", ""), event=source.pk, deviation=deviation)
 
 
 queue.listen("kpi.alert", "notifications.kpi_alert")
 
 
+@queue.handler("notifications.comment", lease=120)
+def comment(event: int) -> None:
+    """A comment: its mentions and the objective's owner are told."""
+    from waypoint.okrs.models import Comment
+
+    from .notifications import comment_notifications
+
+    source = Event.objects.filter(pk=event).first()
+    if source is None:
+        return
+    found = (
+        Comment.objects.select_related("objective__workspace", "objective__owner", "author__user")
+        .filter(pk=source.payload.get("comment"), workspace_id=source.workspace_id)
+        .first()
+    )
+    if found is not None:
+        comment_notifications(found, event=source.pk)
+
+
+queue.listen("comment.created", "notifications.comment")
+
+
 @periodic("notifications.weekly", crontab(minute="0"))
 def weekly_notifications() -> None:
-    """Hourly: reminders and digests go out at 9 on Monday in each workspace's time zone."""
+    """Hourly: reminders and digests go out at 9 on Monday in each workspace's time zone,
+    grades due at 9 every day."""
     from django.utils import timezone
 
-    from .notifications import run_weekly
+    from .notifications import run_daily, run_weekly
 
-    run_weekly(timezone.now())
+    now = timezone.now()
+    run_weekly(now)
+    run_daily(now)
 
 
 @queue.handler("sources.pull", lease=300)

@@ -7,6 +7,10 @@ app_name = "integrations"
 urlpatterns = [
     path("kpis/<int:pk>/source/", views.kpi_source, name="kpi_source"),
     path("notifications/", views.notification_prefs, name="notifications"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.notifications_read_all, name="inbox_read"),
+    path("inbox/<int:pk>/", views.notification_open, name="notification"),
+    path("alerts/", views.alerts_moved, name="alerts"),
     path("settings/webhooks/", views.webhooks, name="webhooks"),
     path("settings/webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
 ]

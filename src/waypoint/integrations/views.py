@@ -1,10 +1,12 @@
-"""Webhook settings: subscriptions, their signing secret and the delivery log."""
+"""Webhook settings and the delivery log; the notification feed, the deviations inbox and
+where each kind of notification reaches a member."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,8 +16,8 @@ from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
 
-from . import services
-from .models import EVENTS, Delivery, Webhook
+from . import selectors, services
+from .models import CHANNELS_OF, EVENTS, Channel, Delivery, Kind, Notification, Webhook
 
 
 class WebhookForm(forms.Form):
@@ -61,12 +63,15 @@ def webhook_delete(request, pk):
     return redirect("integrations:webhooks", request.workspace.slug)
 
 
-class PrefsForm(forms.Form):
-    reminders = forms.BooleanField(label=gettext_lazy("Weekly check-in reminders"), required=False)
-    digest = forms.BooleanField(label=gettext_lazy("Weekly digest (team leads)"), required=False)
-    kpi_alerts = forms.BooleanField(label=gettext_lazy("KPI breach alerts"), required=False)
-    email = forms.BooleanField(label=gettext_lazy("By e-mail"), required=False)
-    slack = forms.BooleanField(label=gettext_lazy("In the workspace's Slack"), required=False)
+def _prefs_form(prefs, data=None) -> forms.Form:
+    """A box per kind and channel, where that kind may go."""
+    form = forms.Form(data)
+    for kind in Kind:
+        for channel in CHANNELS_OF[kind]:
+            form.fields[f"{kind}-{channel}"] = forms.BooleanField(
+                required=False, initial=prefs.wants(kind, channel), label=channel.label
+            )
+    return form
 
 
 @workspace_view()
@@ -74,19 +79,72 @@ def notification_prefs(request):
     from .notifications import prefs as prefs_of
 
     prefs = prefs_of(request.member)  # the defaults until saved: reading writes nothing
-    fields = ["reminders", "digest", "kpi_alerts", "email", "slack"]
-    form = PrefsForm(request.POST or None, initial={f: getattr(prefs, f) for f in fields})
+    form = _prefs_form(prefs, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        channels = {
+            kind.value: [c.value for c in CHANNELS_OF[kind] if form.cleaned_data[f"{kind}-{c}"]]
+            for kind in Kind
+        }
         audit.save_changes(
             prefs,
             actor=request.user,
             action="notifications.prefs",
             workspace=request.workspace,
-            fields={f: form.cleaned_data[f] for f in fields},
+            fields={"channels": channels},
         )
         messages.success(request, _("Notification preferences saved."))
         return redirect("integrations:notifications", request.workspace.slug)
-    return render(request, "integrations/notifications.html", {"form": form})
+    rows = [
+        (
+            kind,
+            [
+                (channel, form[f"{kind}-{channel}"] if channel in CHANNELS_OF[kind] else None)
+                for channel in Channel
+            ],
+        )
+        for kind in Kind
+    ]
+    return render(
+        request,
+        "integrations/notifications.html",
+        {"form": form, "rows": rows, "channels": list(Channel)},
+    )
+
+
+@workspace_view()
+def inbox(request):
+    """The member's notifications, and the deviations waiting for their answer."""
+    me = request.member
+    items = list(selectors.feed(me)[: selectors.FEED_SIZE])
+    deviations = list(selectors.deviations_to_answer(me, request.workspace.today())[:50])
+    return render(
+        request,
+        "integrations/inbox.html",
+        {"items": items, "deviations": deviations, "unread": selectors.unread_count(me)},
+    )
+
+
+@workspace_view()
+def alerts_moved(request):
+    """KPI alerts are notifications now: their old address leads to the feed."""
+    return redirect("integrations:inbox", request.workspace.slug)
+
+
+@workspace_view()
+def notification_open(request, pk):
+    """Follow a notification: it is read, and the reader goes where it points."""
+    found = scoped_get(
+        Notification.objects.filter(recipient=request.member), request.workspace, pk=pk
+    )
+    services.notifications_read(member=request.member, ids=[found.pk])
+    return redirect(found.url or reverse("integrations:inbox", args=[request.workspace.slug]))
+
+
+@require_POST
+@workspace_view()
+def notifications_read_all(request):
+    services.notifications_read(member=request.member)
+    return redirect("integrations:inbox", request.workspace.slug)
 
 
 class SourceForm(forms.Form):

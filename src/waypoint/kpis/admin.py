@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Alert, Annotation, DataPoint, Deviation, Kpi, Process
+from .models import Annotation, DataPoint, Deviation, Kpi, Process
 
 
 @admin.register(Process)
@@ -55,11 +55,3 @@ class DeviationAdmin(AuditedAdmin):
     list_filter = ["level", "response", "workspace"]
     list_select_related = ["kpi", "owner__user"]
     autocomplete_fields = ["workspace", "kpi", "owner"]
-
-
-@admin.register(Alert)
-class AlertAdmin(AuditedAdmin):
-    list_display = ["recipient", "text", "created_at", "read_at"]
-    list_filter = ["workspace"]
-    list_select_related = ["recipient__user"]
-    autocomplete_fields = ["workspace", "recipient", "kpi"]

@@ -233,22 +233,3 @@ class Deviation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
-
-
-class Alert(models.Model):
-    """An in-app notice for one member (a KPI breach, a recovery); read or not."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
-    recipient = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="alerts")
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    text = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("alert")
-        verbose_name_plural = _("alerts")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return self.text

@@ -26,7 +26,7 @@ from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, User, Workspace
 from waypoint.workspaces.services import check_dates, same_workspace
 
-from .models import Alert, Annotation, DataPoint, Deviation, Kpi, Process
+from .models import Annotation, DataPoint, Deviation, Kpi, Process
 
 KPI_FIELDS = {
     "name",
@@ -397,7 +397,8 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
             )
             _alert(
                 kpi,
-                _(
+                deviation=open_dev,
+                text=_(
                     "“%(kpi)s” is %(state)s: %(value)s %(unit)s in the period from "
                     "%(start)s. Choose a response."
                 )
@@ -417,7 +418,11 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
                 workspace=kpi.workspace,
                 fields={"level": state},
             )
-            _alert(kpi, _("“%(kpi)s” got worse: it is now critical.") % {"kpi": kpi.name})
+            _alert(
+                kpi,
+                _("“%(kpi)s” got worse: it is now critical.") % {"kpi": kpi.name},
+                deviation=open_dev,
+            )
         return open_dev
     if open_dev is not None and state == maths.HEALTHY:
         events.record(
@@ -473,14 +478,11 @@ def _fmt(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _alert(kpi: Kpi, text: str) -> None:
-    """In the app now; by e-mail and Slack through the worker once the write commits."""
-    if kpi.owner_id is None:
-        return
-    events.record(kpi.workspace, "kpi.alert", {"kpi": kpi.pk, "text": text})
-    Alert.objects.create(
-        workspace=kpi.workspace, recipient_id=kpi.owner_id, kpi=kpi, text=text[:300]
-    )
+def _alert(kpi: Kpi, text: str, deviation: Deviation | None = None) -> None:
+    """An alert for the people who answer for the KPI; the integrations decide who and where
+    (the feed, e-mail, Slack) once the write commits."""
+    payload = {"kpi": kpi.pk, "text": text, "deviation": deviation.pk if deviation else None}
+    events.record(kpi.workspace, "kpi.alert", payload)
 
 
 @transaction.atomic
@@ -504,13 +506,6 @@ def deviation_respond(
         action="deviation.respond",
         workspace=deviation.workspace,
         fields=fields,
-    )
-
-
-@transaction.atomic
-def alerts_mark_read(*, member: Member) -> int:
-    return Alert.objects.filter(recipient=member, read_at__isnull=True).update(
-        read_at=timezone.now()
     )
 
 

@@ -23,5 +23,4 @@ urlpatterns = [
     path("deviations/<int:pk>/respond/", views.deviation_respond, name="deviation_respond"),
     path("krs/<int:pk>/annotations/", views.kr_annotation_create, name="kr_annotation_create"),
     path("krs/<int:pk>/keep-level/", views.keep_level, name="keep_level"),
-    path("alerts/", views.alerts, name="alerts"),
 ]

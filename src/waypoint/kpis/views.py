@@ -34,7 +34,7 @@ from .forms import (
     PromoteForm,
     UploadForm,
 )
-from .models import Alert, DataPoint, Deviation, Kpi
+from .models import DataPoint, Deviation, Kpi
 
 
 def _can_feed(member, kpi) -> bool:
@@ -120,14 +120,6 @@ def processes(request):
         ]
         groups.append({"process": process, "stages": stage_list})
     return render(request, "kpis/processes.html", {"groups": groups})
-
-
-@workspace_view()
-def alerts(request):
-    items = Alert.objects.filter(recipient=request.member).select_related("kpi")[:100]
-    response = render(request, "kpis/alerts.html", {"alerts": items})
-    services.alerts_mark_read(member=request.member)
-    return response
 
 
 # --- Creating and editing -------------------------------------------------------------------

@@ -655,6 +655,11 @@ def comment_create(
         obj=comment,
         after=audit.snapshot(comment),
     )
+    events.record(
+        objective.workspace,
+        "comment.created",
+        {"comment": comment.pk, "objective": objective.pk, "author": author.pk},
+    )
     return comment
 
 

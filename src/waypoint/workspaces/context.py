@@ -9,11 +9,11 @@ def navigation(request):
     member = getattr(request, "member", None)
     unread = 0
     if member is not None:
-        from waypoint.kpis.models import Alert
+        from waypoint.integrations.selectors import unread_count
 
-        unread = Alert.objects.filter(recipient=member, read_at__isnull=True).count()
+        unread = unread_count(member)
     return {
-        "unread_alerts": unread,
+        "unread_notifications": unread,
         "user_workspaces": workspaces_of_user(request.user),
         "workspace": getattr(request, "workspace", None),
         "member": member,

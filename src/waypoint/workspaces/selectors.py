@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from django.db import models
@@ -42,3 +43,38 @@ def members_list(workspace: Workspace) -> models.QuerySet[Member]:
 
 def teams_list(workspace: Workspace) -> models.QuerySet[Team]:
     return Team.objects.filter(workspace=workspace).select_related("parent", "lead__user")
+
+
+# ``@tess``, ``@tess.t``, ``@Tess``, ``@张伟``: a word after an @ that is not part of an
+# address (``anna@acme.test`` mentions no one).
+MENTION = re.compile(r"(?<![\w@.])@([\w][\w.\-]*\w|\w)", re.UNICODE)
+MAX_MENTIONS = 10
+
+
+def mentioned_members(workspace: Workspace, text: str) -> list[Member]:
+    """The members a text mentions with ``@name``: the part of their e-mail before the @,
+    their first name, or their whole name without spaces. A name two members share mentions
+    neither (no guessing); each handle is one bounded query."""
+    found: dict[int, Member] = {}
+    for handle in dict.fromkeys(MENTION.findall(text or "")):
+        if len(found) >= MAX_MENTIONS:
+            break
+        members = Member.objects.filter(workspace=workspace).select_related("user")
+        by_email = list(members.filter(user__email__istartswith=handle + "@")[:2])
+        candidates = by_email or [
+            m
+            for m in members.filter(
+                models.Q(user__full_name__istartswith=handle)
+                | models.Q(user__full_name__iexact=handle)
+            )[:20]
+            if _named(m.user.full_name, handle)
+        ]
+        if len(candidates) == 1:
+            found.setdefault(candidates[0].pk, candidates[0])
+    return list(found.values())
+
+
+def _named(full_name: str, handle: str) -> bool:
+    name, handle = full_name.casefold(), handle.casefold()
+    first = name.split()[0] if name.split() else ""
+    return handle in (first, name.replace(" ", ""))

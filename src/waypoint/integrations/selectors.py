@@ -1,0 +1,39 @@
+"""Reads for the notification feed and the deviations inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from waypoint.kpis.models import Deviation
+from waypoint.workspaces.models import Member
+
+from .models import Notification
+
+FEED_SIZE = 50
+# A deviation that closed on its own still asks for an answer, for this long.
+ANSWER_WITHIN = dt.timedelta(days=14)
+
+
+def unread_count(member: Member) -> int:
+    return Notification.objects.filter(recipient=member, in_app=True, read_at=None).count()
+
+
+def feed(member: Member) -> QuerySet[Notification]:
+    """The member's notifications, newest first (a page shows ``FEED_SIZE``)."""
+    return Notification.objects.filter(recipient=member, in_app=True).select_related("actor__user")
+
+
+def deviations_to_answer(member: Member, today: dt.date) -> QuerySet[Deviation]:
+    """Deviations waiting for this member's answer: theirs, their KPIs', or their team's
+    KPIs' when they lead it; open, or closed lately. An answer takes one out of the inbox."""
+    mine = Q(owner=member) | Q(kpi__owner=member) | Q(kpi__team__lead=member)
+    recent = Q(closed_on__isnull=True) | Q(closed_on__gte=today - ANSWER_WITHIN)
+    return (
+        Deviation.objects.filter(workspace_id=member.workspace_id, response="")
+        .filter(mine)
+        .filter(recent)
+        .select_related("kpi", "owner__user")
+        .order_by("-opened_on", "-id")
+    )
