@@ -48,7 +48,7 @@ def sign_up(page, base, name, email, lang, mailoutbox):
 
 def shoot(page, base, lang, name, path):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for label, width in (("desktop", 1280), ("phone", 375)):
+    for label, width in (("desktop", 1280), ("phone", 390)):
         page.set_viewport_size({"width": width, "height": 900})
         response = page.goto(base + path)
         assert response.status == 200, path
@@ -56,6 +56,9 @@ def shoot(page, base, lang, name, path):
         page.screenshot(path=str(SHOTS / f"{lang}-{name}-{label}.png"), full_page=True)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width + 1, f"{path} is {overflow}px wide at {width}px"
+        # One row of header, on a desktop and on a phone, in every language.
+        header = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+        assert header <= 64, f"{path}: the header is {header}px high at {width}px"
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -179,6 +182,8 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         ("people", "/w/northwind/people/"),
         ("cycles", "/w/northwind/cycles/"),
         ("settings", "/w/northwind/settings/"),
+        ("kpis", "/w/northwind/kpis/"),
+        ("notifications", "/w/northwind/inbox/"),
     ]:
         shoot(page, base, lang, name, path)
     page.goto(base + f"/w/northwind/objectives/{objective.pk}/")

@@ -64,6 +64,15 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); });
+  // The account menu and the phone's menu close on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.account[open]" + (wide.matches ? "" : ", details.menu[open]"))
+      .forEach(function (d) { if (d !== except) d.open = false; });
+  }
+  document.addEventListener("click", function (e) {
+    closeMenus(e.target.closest ? e.target.closest("details.account, details.menu") : null);
+  });
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeMenus(null); });
   wide.addEventListener("change", fitMenu);
   document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); });
   // The weekly check-in: Enter anywhere on the sheet saves all (radios and switches too,
