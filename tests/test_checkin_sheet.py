@@ -250,3 +250,51 @@ def test_the_sheet_costs_the_same_queries_for_3_and_30_key_results(client, sheet
             actor=None,
         )
     assert count() == few
+
+
+def test_a_key_result_added_during_its_cycle_is_not_behind_on_its_first_day(
+    client, sheet, workspace, teammate
+):
+    """30 days into a 90-day cycle, a new key result's form proposes today as its start;
+    with it, the key result is on pace, not a third behind, and its objective's pace too."""
+    today = workspace.today()
+    objective = sheet["objective"]
+    client.force_login(teammate.user)
+    editor = client.get(f"/w/acme/objectives/{objective.pk}/edit/").content.decode()
+    assert f'name="kr-starts_on" value="{today.isoformat()}"' in editor
+    response = client.post(
+        f"/w/acme/objectives/{objective.pk}/krs/new/",
+        {
+            "kr-title": "Referrals from 0 to 40",
+            "kr-type": "increase",
+            "kr-scoring": "spectrum",
+            "kr-weight": "1",
+            "kr-start": "0",
+            "kr-target": "40",
+            "kr-starts_on": today.isoformat(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    kr = objective.key_results.get(title__startswith="Referrals")
+    assert kr.starts_on == today
+    html = client.get("/w/acme/checkin/").content.decode()
+    row = html[html.index(f'id="checkin-{kr.pk}"') :]
+    row = row[: row.index("</section>")]
+    assert "on pace" in row and "behind" not in row
+    # A start outside the cycle is refused at the field, the input kept.
+    response = client.post(
+        f"/w/acme/krs/{kr.pk}/edit/",
+        {
+            "kr-title": kr.title,
+            "kr-type": "increase",
+            "kr-scoring": "spectrum",
+            "kr-weight": "1",
+            "kr-start": "0",
+            "kr-target": "40",
+            "kr-starts_on": "2001-01-01",
+        },
+    )
+    body = response.content.decode()
+    assert "starts within its cycle" in body and 'value="2001-01-01"' in body
+    kr.refresh_from_db()
+    assert kr.starts_on == today

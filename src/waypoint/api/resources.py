@@ -223,6 +223,7 @@ class KeyResultOut(Schema):
     weight: float
     owner_id: int | None
     kpi_id: int | None
+    starts_on: dt.date | None
     current: float | None
     progress: float
     score: float
@@ -240,6 +241,7 @@ class KeyResultIn(In):
     weight: float = 1.0
     owner_id: Id | None = None
     kpi_id: Id | None = None
+    starts_on: dt.date | None = None
 
 
 class KeyResultPatch(In):
@@ -249,6 +251,7 @@ class KeyResultPatch(In):
     unit: str | None = None
     weight: float | None = None
     owner_id: Id | None = None
+    starts_on: dt.date | None = None
 
 
 class CheckInOut(Schema):
@@ -604,6 +607,7 @@ def _kr_out(kr: KeyResult) -> dict:
                 "weight",
                 "owner_id",
                 "kpi_id",
+                "starts_on",
             )
         },
         "current": kr.current_value,

@@ -78,6 +78,12 @@ class KeyResultForm(forms.Form):
     )
     scoring = forms.ChoiceField(label=_("Scoring"), choices=KeyResult.Scoring.choices)
     weight = forms.FloatField(label=_("Weight"), min_value=0.01, initial=1)
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Added during the cycle? Its expected progress counts from this day."),
+    )
     owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
     driven_by_children = forms.BooleanField(
         label=_("Driven by child objectives"),

@@ -176,6 +176,8 @@ class KeyResult(StoredRollups):
     target = models.FloatField(_("target"), null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     weight = models.FloatField(_("weight"), default=1.0)
+    # A key result added during its cycle starts then: its expected progress counts from here.
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
     owner = models.ForeignKey(
         Member,
         verbose_name=_("owner"),

@@ -175,6 +175,7 @@ class KeyResultDoc(_Doc):
     scoring: Literal["spectrum", "binary"] = "spectrum"
     direction: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
     driven_by_children: bool = False
+    starts_on: dt.date | None = None
     checkins: list[CheckInDoc] = []
     initiatives: list[InitiativeDoc] = []
     current: Computed = None
@@ -593,6 +594,8 @@ class _Importer:
                 direction=kd.direction,
                 driven_by_children=kd.driven_by_children,
             )
+            if not self.partial or "starts_on" in kd.model_fields_set:
+                fields["starts_on"] = kd.starts_on  # a spreadsheet without it leaves it be
             if kd.type in (scoring.INCREASE, scoring.DECREASE) and kd.start is None:
                 fields["start"] = 0.0
             kr = existing.get(kd.title)
@@ -703,6 +706,8 @@ def export_cycle(cycle: Cycle, *, with_scores: bool = False) -> dict:
                 k["direction"] = kr.direction
             if kr.driven_by_children:
                 k["driven_by_children"] = True
+            if kr.starts_on:
+                k["starts_on"] = kr.starts_on
             checkins = []
             for c in kr.checkins.all():
                 cd: dict[str, Any] = {

@@ -113,6 +113,13 @@ class ObjectiveRow:
         return max(seen, key=CONFIDENCE_ORDER.__getitem__) if seen else None
 
 
+def kr_expected(kr: KeyResult, cycle: Cycle, today: dt.date) -> float:
+    """How far along a key result should be today: from its own start, when it started
+    after its cycle, to the cycle's end. Nothing is behind on its first day."""
+    start = max(cycle.start, kr.starts_on) if kr.starts_on else cycle.start
+    return scoring.expected_progress(start, cycle.end, today)
+
+
 def kr_row(kr: KeyResult, expected: float) -> KeyResultRow:
     """A key result's view-model from its stored roll-ups."""
     return KeyResultRow(
@@ -131,9 +138,16 @@ def rows_for(objectives: Iterable[Objective], today: dt.date) -> list[ObjectiveR
     roll-ups (``okrs.rollups``): no page scores anything itself."""
     rows = []
     for obj in objectives:
-        expected = scoring.expected_progress(obj.cycle.start, obj.cycle.end, today)
-        row = ObjectiveRow(objective=obj, progress=obj.progress, score=obj.score, expected=expected)
-        row.krs = [kr_row(kr, expected) for kr in obj.key_results.all()]
+        krs = list(obj.key_results.all())
+        row = ObjectiveRow(
+            objective=obj,
+            progress=obj.progress,
+            score=obj.score,
+            expected=scoring.expected_progress(obj.cycle.start, obj.cycle.end, today),
+        )
+        row.krs = [kr_row(kr, kr_expected(kr, obj.cycle, today)) for kr in krs]
+        if any(kr.starts_on for kr in krs):  # the objective's pace follows its key results'
+            row.expected = scoring.weighted_mean((r.expected, r.kr.weight) for r in row.krs)
         rows.append(row)
     return rows
 

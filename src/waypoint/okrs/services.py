@@ -358,6 +358,7 @@ KEY_RESULT_FIELDS = {
     "team",
     "driven_by_children",
     "position",
+    "starts_on",
 }
 
 
@@ -382,6 +383,14 @@ def _check_kr(workspace: Workspace, values: dict) -> None:
     same_workspace(workspace, "owner", values.get("owner"))
     same_workspace(workspace, "team", values.get("team"))
     same_workspace(workspace, "kpi", values.get("kpi"))
+    starts_on, cycle = values.get("starts_on"), values.get("cycle")
+    if starts_on is not None and cycle is not None and not cycle.start <= starts_on <= cycle.end:
+        raise ValidationError(
+            {
+                "starts_on": _("A key result starts within its cycle, %(start)s to %(end)s.")
+                % {"start": cycle.start.isoformat(), "end": cycle.end.isoformat()}
+            }
+        )
 
 
 @transaction.atomic
@@ -400,6 +409,7 @@ def key_result_create(
     team: Team | None = None,
     driven_by_children: bool = False,
     kpi=None,
+    starts_on: dt.date | None = None,
     actor: User | None,
 ) -> KeyResult:
     if type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start is None:
@@ -417,8 +427,9 @@ def key_result_create(
         team=team,
         driven_by_children=driven_by_children,
         kpi=kpi,
+        starts_on=starts_on,
     )
-    _check_kr(objective.workspace, values)
+    _check_kr(objective.workspace, {**values, "cycle": objective.cycle})
     position = (objective.key_results.aggregate(m=Max("position"))["m"] or 0) + 1
     kr = KeyResult.objects.create(
         workspace=objective.workspace, objective=objective, position=position, **values
@@ -438,7 +449,7 @@ def key_result_create(
 def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) -> KeyResult:
     _check_fields(fields, KEY_RESULT_FIELDS)
     merged = {f: fields.get(f, getattr(key_result, f)) for f in KEY_RESULT_FIELDS}
-    _check_kr(key_result.workspace, merged)
+    _check_kr(key_result.workspace, {**merged, "cycle": key_result.objective.cycle})
     audit.save_changes(
         key_result,
         actor=actor,

@@ -95,8 +95,7 @@ def _cycle_or_current(request, pk=None) -> Cycle | None:
 
 
 def _kr_row(kr, today) -> selectors.KeyResultRow:
-    cycle = kr.objective.cycle
-    return selectors.kr_row(kr, scoring.expected_progress(cycle.start, cycle.end, today))
+    return selectors.kr_row(kr, selectors.kr_expected(kr, kr.objective.cycle, today))
 
 
 # --- Home ---------------------------------------------------------------------------------
@@ -651,7 +650,9 @@ def _objective_context(request, objective):
             objective=objective,
             progress=objective.progress,
             score=objective.score,
-            expected=scoring.expected_progress(objective.cycle.start, objective.cycle.end, today),
+            expected=scoring.weighted_mean((r.expected, r.kr.weight) for r in rows)
+            if any(r.kr.starts_on for r in rows)
+            else scoring.expected_progress(objective.cycle.start, objective.cycle.end, today),
             krs=rows,
         ),
         "children": children,
@@ -793,6 +794,11 @@ def _objective_form(request, objective, data=None):
     )
 
 
+def _start_of_new_kr(cycle, today):
+    """Today, for a key result added while its cycle runs; none (the cycle's start) else."""
+    return today if cycle.start < today <= cycle.end else None
+
+
 def _editor_context(request, objective, form=None, kr_form=None):
     ws = request.workspace
     return {
@@ -803,7 +809,13 @@ def _editor_context(request, objective, form=None, kr_form=None):
         or KeyResultForm(
             workspace=ws,
             prefix="kr",
-            initial={"owner": request.member, "weight": 1, "type": KeyResult.Type.INCREASE},
+            initial={
+                "owner": request.member,
+                "weight": 1,
+                "type": KeyResult.Type.INCREASE,
+                # Added during its cycle: it starts today, not behind on its first day.
+                "starts_on": _start_of_new_kr(objective.cycle, ws.today()),
+            },
         ),
         "move_form": MoveForm(workspace=ws, initial={"cycle": objective.cycle}),
     }
@@ -824,6 +836,7 @@ def _kr_fields(data):
             "owner",
             "driven_by_children",
             "kpi",
+            "starts_on",
         )
     }
 
@@ -878,6 +891,7 @@ def kr_edit(request, pk):
             "owner": kr.owner,
             "driven_by_children": kr.driven_by_children,
             "kpi": kr.kpi,
+            "starts_on": kr.starts_on,
         },
     )
     if request.method == "POST" and form.is_valid():
