@@ -1149,7 +1149,11 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
     from waypoint.okrs.models import Objective
 
     cycle = Cycle.objects.get(workspace=ws, name=name)
-    for objective in Objective.objects.filter(cycle=cycle).select_related("owner"):
+    # Closed first, as on the day after its end: grading is open on a closed cycle whatever
+    # the demo's date.
+    services.cycle_close(cycle=cycle, actor=None)
+    cycle.refresh_from_db()
+    for objective in Objective.objects.filter(cycle=cycle).select_related("owner", "cycle"):
         suggested = suggested_grade(objective.score)
         grade, reason = suggested, ""
         if objective.ref == "crews-ready":
@@ -1178,7 +1182,6 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
         "owner; activities move into initiatives.",
         actor=None,
     )
-    services.cycle_close(cycle=cycle, actor=None)
     say(f"  {cycle.name} closed with grades and retrospectives")
 
 

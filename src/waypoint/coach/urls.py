@@ -13,6 +13,7 @@ urlpatterns = [
     path("cycles/<int:pk>/review/", views.review, name="review"),
     path("cycles/<int:pk>/findings/", views.findings, name="findings"),
     path("cycles/<int:pk>/close/", views.close, name="close"),
+    path("cycles/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("objectives/<int:pk>/grade/", views.grade, name="grade"),
     path("objectives/<int:pk>/carry/", views.carry, name="carry"),
     path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -275,8 +276,13 @@ RETRO_PAGE = 20
 def retro(request, pk):
     """Grading and learning at the end of a cycle, twenty objectives a page; all, the
     reader's own and their teams', or those still ungraded."""
+    return _retro_page(request, scoped_get(Cycle, request.workspace, pk=pk))
+
+
+def _retro_page(request, cycle, bound=None, status=200):
+    """The retrospective page; ``bound`` is a grading form sent with an error, shown with
+    what was typed and the message at its field."""
     ws, me = request.workspace, request.member
-    cycle = scoped_get(Cycle, ws, pk=pk)
     today = ws.today()
     from django.core.paginator import Paginator
 
@@ -311,8 +317,10 @@ def retro(request, pk):
                 "retro": r,
                 "suggested": suggested,
                 "guidance": grading.guidance(o.kind, grade if grade is not None else suggested),
-                "can_grade": _can_grade(me, o),
-                "form": GradeForm(
+                "can_grade": _can_grade(me, o) and cycle.grading_open(today),
+                "form": bound
+                if bound is not None and bound.prefix == f"o{o.pk}"
+                else GradeForm(
                     prefix=f"o{o.pk}",
                     initial={
                         "grade": grade if grade is not None else suggested,
@@ -347,6 +355,8 @@ def retro(request, pk):
         "coach/retro.html",
         {
             "cycle": cycle,
+            "grading_open": cycle.grading_open(today),
+            "closing_early": today < cycle.grading_opens_on,
             "items": items,
             "page": page,
             "show": show,
@@ -362,6 +372,7 @@ def retro(request, pk):
             ),
             "can_admin": permissions.can_admin(me),
         },
+        status=status,
     )
 
 
@@ -385,32 +396,33 @@ def grade(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            okr_services.objective_grade(
-                objective=objective,
-                grade=d["grade"],
-                suggested=grading.suggested_grade(objective.score),
-                reason=d["override_reason"],
-                by=request.member,
-                actor=request.user,
-            )
-            okr_services.retrospective_write(
-                objective=objective,
-                what_worked=d["what_worked"],
-                what_did_not=d["what_did_not"],
-                learned=d["learned"],
-                actor=request.user,
-            )
+            with transaction.atomic():
+                okr_services.objective_grade(
+                    objective=objective,
+                    grade=d["grade"],
+                    suggested=grading.suggested_grade(objective.score),
+                    reason=d["override_reason"],
+                    by=request.member,
+                    actor=request.user,
+                )
+                okr_services.retrospective_write(
+                    objective=objective,
+                    what_worked=d["what_worked"],
+                    what_did_not=d["what_did_not"],
+                    learned=d["learned"],
+                    actor=request.user,
+                )
         except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, f"{objective.title}: {m}")
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Grade and retrospective saved for “%(title)s”.") % {"title": objective.title},
+            )
             return redirect(url + f"#o-{objective.pk}")
-        messages.success(
-            request,
-            _("Grade and retrospective saved for “%(title)s”.") % {"title": objective.title},
-        )
-    else:
-        messages.error(request, _("A grade lies between 0.0 and 1.0."))
-    return redirect(url + f"#o-{objective.pk}")
+    # What was typed stays, with the message at its field, on the page it was typed on.
+    messages.error(request, _("Nothing was saved for “%(title)s”.") % {"title": objective.title})
+    return _retro_page(request, objective.cycle, bound=form, status=422)
 
 
 @require_POST
@@ -480,6 +492,19 @@ def close(request, pk):
     cycle = scoped_get(Cycle, request.workspace, pk=pk)
     okr_services.cycle_close(cycle=cycle, actor=request.user)
     messages.success(request, _("%(cycle)s is closed.") % {"cycle": cycle.name})
+    return redirect("coach:retro", request.workspace.slug, cycle.pk)
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def reopen(request, pk):
+    cycle = scoped_get(Cycle, request.workspace, pk=pk)
+    try:
+        okr_services.cycle_reopen(cycle=cycle, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(cycle)s is open again.") % {"cycle": cycle.name})
     return redirect("coach:retro", request.workspace.slug, cycle.pk)
 
 

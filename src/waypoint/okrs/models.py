@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,16 @@ class Cycle(models.Model):
 
     def __str__(self):
         return self.name
+
+    GRADING_WINDOW = dt.timedelta(days=14)  # grading opens this long before the end
+
+    @property
+    def grading_opens_on(self) -> dt.date:
+        return max(self.start, self.end - self.GRADING_WINDOW)
+
+    def grading_open(self, today: dt.date) -> bool:
+        """Grades are given in the last two weeks, after the end, or once it is closed."""
+        return self.status == self.Status.CLOSED or today >= self.grading_opens_on
 
 
 class Objective(StoredRollups):

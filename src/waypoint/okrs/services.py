@@ -36,6 +36,28 @@ from .models import (
 from .validation import checkin_value_errors, kr_definition_errors
 
 
+def writable(cycle: Cycle) -> None:
+    """A closed cycle is read-only: its OKRs, key results, check-ins and initiatives stay as
+    they were when it closed (grades and retrospectives are still written)."""
+    if cycle.status == Cycle.Status.CLOSED:
+        raise ValidationError(
+            _("“%(cycle)s” is closed, so its OKRs are read-only. An administrator can reopen it.")
+            % {"cycle": cycle.name}
+        )
+
+
+def _differs(obj, fields: dict) -> bool:
+    """Whether writing these fields would change the object (an import of an unchanged
+    file writes nothing, so it may run over a closed cycle)."""
+    for name, value in fields.items():
+        if name == "teams":
+            if {t.pk for t in value} != set(obj.teams.values_list("pk", flat=True)):
+                return True
+        elif getattr(obj, name) != value:
+            return True
+    return False
+
+
 def _check_fields(fields: dict, allowed: set[str]) -> None:
     unknown = set(fields) - allowed
     if unknown:
@@ -211,6 +233,7 @@ def objective_create(
     ref: str = "",
     actor: User | None,
 ) -> Objective:
+    writable(cycle)
     teams = list(teams)
     _check_objective_fields(
         workspace,
@@ -271,6 +294,9 @@ OBJECTIVE_FIELDS = {
 @transaction.atomic
 def objective_update(*, objective: Objective, actor: User | None, **fields) -> Objective:
     """Change an objective's fields (``teams`` replaces its teams)."""
+    if objective.cycle.status == Cycle.Status.CLOSED and not _differs(objective, fields):
+        return objective
+    writable(objective.cycle)
     _check_fields(fields, OBJECTIVE_FIELDS | {"teams"})
     _check_objective_fields(objective.workspace, fields)
     if "parent" in fields:
@@ -301,6 +327,8 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
 @transaction.atomic
 def objective_move(*, objective: Objective, cycle: Cycle, actor: User | None) -> Objective:
     """Move an objective to another cycle; its key results and check-ins go with it."""
+    writable(objective.cycle)
+    writable(cycle)
     same_workspace(objective.workspace, "cycle", cycle)
     fields = {"cycle": cycle}
     if Objective.objects.filter(cycle=cycle, ref=objective.ref).exclude(pk=objective.pk).exists():
@@ -316,6 +344,7 @@ def objective_move(*, objective: Objective, cycle: Cycle, actor: User | None) ->
 
 @transaction.atomic
 def objective_archive(*, objective: Objective, actor: User | None) -> Objective:
+    writable(objective.cycle)
     return audit.save_changes(
         objective,
         actor=actor,
@@ -328,6 +357,7 @@ def objective_archive(*, objective: Objective, actor: User | None) -> Objective:
 @transaction.atomic
 def objective_delete(*, objective: Objective, actor: User | None) -> None:
     """Delete an objective with its key results, check-ins and initiatives."""
+    writable(objective.cycle)
     before = audit.snapshot(objective)
     before["key_results"] = list(objective.key_results.values_list("title", flat=True))
     audit.record(
@@ -412,6 +442,7 @@ def key_result_create(
     starts_on: dt.date | None = None,
     actor: User | None,
 ) -> KeyResult:
+    writable(objective.cycle)
     if type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start is None:
         start = 0.0
     values = dict(
@@ -447,6 +478,11 @@ def key_result_create(
 
 @transaction.atomic
 def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) -> KeyResult:
+    if key_result.objective.cycle.status == Cycle.Status.CLOSED and not _differs(
+        key_result, fields
+    ):
+        return key_result
+    writable(key_result.objective.cycle)
     _check_fields(fields, KEY_RESULT_FIELDS)
     merged = {f: fields.get(f, getattr(key_result, f)) for f in KEY_RESULT_FIELDS}
     _check_kr(key_result.workspace, {**merged, "cycle": key_result.objective.cycle})
@@ -466,6 +502,7 @@ def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) ->
 def key_results_reorder(
     *, objective: Objective, ordered_ids: Sequence[int], actor: User | None
 ) -> None:
+    writable(objective.cycle)
     krs = {kr.pk: kr for kr in objective.key_results.all()}
     if set(ordered_ids) != set(krs):
         raise ValidationError({"order": _("The order must list every key result once.")})
@@ -475,6 +512,7 @@ def key_results_reorder(
 
 @transaction.atomic
 def key_result_delete(*, key_result: KeyResult, actor: User | None) -> None:
+    writable(key_result.objective.cycle)
     audit.record(
         workspace=key_result.workspace,
         actor=actor,
@@ -509,8 +547,19 @@ def checkin_create(
         raise ValidationError(errors)
     check_dates(date=date)
     same_workspace(key_result.workspace, "author", author)
-    # One writer at a time per key result, so that the latest check-in is the current value.
-    list(KeyResult.objects.select_for_update().filter(pk=key_result.pk).values_list("pk"))
+    # One writer at a time per key result, so that the latest check-in is the current value;
+    # the lock is on the key result's row only, and says whether its cycle is still open.
+    status = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .filter(pk=key_result.pk)
+        .values_list("objective__cycle__status", "objective__cycle__name")
+        .first()
+    )
+    if status and status[0] == Cycle.Status.CLOSED:
+        raise ValidationError(
+            _("“%(cycle)s” is closed, so its OKRs are read-only. An administrator can reopen it.")
+            % {"cycle": status[1]}
+        )
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
         key_result=key_result,
@@ -577,8 +626,9 @@ def checkins_record(
                 )
             except ValidationError as exc:
                 prefix = f"kr{entry.key_result.pk}-"
+                found = exc.message_dict if hasattr(exc, "error_dict") else {"value": exc.messages}
                 raise ValidationError(
-                    {prefix + key: messages for key, messages in exc.message_dict.items()}
+                    {prefix + key: messages for key, messages in found.items()}
                 ) from exc
     return saved
 
@@ -595,6 +645,7 @@ def initiative_create(
     owner: Member | None = None,
     actor: User | None,
 ) -> Initiative:
+    writable(key_result.objective.cycle)
     if not title.strip():
         raise ValidationError({"title": _("An initiative needs a title.")})
     if status not in Initiative.Status.values:
@@ -619,6 +670,11 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -> Initiative:
+    if initiative.key_result.objective.cycle.status == Cycle.Status.CLOSED and not _differs(
+        initiative, fields
+    ):
+        return initiative
+    writable(initiative.key_result.objective.cycle)
     _check_fields(fields, {"title", "status", "owner"})
     if "status" in fields and fields["status"] not in Initiative.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
@@ -636,6 +692,7 @@ def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
+    writable(initiative.key_result.objective.cycle)
     audit.record(
         workspace=initiative.workspace,
         actor=actor,
@@ -694,6 +751,17 @@ def objective_grade(
 
     if not 0 <= grade <= 1:
         raise ValidationError({"grade": _("A grade lies between 0.0 and 1.0.")})
+    cycle = objective.cycle
+    if not cycle.grading_open(objective.workspace.today()):
+        raise ValidationError(
+            {
+                "grade": _(
+                    "Grading opens on %(date)s, two weeks before the cycle ends, or when "
+                    "the cycle is closed early."
+                )
+                % {"date": cycle.grading_opens_on.isoformat()}
+            }
+        )
     if abs(grade - suggested) > GRADE_TOLERANCE and not reason.strip():
         raise ValidationError(
             {
@@ -797,6 +865,29 @@ def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
         action="cycle.close",
         workspace=cycle.workspace,
         fields={"status": Cycle.Status.CLOSED},
+    )
+
+
+@transaction.atomic
+def cycle_reopen(*, cycle: Cycle, actor: User | None) -> Cycle:
+    """Open a closed cycle again (an administrator's decision, audited): its objectives that
+    closed with it are active again."""
+    if cycle.status != Cycle.Status.CLOSED:
+        raise ValidationError(_("This cycle is open already."))
+    for objective in Objective.objects.filter(cycle=cycle, status=Objective.Status.CLOSED):
+        audit.save_changes(
+            objective,
+            actor=actor,
+            action="objective.reopen",
+            workspace=cycle.workspace,
+            fields={"status": Objective.Status.ACTIVE},
+        )
+    return audit.save_changes(
+        cycle,
+        actor=actor,
+        action="cycle.reopen",
+        workspace=cycle.workspace,
+        fields={"status": Cycle.Status.OPEN},
     )
 
 
