@@ -291,6 +291,8 @@ def cmd_worker(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    # Links in the demo's e-mails lead to the demo's own address.
+    os.environ.setdefault("WAYPOINT_URL", f"http://{args.host}:{args.port}")
     _setup()
     from django.conf import settings
 
