@@ -127,9 +127,46 @@ def figures(slug, n):
     started = time.perf_counter()
     coach.cycle_review(ws, cycle)
     out["coach_cycle_review_s"] = round(time.perf_counter() - started, 2)
+    out["search"] = search_figures(ws, cycle)
     Kpi.objects.filter(pk__in=[kpi.pk, plain_kpi.pk]).delete()
     # The API's ingestion KPI too: the next run's pages measure the seeded workspace alone.
     Kpi.objects.filter(workspace=ws, name__startswith="Bench ingestion").delete()
+    return out
+
+
+SEARCH_TITLES = {
+    "en": ("Customers love our onboarding wizard", "wizard"),
+    "ru": ("Увеличить удовлетворённость клиентов сервисом", "клиентов"),
+    "zh": ("提高客户满意度和续约率", "满意度"),
+    "pl": ("Zwiększyć zadowolenie klientów w Łodzi", "łodzi"),
+}
+
+
+def search_figures(ws, cycle, runs=20):
+    """A word of an objective's title found in each language, as the reader with the least
+    rights (a member, who sees no private objective but their own) finds it."""
+    from waypoint.okrs import services as okr
+    from waypoint.okrs.models import Objective
+    from waypoint.search import search
+    from waypoint.workspaces.models import Member, Role
+
+    reader = Member.objects.filter(workspace=ws, role=Role.MEMBER).first()
+    out = {}
+    for lang, (title, word) in SEARCH_TITLES.items():
+        made = Objective.objects.filter(workspace=ws, cycle=cycle, title=title).first()
+        made = made or okr.objective_create(workspace=ws, cycle=cycle, title=title, actor=None)
+        times = []
+        for _run in range(runs):
+            started = time.perf_counter()
+            found = search(ws, reader, word)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        out[lang] = {
+            "word": word,
+            "found": made.pk in [o.pk for o in found.objectives],
+            "median_ms": round(times[len(times) // 2], 1),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        }
     return out
 
 

@@ -173,6 +173,7 @@ def main() -> int:
         "maturity": f"{w}/coach/maturity/",
         "retrospective": f"{w}/cycles/{ids['cycle']}/retro/",
         "people": f"{w}/people/",
+        "search": f"{w}/search/?q=partners",
         "person": f"{w}/people/{ids['member']}/",
         "teams": f"{w}/teams/",
         "team": f"{w}/teams/{ids['team']}/",
@@ -469,6 +470,11 @@ def print_table(r: dict) -> None:
         f"lint: {lint['objectives_per_s']:,} objectives/s over {lint['objectives']:,}  "
         f"{mark(lint['objectives_per_s'] >= 5000)} (>= 5,000/s)"
     )
+    for lang, f in r["search"].items():
+        print(
+            f"search ({lang}, “{f['word']}”): median {f['median_ms']} ms, p95 {f['p95_ms']} ms  "
+            f"{mark(f['found'] and f['p95_ms'] < 100)} (found, p95 < 100 ms)"
+        )
     b = r["backup"]
     print(
         f"backup: {b['rows']:,} rows, {b['archive_mb']} MB in {b['backup_s']} s; restore into an "

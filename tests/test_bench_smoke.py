@@ -51,5 +51,11 @@ def test_the_bench_runs_end_to_end_and_writes_its_results(tmp_path):
     ):
         assert key in results
     assert "Waypoint bench: 30 people" in done.stdout
+    assert {lang: f["found"] for lang, f in results["search"].items()} == {
+        "en": True,
+        "ru": True,
+        "zh": True,
+        "pl": True,
+    }
     backup = results["backup"]
     assert backup["digest_equal"] is True and backup["rows"] > 1000 and backup["tables"] > 20

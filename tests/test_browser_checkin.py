@@ -168,3 +168,22 @@ def test_the_sheet_fits_a_phone_and_no_change_is_one_tap(page, live_server, five
     # The focus moved on to the next key result's value.
     assert page.evaluate("document.activeElement.name") == f"kr{five['krs'][3].pk}-value"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_slash_searches_as_you_type_and_question_mark_lists_the_shortcuts(page, live_server, five):
+    log_in(page, live_server.url)
+    page.goto(live_server.url + "/w/acme/")
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    page.keyboard.press("Escape")
+    with page.expect_navigation():
+        page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-q"
+    page.keyboard.type("churn")
+    page.wait_for_selector("[data-result=key_result]")
+    assert page.locator("[data-result=key_result]").inner_text().startswith("Churn from 8 to 4")
+    page.keyboard.press("Escape")
+    page.locator("body").click()
+    with page.expect_navigation():
+        page.keyboard.press("c")
+    assert page.url.endswith("/w/acme/checkin/")

@@ -6,3 +6,6 @@ class WorkspacesConfig(AppConfig):
     name = "waypoint.workspaces"
     label = "workspaces"
     verbose_name = _("Workspaces")
+
+    def ready(self):
+        from waypoint.lib import folding  # noqa: F401 - registers the SQLite fold function

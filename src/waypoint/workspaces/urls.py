@@ -9,6 +9,7 @@ urlpatterns = [
     path("teams/", views.teams, name="teams"),
     path("teams/<int:pk>/", views.team_detail, name="team"),
     path("people/", views.people, name="people"),
+    path("search/", views.search, name="search"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("settings/", views.workspace_settings, name="settings"),
     path("settings/logo/", views.workspace_logo, name="logo_upload"),

@@ -165,6 +165,17 @@ def team_detail(request, pk):
 
 
 @workspace_view()
+def search(request):
+    """Everything of the workspace by a word: as a page, or as the live results under the
+    search box (htmx)."""
+    from waypoint.search import search as find
+
+    found = find(request.workspace, request.member, request.GET.get("q", ""))
+    template = "workspaces/_search_results.html" if request.htmx else "workspaces/search.html"
+    return render(request, template, {"found": found, "q": request.GET.get("q", "")[:100]})
+
+
+@workspace_view()
 def people(request):
     """Everyone with their objectives in the current cycle and their mean progress: counted
     in SQL, a page at a time, searchable by name, e-mail or team."""

@@ -105,6 +105,22 @@
       else if (said) { said.tabIndex = -1; said.focus(); }
     }
   });
+  // Keyboard shortcuts (? lists them), never while typing in a field.
+  document.addEventListener("keydown", function (e) {
+    var el = e.target, urls = document.querySelector("[data-shortcut-urls]");
+    if (!urls || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) return;
+    var go = { "/": "search", c: "checkin", n: "inbox", h: "home" }[e.key];
+    if (e.key === "?") {
+      e.preventDefault();
+      var dialog = document.getElementById("shortcuts");
+      if (dialog && !dialog.open) dialog.showModal();
+    } else if (go) {
+      e.preventDefault();
+      var box = go === "search" && document.getElementById("search-q");
+      if (box) box.focus(); else window.location.href = urls.dataset[go];
+    }
+  });
   // htmx returns 422 for a form with errors: show it in place instead of ignoring it.
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
