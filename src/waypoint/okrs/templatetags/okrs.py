@@ -82,7 +82,8 @@ def confidence_label(value):
 
 @register.simple_tag
 def progress_bar(progress, expected=None, label=""):
-    """A bar with the expected position marked; readable by screen readers."""
+    """A bar with the expected position marked, coloured by pace; readable by screen
+    readers."""
     width = max(0.0, min(1.0, progress or 0.0)) * 100
     marker = ""
     if expected is not None:
@@ -91,9 +92,12 @@ def progress_bar(progress, expected=None, label=""):
             f"{expected * 100:.1f}",
             _("expected today"),
         )
+    # Coloured by pace (ahead, a little behind, far behind); the pace is written beside it.
+    pace = pace_class(progress - expected) if expected is not None and progress is not None else ""
     return format_html(
-        '<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        '<div class="bar {}" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
         'aria-valuenow="{}" aria-label="{}"><span style="width:{}%"></span>{}</div>',
+        pace,
         round(width),
         label or _("progress"),
         f"{width:.1f}",
