@@ -260,8 +260,11 @@ def test_a_key_result_added_during_its_cycle_is_not_behind_on_its_first_day(
     today = workspace.today()
     objective = sheet["objective"]
     client.force_login(teammate.user)
-    editor = client.get(f"/w/acme/objectives/{objective.pk}/edit/").content.decode()
-    assert f'name="kr-starts_on" value="{today.isoformat()}"' in editor
+    for lang in ("en", "ru", "zh-hans", "pl"):  # a date field's value is ISO in every language
+        client.cookies["django_language"] = lang
+        editor = client.get(f"/w/acme/objectives/{objective.pk}/edit/").content.decode()
+        assert f'name="kr-starts_on" value="{today.isoformat()}"' in editor, lang
+    client.cookies["django_language"] = "en"
     response = client.post(
         f"/w/acme/objectives/{objective.pk}/krs/new/",
         {

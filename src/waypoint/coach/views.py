@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.lib.widgets import DateInput
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr_services
 from waypoint.okrs.models import (
@@ -208,9 +209,7 @@ class CarryForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    held_on = forms.DateField(
-        label=gettext_lazy("Held on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=DateInput())
     summary = forms.CharField(
         label=gettext_lazy("What we take into the next cycle"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.lib.widgets import DateInput
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.forms import MemberChoiceField, member_choices
 from waypoint.okrs.models import Cycle, KeyResult, Objective
@@ -75,7 +76,7 @@ class KpiForm(forms.Form):
 
 
 class DataPointForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     value = forms.FloatField(label=_("Value"))
 
 
@@ -98,7 +99,7 @@ class UploadForm(forms.Form):
 
 
 class AnnotationForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=Annotation.Kind.choices)
     text = forms.CharField(label=_("Note"), max_length=500)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.lib.widgets import DateInput
 from waypoint.workspaces.forms import MemberChoiceField
 from waypoint.workspaces.models import Member, Team
 
@@ -81,7 +82,7 @@ class KeyResultForm(forms.Form):
     starts_on = forms.DateField(
         label=_("Starts on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Added during the cycle? Its expected progress counts from this day."),
     )
     owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
@@ -166,8 +167,8 @@ class YearForm(forms.Form):
 
 class CycleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Start"), widget=DateInput())
+    end = forms.DateField(label=_("End"), widget=DateInput())
     parent = forms.ModelChoiceField(
         label=_("Within"),
         queryset=Cycle.objects.none(),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.lib.widgets import DateInput
 from waypoint.workspaces.forms import NamedChoicesField
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
@@ -26,12 +27,8 @@ from .models import Report, ShareLink
 
 class ReportForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    period_start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
 
 
 class SummaryForm(forms.Form):
