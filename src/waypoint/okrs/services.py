@@ -39,10 +39,14 @@ from .validation import checkin_value_errors, kr_definition_errors
 def writable(cycle: Cycle) -> None:
     """A closed cycle is read-only: its OKRs, key results, check-ins and initiatives stay as
     they were when it closed (grades and retrospectives are still written)."""
-    if cycle.status == Cycle.Status.CLOSED:
+    _writable(cycle.status, cycle.name)
+
+
+def _writable(status: str, name: str) -> None:
+    if status == Cycle.Status.CLOSED:
         raise ValidationError(
             _("“%(cycle)s” is closed, so its OKRs are read-only. An administrator can reopen it.")
-            % {"cycle": cycle.name}
+            % {"cycle": name}
         )
 
 
@@ -549,17 +553,13 @@ def checkin_create(
     same_workspace(key_result.workspace, "author", author)
     # One writer at a time per key result, so that the latest check-in is the current value;
     # the lock is on the key result's row only, and says whether its cycle is still open.
-    status = (
+    status, name = (
         KeyResult.objects.select_for_update(of=("self",))
         .filter(pk=key_result.pk)
         .values_list("objective__cycle__status", "objective__cycle__name")
         .first()
-    )
-    if status and status[0] == Cycle.Status.CLOSED:
-        raise ValidationError(
-            _("“%(cycle)s” is closed, so its OKRs are read-only. An administrator can reopen it.")
-            % {"cycle": status[1]}
-        )
+    ) or (None, "")
+    _writable(status, name)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
         key_result=key_result,
