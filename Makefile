@@ -34,10 +34,10 @@ test: lint
 	env -u DATABASE_URL $(BIN)/waypoint manage check --fail-level WARNING && \
 	env -u DATABASE_URL $(BIN)/waypoint manage makemigrations --check --dry-run && \
 	echo "== pytest on SQLite" && \
-	env -u DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) && \
+	env -u DATABASE_URL $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS) && \
 	if [ -n "$$DATABASE_URL" ]; then \
 		echo "== pytest on PostgreSQL ($$DATABASE_URL)" && \
-		$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
+		$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS); \
 	fi
 
 # Faults injected into a running installation on PostgreSQL (DATABASE_URL, default the local
