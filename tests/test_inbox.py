@@ -184,3 +184,33 @@ def test_grades_are_due_in_the_last_two_weeks_once(workspace, people, mailoutbox
     note = Notification.objects.get(recipient=people["tess"])
     assert note.kind == "grade_due" and "Ending" in note.text
     assert note.url.endswith(f"/cycles/{cycle.pk}/retro/")
+
+
+def test_the_feed_costs_the_same_queries_for_1_and_30_notifications(client, workspace, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tess = people["tess"]
+
+    def tell(n):
+        for _ in range(n):
+            n_key = Notification.objects.count()
+            Notification.objects.create(
+                workspace=workspace,
+                recipient=tess,
+                kind="mention",
+                text=f"note {n_key}",
+                key=f"t:{n_key}",
+                actor=people["owner"],
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/w/acme/inbox/").status_code == 200
+        return len(queries)
+
+    client.force_login(tess.user)
+    tell(1)
+    few = count()
+    tell(29)
+    assert count() == few

@@ -333,31 +333,25 @@ def comment_notifications(comment, *, event: int) -> int:
     url = reverse("okrs:objective", args=[workspace.slug, objective.pk]) + "#comments"
     who = str(author.user) if author else _("Someone")
     excerpt = comment.body if len(comment.body) <= 140 else comment.body[:139] + "…"
-    told = 0
-    mentioned = [
-        m for m in mentioned_members(workspace, comment.body) if m.pk != getattr(author, "pk", 0)
-    ]
+
+    def may_see(member) -> bool:
+        return visible(workspace, member).filter(pk=objective.pk).exists()
+
+    mentioned = mentioned_members(workspace, comment.body)
     with translation.override(workspace.language):
-        for member in mentioned:
-            if visible(workspace, member).filter(pk=objective.pk).exists():
-                told += notify(
-                    workspace=workspace,
-                    recipients=[member],
-                    kind=Kind.MENTION,
-                    key=f"comment:{comment.pk}",
-                    url=url,
-                    actor=author,
-                    text=_("%(who)s mentioned you on “%(objective)s”: %(text)s")
-                    % {"who": who, "objective": objective.title, "text": excerpt},
-                    subject=_("%(who)s mentioned you") % {"who": who},
-                )
+        told = notify(  # never the author: notify leaves out the actor
+            workspace=workspace,
+            recipients=[m for m in mentioned if may_see(m)],
+            kind=Kind.MENTION,
+            key=f"comment:{comment.pk}",
+            url=url,
+            actor=author,
+            text=_("%(who)s mentioned you on “%(objective)s”: %(text)s")
+            % {"who": who, "objective": objective.title, "text": excerpt},
+            subject=_("%(who)s mentioned you") % {"who": who},
+        )
         owner = objective.owner
-        told_already = {m.pk for m in mentioned}
-        if (
-            owner is not None
-            and owner.pk not in told_already
-            and visible(workspace, owner).filter(pk=objective.pk).exists()
-        ):
+        if owner is not None and owner not in mentioned and may_see(owner):
             told += notify(
                 workspace=workspace,
                 recipients=[owner],
