@@ -343,6 +343,23 @@ DEFAULT_FROM_EMAIL = env_str("WAYPOINT_EMAIL_FROM", "Waypoint <waypoint@localhos
 # Where people reach this installation: links in e-mails start with it.
 PUBLIC_URL = env_str("WAYPOINT_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Check-ins by e-mail reply. Reminders carry a Reply-To of this address with a per-person
+# token after a "+" (checkin+12-abcd@in.example.com); replies reach Waypoint through the
+# inbound-mail webhook of the mail provider (POST /inbound/email/?key=...) or the IMAP poller.
+INBOUND_EMAIL = env_str("WAYPOINT_INBOUND_EMAIL")
+INBOUND_EMAIL_KEY = env_str("WAYPOINT_INBOUND_EMAIL_KEY")
+INBOUND_IMAP_URL = env_str("WAYPOINT_INBOUND_IMAP_URL")  # imaps://user:password@host/INBOX
+
+# --- Slack app, Microsoft Teams, web push -------------------------------------------------
+# The Slack app's signing secret (Basic Information > App Credentials): requests to
+# /slack/events are refused without a valid signature. Each workspace links its own Slack
+# team with the app's bot token, in its settings.
+SLACK_SIGNING_SECRET = env_str("WAYPOINT_SLACK_SIGNING_SECRET")
+SLACK_API_URL = env_str("WAYPOINT_SLACK_API_URL", "https://slack.com/api/")
+# Web push: the VAPID key pair is made on first use and kept in the data directory; the
+# contact address is sent to push services with every message.
+VAPID_CONTACT = env_str("WAYPOINT_VAPID_CONTACT", "mailto:waypoint@localhost")
+
 # One JSON object a line (WAYPOINT_LOG_FORMAT=text for plain lines): the request id, the
 # workspace, the user, the route, the status and the duration (waypoint/observability.py).
 LOG_FORMAT = env_str("WAYPOINT_LOG_FORMAT", "json")

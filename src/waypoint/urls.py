@@ -6,8 +6,10 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.views.decorators.cache import cache_control
 
-from waypoint import health, observability
+from waypoint import health, observability, pwa
 from waypoint.api.api import api
+from waypoint.integrations import slack
+from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
 from waypoint.workspaces import views as workspace_views
 
@@ -50,6 +52,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("vendor/vega.js", vega_bundle, name="vega_bundle"),
+    path("slack/events", slack.events, name="slack_events"),
+    path("inbound/email/", integration_views.inbound_email, name="inbound_email"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("icons/<int:size>.png", pwa.icon, name="icon"),
     path("workspaces/new/", workspace_views.workspace_create, name="workspaces_create"),
     path("invite/<str:token>/", workspace_views.invitation_accept, name="invitation"),
     path("w/<slug:slug>/", include("waypoint.okrs.urls")),

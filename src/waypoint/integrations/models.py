@@ -81,14 +81,20 @@ class Kind(models.TextChoices):
 class Channel(models.TextChoices):
     APP = "app", _("In the app")
     EMAIL = "email", _("By e-mail")
+    SLACK = "slack", _("In Slack")
+    TEAMS = "teams", _("In Teams")
+    PUSH = "push", _("Push")
 
 
+# Slack, Teams and push reach a person only once they are connected (their Slack account
+# linked, their Teams workflow address given, push turned on in a browser).
+_EVERYWHERE = [Channel.APP, Channel.EMAIL, Channel.SLACK, Channel.TEAMS, Channel.PUSH]
 DEFAULT_CHANNELS = {
-    Kind.CHECKIN_DUE: [Channel.APP, Channel.EMAIL],
-    Kind.MENTION: [Channel.APP, Channel.EMAIL],
+    Kind.CHECKIN_DUE: _EVERYWHERE,
+    Kind.MENTION: _EVERYWHERE,
     Kind.COMMENT: [Channel.APP],
-    Kind.DEVIATION: [Channel.APP, Channel.EMAIL],
-    Kind.KPI_ALERT: [Channel.APP, Channel.EMAIL],
+    Kind.DEVIATION: _EVERYWHERE,
+    Kind.KPI_ALERT: _EVERYWHERE,
     Kind.GRADE_DUE: [Channel.APP, Channel.EMAIL],
     Kind.DIGEST: [Channel.EMAIL],
 }
@@ -104,6 +110,8 @@ class NotificationPrefs(models.Model):
         "workspaces.Member", on_delete=models.CASCADE, related_name="notification_prefs"
     )
     channels = models.JSONField(_("channels"), default=dict, blank=True)
+    # A Teams workflow ("Post to a chat when a webhook request is received") of the member's.
+    teams_url = models.URLField(_("Teams workflow address"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("notification preferences")
@@ -186,3 +194,82 @@ class KpiSource(models.Model):
 
     def __str__(self):
         return f"{self.kpi}: {self.url}"
+
+
+class SlackLink(models.Model):
+    """The Slack team a workspace has linked, with the bot token of the app installed there."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="slack")
+    team_id = models.CharField(max_length=32, unique=True)
+    team_name = models.CharField(max_length=200, blank=True)
+    bot_token = models.CharField(max_length=200)
+    bot_user_id = models.CharField(max_length=32, blank=True)
+    linked_by = models.ForeignKey(
+        "workspaces.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Slack team")
+        verbose_name_plural = _("Slack teams")
+
+    def __str__(self):
+        return self.team_name or self.team_id
+
+
+class SlackUser(models.Model):
+    """A member's Slack account in the workspace's linked team: found by e-mail address the
+    first time they use the app, then kept."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.OneToOneField(
+        "workspaces.Member", on_delete=models.CASCADE, related_name="slack_user"
+    )
+    slack_user_id = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "slack_user_id"], name="one_member_per_slack_user"
+            )
+        ]
+
+    def __str__(self):
+        return self.slack_user_id
+
+
+class PushSubscription(models.Model):
+    """One browser of a member that takes web push: where to send, and its keys."""
+
+    member = models.ForeignKey(
+        "workspaces.Member", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self):
+        return self.endpoint[:60]
+
+
+class InboundMail(models.Model):
+    """A reply to a reminder, read once: its Message-ID keeps a second delivery (a webhook
+    retried, a poller restarted) from recording the same check-ins twice."""
+
+    message_id = models.CharField(max_length=250, unique=True)
+    member = models.ForeignKey(
+        "workspaces.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.message_id

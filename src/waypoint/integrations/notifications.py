@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -27,7 +27,9 @@ from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from waypoint.workspaces.models import Member, Team, Workspace
 
-from .models import Channel, Kind, Notification, NotificationPrefs, NotificationRun
+from . import mailin
+from .models import Channel, Kind, Notification, NotificationPrefs, NotificationRun, SlackLink
+from .slack import escape as slack_escape
 
 log = logging.getLogger(__name__)
 SEND_WEEKDAY, SEND_HOUR = 0, 9  # Monday, 9 o'clock in the workspace's time zone
@@ -43,21 +45,46 @@ def local_now(workspace: Workspace, now: dt.datetime) -> dt.datetime:
     return now.astimezone(workspace.zone)
 
 
-def post_slack(url: str, text: str) -> int:
-    return outbound.post_json(url, json.dumps({"text": text}).encode())
+def post_slack(url: str, text: str, blocks: list | None = None) -> int:
+    message = {"text": text} | ({"blocks": blocks} if blocks else {})
+    return outbound.post_json(url, json.dumps(message).encode())
 
 
-def _slack(workspace: Workspace, text: str) -> None:
+def _slack(workspace: Workspace, text: str, blocks: list | None = None) -> None:
     if not workspace.slack_webhook_url:
         return
     try:
-        post_slack(workspace.slack_webhook_url, text)
+        post_slack(workspace.slack_webhook_url, text, blocks)
     except (OSError, outbound.OutboundRefused) as exc:  # Slack must not stop the e-mails
         log.warning("Slack delivery failed for %s: %s", workspace.slug, exc)
 
 
-def _mail(member: Member, subject: str, body: str) -> None:
-    send_mail(f"[Waypoint] {subject}", body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+def _mail(member: Member, subject: str, body: str, reply_to: str | None = None) -> None:
+    EmailMessage(
+        f"[Waypoint] {subject}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [member.user.email],
+        reply_to=[reply_to] if reply_to else None,
+    ).send()
+
+
+def slack_blocks(text: str, url: str, *, checkin: bool = False, escaped: bool = False):
+    from .slack import message_blocks
+
+    return message_blocks(text, url, checkin=checkin, escaped=escaped)
+
+
+def _teams(workspace: Workspace, title: str, lines: list[str], url: str = "", button: str = ""):
+    """A card in the workspace's Teams channel, when it has one."""
+    from . import teams
+
+    if not workspace.teams_webhook_url:
+        return
+    try:
+        teams.post(workspace.teams_webhook_url, teams.card(title, lines, url, button))
+    except (OSError, outbound.OutboundRefused) as exc:  # Teams must not stop the e-mails
+        log.warning("Teams delivery failed for %s: %s", workspace.slug, exc)
 
 
 def link(path: str) -> str:
@@ -76,11 +103,14 @@ def notify(
     actor: Member | None = None,
     subject: str | None = None,
     body: str | None = None,
+    reply_to: bool = False,
 ) -> int:
     """Tell each recipient once per ``key``: a line in their feed and an e-mail, as they
-    chose for this kind. Never the one who did it. Run again (a job taken over after a crash),
-    it tells no one twice; an e-mail that cannot be sent leaves no line, so the job retries.
-    Returns how many were told."""
+    chose for this kind, then Slack, Teams and push where they connected them. Never the
+    one who did it. Run again (a job taken over after a crash), it tells no one twice; an
+    e-mail that cannot be sent leaves no line, so the job retries. Slack, Teams and push are
+    tried once each: one of them down stops neither the others nor the e-mail. Returns how
+    many were told."""
     told = 0
     seen: set[int] = set()
     for member in recipients:
@@ -88,8 +118,8 @@ def notify(
             continue
         seen.add(member.pk)
         p = prefs(member)
-        in_app, by_mail = p.wants(kind, Channel.APP), p.wants(kind, Channel.EMAIL)
-        if not (in_app or by_mail):
+        wanted = {c for c in Channel if p.wants(kind, c)}
+        if not wanted:
             continue
         try:
             with transaction.atomic():
@@ -101,14 +131,44 @@ def notify(
                     url=url[:300],
                     actor=actor,
                     key=f"{key}:{member.pk}"[:120],
-                    in_app=in_app,
+                    in_app=Channel.APP in wanted,
                 )
-                if by_mail:
-                    _mail(member, subject or text[:100], body or f"{text}\n\n{link(url)}")
+                if Channel.EMAIL in wanted:
+                    _mail(
+                        member,
+                        subject or text[:100],
+                        body or f"{text}\n\n{link(url)}",
+                        reply_to=mailin.reply_address(member) if reply_to else None,
+                    )
         except IntegrityError:
             continue  # told already
         told += 1
+        _elsewhere(workspace, member, p, wanted, kind=kind, text=text, url=url, subject=subject)
     return told
+
+
+def _elsewhere(workspace, member, p, wanted, *, kind, text, url, subject) -> None:
+    """Slack, Teams and push, for a member who connected them."""
+    from . import push, slack, teams
+
+    checkin = kind == Kind.CHECKIN_DUE
+    if Channel.SLACK in wanted:
+        found = SlackLink.objects.filter(workspace=workspace).first()
+        if found is not None:
+            try:
+                slack.dm(found, member, text, slack.message_blocks(text, url, checkin=checkin))
+            except (OSError, outbound.OutboundRefused, slack.SlackError) as exc:
+                log.warning("Slack message failed for member %s: %s", member.pk, exc)
+    if Channel.TEAMS in wanted and p.teams_url:
+        try:
+            teams.post(
+                p.teams_url,
+                teams.card(subject or _("Waypoint"), [text], url, _("Check in") if checkin else ""),
+            )
+        except (OSError, outbound.OutboundRefused) as exc:
+            log.warning("Teams message failed for member %s: %s", member.pk, exc)
+    if Channel.PUSH in wanted:
+        push.notify(member, title=subject or _("Waypoint"), text=text, url=url)
 
 
 def _once(workspace: Workspace, kind: str, week: dt.date) -> NotificationRun | None:
@@ -152,6 +212,16 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
     for member, items in stale.items():
         with translation.override(workspace.language):
             titles = "\n".join(f"- {kr.title} ({days} d)" for kr, days in items)
+            body = _(
+                "These key results have not been updated for a week or more:\n%(krs)s\n\n"
+                "A minute each: the new value, your confidence, a word on what changed."
+            ) % {"krs": titles}
+            if mailin.reply_address(member):
+                from .checkins import sheet
+
+                krs = sheet(member)
+                body += "\n\n" + _("Or reply to this e-mail:") + "\n" + mailin.sheet_text(krs)
+                body += "\n\n" + mailin.help_text(krs)
             sent += notify(
                 workspace=workspace,
                 recipients=[member],
@@ -165,13 +235,8 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
                 )
                 % {"count": len(items)},
                 subject=_("Time to check in"),
-                body=_(
-                    "These key results have not been updated for a week or more:\n%(krs)s\n\n"
-                    "A minute each: the new value, your confidence, a word on what changed."
-                )
-                % {"krs": titles}
-                + "\n\n"
-                + link(checkin),
+                body=body + "\n\n" + link(checkin),
+                reply_to=True,
             )
             lines_for_slack.append(f"{slack_escape(str(member.user))}: {len(items)}")
         if any(days >= 14 for _kr, days in items):
@@ -196,7 +261,15 @@ def weekly_reminders(workspace: Workspace, today: dt.date) -> int:
             )
     if lines_for_slack:
         with translation.override(workspace.language):
-            _slack(workspace, _("Check-ins due this week:") + " " + "; ".join(lines_for_slack))
+            text = _("Check-ins due this week:") + " " + "; ".join(lines_for_slack)
+            _slack(workspace, text, slack_blocks(text, checkin, checkin=True))
+            _teams(
+                workspace,
+                _("Check-ins due this week:"),
+                [f"{m.user}: {len(items)}" for m, items in stale.items()],
+                checkin,
+                _("Check in"),
+            )
     return sent
 
 
@@ -251,11 +324,6 @@ def digest_text(d: TeamDigest) -> str:
     return "\n".join(lines)
 
 
-def slack_escape(text: str) -> str:
-    """Slack reads &, < and > as markup: user text must carry them as entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def digest_slack(d: TeamDigest) -> str:
     """The digest in Slack mrkdwn: a bold heading, then the same three lists."""
     e = slack_escape
@@ -294,8 +362,18 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
                     digest_text(team_digest(team, cycle, team.lead)),
                 )
                 sent += 1
-            if workspace.slack_webhook_url:
-                _slack(workspace, digest_slack(team_digest(team, cycle, None)))
+            if workspace.slack_webhook_url or workspace.teams_webhook_url:
+                public = team_digest(team, cycle, None)
+                checkin = reverse("okrs:checkin", args=[workspace.slug])
+                text = digest_slack(public)
+                _slack(workspace, text, slack_blocks(text, checkin, checkin=True, escaped=True))
+                _teams(
+                    workspace,
+                    _("Weekly digest: %(team)s") % {"team": team.name},
+                    digest_text(public).splitlines(),
+                    checkin,
+                    _("Check in"),
+                )
     return sent
 
 
@@ -317,7 +395,9 @@ def kpi_alert(kpi, text: str, *, event: int, deviation=None) -> int:
         url=reverse("kpis:detail", args=[kpi.workspace.slug, kpi.pk]),
         subject=kpi.name,
     )
-    _slack(kpi.workspace, slack_escape(text))
+    url = reverse("kpis:detail", args=[kpi.workspace.slug, kpi.pk])
+    _slack(kpi.workspace, slack_escape(text), slack_blocks(text, url))
+    _teams(kpi.workspace, kpi.name, [text], url)
     return told
 
 

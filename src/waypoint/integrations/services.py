@@ -151,3 +151,20 @@ def notifications_read(*, member, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def prefs_save(*, prefs, channels: dict, teams_url: str, actor: User | None):
+    """A member's channels per kind, and their own Teams workflow address."""
+    if teams_url:
+        try:
+            outbound.check_url(teams_url)
+        except OutboundRefused as exc:
+            raise ValidationError({"teams_url": str(exc)}) from exc
+    return audit.save_changes(
+        prefs,
+        actor=actor,
+        action="notifications.prefs",
+        workspace=prefs.member.workspace,
+        fields={"channels": channels, "teams_url": teams_url},
+    )

@@ -107,6 +107,17 @@ def weekly_notifications() -> None:
     run_daily(now)
 
 
+@periodic("mail.poll_replies", crontab(minute="*"))
+def poll_replies() -> None:
+    """Every minute, when an IMAP mailbox is set: replies to reminders become check-ins."""
+    from django.conf import settings
+
+    from .mailin import poll_imap
+
+    if settings.INBOUND_IMAP_URL:
+        poll_imap()
+
+
 @queue.handler("sources.pull", lease=300)
 def pull_source(source: int) -> None:
     """ "Pull now" from the KPI page: the query runs here, never in a web request."""

@@ -39,6 +39,16 @@ class WorkspaceSettingsForm(forms.Form):
         assume_scheme="https",
         help_text=_("Reminders, team-lead digests and KPI alerts are also posted there."),
     )
+    teams_webhook_url = forms.URLField(
+        label=_("Microsoft Teams workflow address"),
+        required=False,
+        assume_scheme="https",
+        max_length=1000,
+        help_text=_(
+            "A Teams workflow that posts webhook requests to a channel: reminders, digests and "
+            "KPI alerts arrive there as cards."
+        ),
+    )
 
 
 class WorkspaceLogoForm(forms.Form):

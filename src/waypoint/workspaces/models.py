@@ -78,6 +78,15 @@ class Workspace(models.Model):
         blank=True,
         help_text=_("Reminders, team-lead digests and KPI alerts are also posted there."),
     )
+    teams_webhook_url = models.URLField(
+        _("Microsoft Teams workflow address"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "A Teams workflow that posts webhook requests to a channel: reminders, digests and "
+            "KPI alerts arrive there as cards."
+        ),
+    )
     brand_colour = models.CharField(
         _("brand colour"),
         max_length=7,

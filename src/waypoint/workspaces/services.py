@@ -57,15 +57,23 @@ def workspace_create(
 
 @transaction.atomic
 def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> Workspace:
-    allowed = {"name", "time_zone", "language", "slack_webhook_url", "brand_colour"}
+    allowed = {
+        "name",
+        "time_zone",
+        "language",
+        "slack_webhook_url",
+        "teams_webhook_url",
+        "brand_colour",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
-    if fields.get("slack_webhook_url"):
-        try:
-            outbound.check_url(fields["slack_webhook_url"])
-        except outbound.OutboundRefused as exc:
-            raise ValidationError({"slack_webhook_url": str(exc)}) from exc
+    for field in ("slack_webhook_url", "teams_webhook_url"):
+        if fields.get(field):
+            try:
+                outbound.check_url(fields[field])
+            except outbound.OutboundRefused as exc:
+                raise ValidationError({field: str(exc)}) from exc
     return audit.save_changes(
         workspace, actor=actor, action="workspace.update", workspace=workspace, fields=fields
     )

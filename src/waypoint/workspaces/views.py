@@ -228,6 +228,7 @@ def _settings_context(request, **forms):
                 "time_zone": ws.time_zone,
                 "language": ws.language,
                 "slack_webhook_url": ws.slack_webhook_url,
+                "teams_webhook_url": ws.teams_webhook_url,
             }
         ),
         "invite_form": forms.get("invite_form") or InviteForm(),

@@ -125,4 +125,36 @@
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
   });
+  // The installable app: the service worker gives an offline page and shows web push.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+  function b64ToBytes(text) {
+    var raw = atob((text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-push-on]");
+    if (!button) return;
+    e.preventDefault();
+    var status = document.getElementById("push-status");
+    var say = function (text) { if (status) status.textContent = text; };
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { say(button.dataset.unsupported); return; }
+    Notification.requestPermission().then(function (answer) {
+      if (answer !== "granted") throw new Error(button.dataset.denied);
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64ToBytes(button.dataset.key) });
+    }).then(function (sub) {
+      var token = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+      return fetch(button.dataset.pushOn, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify(sub.toJSON()),
+      });
+    }).then(function (response) {
+      if (!response.ok) return response.json().then(function (d) { throw new Error(d.error); });
+      say(button.dataset.done);
+    }).catch(function (err) { say(err && err.message ? err.message : button.dataset.unsupported); });
+  });
 })();
