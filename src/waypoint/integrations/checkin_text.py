@@ -27,7 +27,7 @@ MAX_TEXT = 20_000  # characters of a message read at all
 _NUMBER = re.compile(
     r"(?<![\w.,])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:[.,]\d+)?)%?(?![\w])"
 )
-_INDEX = re.compile(r"^\s*#?(\d{1,2})[.):]\s*")
+_INDEX = re.compile(r"^\s*(?:#(\d{1,2})[.):]?|(\d{1,2})[.):]|(\d{1,2})(?=\s+\S))\s*")
 _QUOTE_HEADER = re.compile(
     r"^(on |am |le |el |w dniu |\d{1,4}[./-]).*(wrote|schrieb|écrit|написал|napisał|写道)\s*:?\s*$",
     re.IGNORECASE,
@@ -147,8 +147,9 @@ def read_line(line: str, krs: list[KeyResult]) -> CheckInEntry | str:
     index = _INDEX.match(line)
     rest = line
     kr = None
-    if index and 1 <= int(index.group(1)) <= len(krs):
-        kr = krs[int(index.group(1)) - 1]
+    number = int(next(g for g in index.groups() if g)) if index else 0
+    if 1 <= number <= len(krs):
+        kr = krs[number - 1]
         rest = line[index.end() :]
     # The whole title first: a title may hold numbers of its own ("Reach 50,000 leads").
     if kr is None:
@@ -170,6 +171,8 @@ def read_line(line: str, krs: list[KeyResult]) -> CheckInEntry | str:
             elif before.strip(_TRIM):
                 return _("Write the value right after the key result.")
             value = _number(match.group(1))
+            if kr.type == KeyResult.Type.MILESTONE and value not in (0, 1):
+                return _("For a milestone write “done” or “not done”.")
     if value is None:
         if kr is None:
             milestone, before, after = _milestone_value(rest)
