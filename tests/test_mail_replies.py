@@ -89,6 +89,9 @@ def current(workspace, teammate):
         ("NPS 57 有风险 等待CRM", "nps", 57, "at_risk", "等待CRM"),
         ("NPS 57 zagrożony czekamy na CRM", "nps", 57, "at_risk", "czekamy na CRM"),
         ("NPS 59 По плану", "nps", 59, "on_track", ""),
+        ("help centre 未完成", "launch", 0, "on_track", ""),
+        ("3 выполнено", "launch", 1, "on_track", ""),  # the word the page shows
+        ("3 osiągnięty", "launch", 1, "on_track", ""),
     ],
 )
 def test_a_line_names_a_key_result_its_value_confidence_and_comment(

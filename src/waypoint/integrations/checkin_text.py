@@ -50,6 +50,16 @@ DONE = {
 NOT_DONE = {"not done", "no", "не готово", "нет", "未完成", "否", "niezrobione", "nie"}
 
 
+def _milestone_words() -> tuple[set[str], set[str]]:
+    """Done and not done as above, and as the pages say them in every language."""
+    done, not_done = set(DONE), set(NOT_DONE)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            done |= {fold(_("done")), fold(_("Done"))}
+            not_done |= {fold(_("not done")), fold(_("Not done"))}
+    return done, not_done
+
+
 def fold(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").split())
 
@@ -135,9 +145,13 @@ def _find_kr(reference: str, krs: list[KeyResult]) -> tuple[KeyResult | None, st
 def _milestone_value(text: str) -> tuple[float | None, str, str]:
     """A done / not done word in ``text``: its value, the text before and after it."""
     folded = text.casefold()
-    for phrase in sorted(NOT_DONE | DONE, key=len, reverse=True):
-        for match in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded):
-            value = 0.0 if phrase in NOT_DONE else 1.0
+    done, not_done = _milestone_words()
+    for phrase in sorted(not_done | done, key=len, reverse=True):
+        # Chinese is written without spaces: its words have no boundaries to look for.
+        edge = "" if re.match(r"[\u3400-\u9fff]", phrase) else r"(?<!\w)"
+        tail = "" if edge == "" else r"(?!\w)"
+        for match in re.finditer(rf"{edge}{re.escape(phrase)}{tail}", folded):
+            value = 0.0 if phrase in not_done else 1.0
             return value, text[: match.start()], text[match.end() :]
     return None, text, ""
 
@@ -226,7 +240,7 @@ def example(krs: list[KeyResult]) -> str:
         return "NPS 61 " + fold(_("At risk")) + " …"
     kr = krs[0]
     if kr.type == KeyResult.Type.MILESTONE:
-        return f"1. {_('done')}"
+        return "1. " + _("done")
     value = kr.current_value if kr.current_value is not None else kr.start
     shown = f"{value:g}" if value is not None else "0"
     return f"1. {shown} {fold(_('At risk'))} " + _("waiting on the CRM")
