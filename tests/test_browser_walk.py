@@ -184,6 +184,8 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         ("settings", "/w/northwind/settings/"),
         ("kpis", "/w/northwind/kpis/"),
         ("notifications", "/w/northwind/inbox/"),
+        ("preferences", "/w/northwind/notifications/"),
+        ("slack", "/w/northwind/settings/slack/"),
     ]:
         shoot(page, base, lang, name, path)
     page.goto(base + f"/w/northwind/objectives/{objective.pk}/")

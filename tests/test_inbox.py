@@ -214,3 +214,24 @@ def test_the_feed_costs_the_same_queries_for_1_and_30_notifications(client, work
     few = count()
     tell(29)
     assert count() == few
+
+
+def test_an_invitation_to_another_workspace_waits_in_the_feed(
+    client, workspace, teammate, other_workspace
+):
+    from waypoint.workspaces import services as ws_services
+
+    rival_owner = other_workspace.members.get().user
+    invitation = ws_services.invitation_create(
+        workspace=other_workspace, email="TESS@acme.test", actor=rival_owner
+    )
+    ws_services.invitation_create(  # someone else's: not shown
+        workspace=other_workspace, email="zed@acme.test", actor=rival_owner
+    )
+    client.force_login(teammate.user)
+    page = client.get(f"/w/{workspace.slug}/inbox/").content.decode()
+    assert "Rival" in page and f"/invite/{invitation.token}/" in page
+    assert page.count("data-invitation=") == 1
+    client.post(f"/invite/{invitation.token}/")
+    page = client.get(f"/w/{workspace.slug}/inbox/").content.decode()
+    assert "data-invitation=" not in page  # accepted: a member now

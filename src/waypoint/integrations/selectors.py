@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from waypoint.kpis.models import Deviation
-from waypoint.workspaces.models import Member
+from waypoint.workspaces.models import Invitation, Member, User
 
 from .models import Notification
 
@@ -36,4 +36,21 @@ def deviations_to_answer(member: Member, today: dt.date) -> QuerySet[Deviation]:
         .filter(recent)
         .select_related("kpi", "owner__user")
         .order_by("-opened_on", "-id")
+    )
+
+
+def invitations_for(user: User) -> QuerySet[Invitation]:
+    """Invitations to other workspaces waiting for this person (sent to their address)."""
+    from django.utils import timezone
+
+    return (
+        Invitation.objects.filter(
+            email__iexact=user.email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(workspace__members__user=user)
+        .select_related("workspace", "invited_by")
+        .order_by("-created_at")[:20]
     )

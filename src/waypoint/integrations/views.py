@@ -157,7 +157,12 @@ def inbox(request):
     return render(
         request,
         "integrations/inbox.html",
-        {"items": items, "deviations": deviations, "unread": selectors.unread_count(me)},
+        {
+            "items": items,
+            "deviations": deviations,
+            "unread": selectors.unread_count(me),
+            "invitations": list(selectors.invitations_for(request.user)),
+        },
     )
 
 
