@@ -32,7 +32,7 @@ from .models import Channel, Kind, Notification, NotificationPrefs, Notification
 from .slack import escape as slack_escape
 
 log = logging.getLogger(__name__)
-SEND_WEEKDAY, SEND_HOUR = 0, 9  # Monday, 9 o'clock in the workspace's time zone
+SEND_HOUR = 9  # o'clock in the workspace's time zone, on its check-in day (Monday unless set)
 
 
 def prefs(member: Member) -> NotificationPrefs:
@@ -491,11 +491,12 @@ def run_daily(now: dt.datetime) -> int:
 
 
 def run_weekly(now: dt.datetime) -> dict[str, int]:
-    """The hourly job: workspaces where it is Monday 9 o'clock get reminders and digests."""
+    """The hourly job: workspaces where it is 9 o'clock on their check-in day get reminders
+    and digests."""
     done = {"reminders": 0, "digest": 0}
     for workspace in Workspace.objects.all():
         local = local_now(workspace, now)
-        if local.weekday() != SEND_WEEKDAY or local.hour != SEND_HOUR:
+        if local.weekday() != workspace.reminder_weekday or local.hour != SEND_HOUR:
             continue
         week = local.date()
         if _once(workspace, "reminders", week):

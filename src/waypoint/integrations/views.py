@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -143,6 +144,7 @@ def notification_prefs(request):
             "slack_user": SlackUser.objects.filter(member=me).first(),
             "push_count": PushSubscription.objects.filter(member=me).count(),
             "vapid_key": push.public_key(),
+            "weekday": WEEKDAYS[request.workspace.reminder_weekday],
         },
         status=422 if form.is_bound else 200,
     )

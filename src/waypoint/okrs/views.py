@@ -145,10 +145,19 @@ def home(request):
         .select_related("key_result__objective", "author__user")
         .order_by("-date", "-id")
     )
+    setup = None
+    if permissions.can_admin(me) and not ws.setup_hidden:
+        from waypoint.workspaces.selectors import setup_steps
+
+        setup = setup_steps(ws)
+        if all(step.done for step in setup):
+            setup = None
     return render(
         request,
         "okrs/home.html",
         {
+            "setup": setup,
+            "setup_done": sum(step.done for step in setup or []),
             "cycle": cycle,
             "today": today,
             "my_objectives": my_objectives,
@@ -1179,3 +1188,44 @@ def present(request, pk):
     order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
     rows.sort(key=lambda r: (order[r.objective.level], r.objective.position))
     return render(request, "okrs/present.html", {"cycle": cycle, "rows": rows})
+
+
+# --- First run ------------------------------------------------------------------------------
+
+
+@workspace_view(Role.MEMBER)
+def starters(request):
+    """Starter objectives to begin from (GET), or one made a draft of the reader (POST)."""
+    from . import starters as library
+
+    ws, me = request.workspace, request.member
+    chosen = request.POST.get("cycle") or request.GET.get("cycle") or ""
+    cycle = _cycle_or_current(request, int(chosen) if chosen.isdigit() else None)
+    if request.method == "POST":
+        starter = library.BY_KEY.get(request.POST.get("starter", ""))
+        if starter is None or cycle is None:
+            messages.error(request, _("Choose one of the examples."))
+            return redirect("okrs:starters", ws.slug)
+        try:
+            objective = library.objective_from_starter(
+                starter=starter, cycle=cycle, owner=me, actor=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("okrs:starters", ws.slug)
+        messages.success(
+            request,
+            _("A draft from the example: make the numbers yours, then set it active."),
+        )
+        return redirect("okrs:objective_edit", ws.slug, objective.pk)
+    return render(request, "okrs/starters.html", {"starters": library.STARTERS, "cycle": cycle})
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def setup_hide(request):
+    """Put the first-run checklist away."""
+    from waypoint.workspaces.services import workspace_update
+
+    workspace_update(workspace=request.workspace, actor=request.user, setup_hidden=True)
+    return redirect("okrs:home", request.workspace.slug)

@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from .models import Member, Role, Team
@@ -26,6 +27,16 @@ class WorkspaceSettingsForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES])
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    checkin_weekday = forms.TypedChoiceField(
+        label=_("Check-in day"),
+        choices=list(WEEKDAYS.items()),
+        coerce=int,
+        initial=0,
+        help_text=_(
+            "Reminders go out on this day at 9 in the workspace's time zone, with the team "
+            "leads' digests."
+        ),
+    )
     brand_colour = forms.RegexField(
         label=_("Brand colour"),
         regex=r"^#[0-9a-fA-F]{6}$",

@@ -87,6 +87,10 @@ class Workspace(models.Model):
             "KPI alerts arrive there as cards."
         ),
     )
+    # The day the weekly reminders and digests go out (0 = Monday); None until an admin
+    # chooses it, and Monday meanwhile.
+    checkin_weekday = models.PositiveSmallIntegerField(_("check-in day"), null=True, blank=True)
+    setup_hidden = models.BooleanField(default=False)  # the first-run checklist, put away
     brand_colour = models.CharField(
         _("brand colour"),
         max_length=7,
@@ -113,6 +117,10 @@ class Workspace(models.Model):
             return zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def reminder_weekday(self) -> int:
+        return 0 if self.checkin_weekday is None else self.checkin_weekday
 
     def today(self) -> dt.date:
         """Today's date where the workspace is: check-ins and KPI periods are dated in it."""

@@ -64,6 +64,8 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
         "slack_webhook_url",
         "teams_webhook_url",
         "brand_colour",
+        "checkin_weekday",
+        "setup_hidden",
     }
     unknown = set(fields) - allowed
     if unknown:

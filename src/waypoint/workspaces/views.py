@@ -229,6 +229,7 @@ def _settings_context(request, **forms):
                 "language": ws.language,
                 "slack_webhook_url": ws.slack_webhook_url,
                 "teams_webhook_url": ws.teams_webhook_url,
+                "checkin_weekday": ws.reminder_weekday,
             }
         ),
         "invite_form": forms.get("invite_form") or InviteForm(),

@@ -1,0 +1,127 @@
+"""A new workspace's first run: the checklist on the home page, starter objectives that pass
+the coach in every language, and the check-in day the reminders follow."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.utils import translation
+
+from waypoint.coach import selectors as coach
+from waypoint.integrations import notifications as n
+from waypoint.okrs import services as okr
+from waypoint.okrs import starters
+from waypoint.okrs.models import KeyResult, Objective
+from waypoint.workspaces import services as ws_services
+from waypoint.workspaces.selectors import setup_steps
+
+
+@pytest.fixture
+def now_cycle(workspace):
+    today = workspace.today()
+    cycle = okr.cycle_create(
+        workspace=workspace,
+        name="Now",
+        start=today - dt.timedelta(days=10),
+        end=today + dt.timedelta(days=80),
+        kind="quarter",
+        actor=None,
+    )
+    okr.cycle_set_current(cycle=cycle, actor=None)
+    return cycle
+
+
+def done(workspace):
+    return {step.key for step in setup_steps(workspace) if step.done}
+
+
+def test_the_checklist_follows_what_the_workspace_has_done(
+    client, workspace, owner, now_cycle, teammate, django_assert_max_num_queries, settings
+):
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    client.force_login(owner.user)
+    page = client.get(f"/w/{workspace.slug}/").content.decode()
+    assert "Get your workspace going" in page and "1 of 5 done" in page  # Tess is invited
+    assert done(workspace) == {"invite"}
+    with django_assert_max_num_queries(6):
+        setup_steps(workspace)
+    # The first objective, from an example.
+    response = client.post(f"/w/{workspace.slug}/start/examples/", {"starter": "customers"})
+    objective = Objective.objects.get(workspace=workspace)
+    assert response.status_code == 302
+    assert response.url.endswith(f"/objectives/{objective.pk}/edit/")
+    assert objective.status == Objective.Status.DRAFT and objective.owner == owner
+    assert objective.cycle == now_cycle and objective.key_results.count() == 3
+    # The check-in day, in the settings.
+    form = {"name": "Acme", "time_zone": "UTC", "language": "en", "brand_colour": "#1d4ed8"}
+    client.post(f"/w/{workspace.slug}/settings/", form | {"checkin_weekday": "2"})
+    workspace.refresh_from_db()
+    assert workspace.checkin_weekday == 2
+    # Slack or Teams, and the first check-in.
+    ws_services.workspace_update(
+        workspace=workspace, actor=None, teams_webhook_url="http://127.0.0.1:9/teams"
+    )
+    kr = objective.key_results.first()
+    okr.checkin_create(key_result=kr, date=workspace.today(), value=35, actor=None)
+    assert done(workspace) == {"invite", "objective", "checkin_day", "connect", "checkin"}
+    assert "Get your workspace going" not in client.get(f"/w/{workspace.slug}/").content.decode()
+
+
+def test_the_checklist_is_for_admins_and_can_be_put_away(client, workspace, owner, teammate):
+    client.force_login(teammate.user)
+    assert "data-setup" not in client.get(f"/w/{workspace.slug}/").content.decode()
+    assert client.post(f"/w/{workspace.slug}/start/hide/").status_code == 403
+    client.force_login(owner.user)
+    assert "data-setup" in client.get(f"/w/{workspace.slug}/").content.decode()
+    client.post(f"/w/{workspace.slug}/start/hide/")
+    assert "data-setup" not in client.get(f"/w/{workspace.slug}/").content.decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "zh-hans", "pl"])
+def test_every_starter_passes_the_coach_in_every_language(
+    workspace, owner, now_cycle, lang, django_assert_max_num_queries
+):
+    with translation.override(lang):
+        made = [
+            starters.objective_from_starter(
+                starter=s, cycle=now_cycle, owner=owner, actor=owner.user
+            )
+            for s in starters.STARTERS
+        ]
+        qs = Objective.objects.filter(pk__in=[o.pk for o in made])
+        for plain in coach.rule_objectives(qs):
+            findings = coach.draft_findings(workspace, plain)
+            assert [f for f in findings if f.severity in ("error", "warning")] == [], plain.title
+    krs = KeyResult.objects.filter(objective__in=made)
+    assert krs.count() == 3 * len(starters.STARTERS)
+    if lang != "en":  # written in the reader's language
+        english = {str(kr.title) for s in starters.STARTERS for kr in s.krs}
+        with translation.override(lang):
+            assert not english & set(krs.values_list("title", flat=True))
+
+
+def test_a_starter_cannot_go_into_a_closed_cycle(client, workspace, owner, now_cycle):
+    okr.cycle_close(cycle=now_cycle, actor=None)
+    client.force_login(owner.user)
+    response = client.post(
+        f"/w/{workspace.slug}/start/examples/", {"starter": "sales", "cycle": now_cycle.pk}
+    )
+    assert response.status_code == 302 and not Objective.objects.exists()
+    assert (
+        client.post(f"/w/{workspace.slug}/start/examples/", {"starter": "nope"}).status_code == 302
+    )
+    assert not Objective.objects.exists()
+
+
+def test_reminders_go_out_on_the_chosen_day(workspace, teammate, now_cycle, mailoutbox):
+    o = okr.objective_create(
+        workspace=workspace, cycle=now_cycle, title="Customers stay", owner=teammate, actor=None
+    )
+    okr.key_result_create(objective=o, title="NPS 40 to 60", start=40, target=60, actor=None)
+    ws_services.workspace_update(workspace=workspace, actor=None, checkin_weekday=3)  # Thursday
+    utc = zoneinfo.ZoneInfo("UTC")
+    thursday = workspace.today() + dt.timedelta(days=(3 - workspace.today().weekday()) % 7 + 7)
+    monday = thursday - dt.timedelta(days=3)
+    at_nine = dt.time(9, tzinfo=utc)
+    assert n.run_weekly(dt.datetime.combine(monday, at_nine))["reminders"] == 0
+    assert n.run_weekly(dt.datetime.combine(thursday, at_nine))["reminders"] == 1
