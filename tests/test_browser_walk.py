@@ -186,6 +186,7 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         ("notifications", "/w/northwind/inbox/"),
         ("preferences", "/w/northwind/notifications/"),
         ("slack", "/w/northwind/settings/slack/"),
+        ("examples", "/w/northwind/start/examples/"),
     ]:
         shoot(page, base, lang, name, path)
     page.goto(base + f"/w/northwind/objectives/{objective.pk}/")
