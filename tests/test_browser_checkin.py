@@ -182,8 +182,9 @@ def test_slash_searches_as_you_type_and_question_mark_lists_the_shortcuts(page, 
     page.keyboard.type("churn")
     page.wait_for_selector("[data-result=key_result]")
     assert page.locator("[data-result=key_result]").inner_text().startswith("Churn from 8 to 4")
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # clears the box: htmx searches again and pushes ?q=
+    page.wait_for_url("**/search/?q=")  # else that push can pass for the next navigation
     page.locator("body").click()
-    with page.expect_navigation():
+    with page.expect_navigation(url="**/w/acme/checkin/"):
         page.keyboard.press("c")
     assert page.url.endswith("/w/acme/checkin/")

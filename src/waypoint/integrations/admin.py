@@ -4,10 +4,14 @@ from waypoint.workspaces.admin import AuditedAdmin
 
 from .models import (
     Delivery,
+    InboundMail,
     KpiSource,
     Notification,
     NotificationPrefs,
     NotificationRun,
+    PushSubscription,
+    SlackLink,
+    SlackUser,
     Webhook,
 )
 
@@ -54,3 +58,49 @@ class KpiSourceAdmin(AuditedAdmin):
     list_display = ["kpi", "url", "every_minutes", "last_run_at", "failures"]
     readonly_fields = ["last_run_at", "last_error", "last_count", "failures", "next_run_at"]
     autocomplete_fields = ["kpi"]
+
+
+@admin.register(SlackLink)
+class SlackLinkAdmin(admin.ModelAdmin):
+    """Which Slack team each workspace linked; the bot token is never shown (an admin links
+    again from the workspace's settings to change it)."""
+
+    list_display = ["workspace", "team_name", "team_id", "created_at"]
+    exclude = ["bot_token"]
+    readonly_fields = [
+        "workspace",
+        "team_id",
+        "team_name",
+        "bot_user_id",
+        "linked_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SlackUser)
+class SlackUserAdmin(admin.ModelAdmin):
+    list_display = ["member", "slack_user_id", "workspace"]
+    list_select_related = ["member__user", "workspace"]
+    autocomplete_fields = ["member", "workspace"]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["member", "user_agent", "created_at", "last_error"]
+    list_select_related = ["member__user"]
+    readonly_fields = ["member", "endpoint", "p256dh", "auth", "user_agent", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    list_display = ["message_id", "member", "recorded", "problems", "received_at"]
+    readonly_fields = [f.name for f in InboundMail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
@@ -54,3 +55,69 @@ def invitations_for(user: User) -> QuerySet[Invitation]:
         .select_related("workspace", "invited_by")
         .order_by("-created_at")[:20]
     )
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    key: str
+    label: str
+    help: str
+    url: str
+    done: bool
+
+
+def setup_steps(workspace) -> list[SetupStep]:
+    """The first-run checklist of a new workspace, each step done or not (six queries)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from waypoint.okrs.models import CheckIn, Objective
+
+    from .models import SlackLink
+
+    slug = workspace.slug
+    settings_url = reverse("workspaces:settings", args=[slug])
+    invited = (
+        Member.objects.filter(workspace=workspace).count() > 1
+        or workspace.invitations.filter(revoked_at__isnull=True).exists()
+    )
+    connected = bool(workspace.slack_webhook_url or workspace.teams_webhook_url) or (
+        SlackLink.objects.filter(workspace=workspace).exists()
+    )
+    return [
+        SetupStep(
+            "invite",
+            _("Invite your team"),
+            _("OKRs are a team sport: bring in the people who will own key results."),
+            settings_url + "#invite",
+            invited,
+        ),
+        SetupStep(
+            "objective",
+            _("Write the first objective"),
+            _("Start from an example and make its numbers yours."),
+            reverse("okrs:starters", args=[slug]),
+            Objective.objects.filter(workspace=workspace).exists(),
+        ),
+        SetupStep(
+            "checkin_day",
+            _("Choose the check-in day"),
+            _("The day reminders go out and everyone updates their key results."),
+            settings_url + "#id_checkin_weekday",
+            workspace.checkin_weekday is not None,
+        ),
+        SetupStep(
+            "connect",
+            _("Connect Slack or Teams"),
+            _("Reminders with a Check in button where people already talk."),
+            reverse("integrations:slack", args=[slug]),
+            connected,
+        ),
+        SetupStep(
+            "checkin",
+            _("Record the first check-in"),
+            _("A value, a confidence and a word on what changed: a minute per key result."),
+            reverse("okrs:checkin", args=[slug]),
+            CheckIn.objects.filter(workspace=workspace).exists(),
+        ),
+    ]

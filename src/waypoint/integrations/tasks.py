@@ -4,6 +4,7 @@ Integrations sit above the domain and listen: the domain records events (``jobs.
 and the jobs declared here turn them into webhook deliveries, e-mail and Slack messages.
 """
 
+from django.conf import settings
 from huey import crontab
 
 from waypoint.jobs import queue, retention
@@ -107,15 +108,15 @@ def weekly_notifications() -> None:
     run_daily(now)
 
 
-@periodic("mail.poll_replies", crontab(minute="*"))
 def poll_replies() -> None:
     """Every minute, when an IMAP mailbox is set: replies to reminders become check-ins."""
-    from django.conf import settings
-
     from .mailin import poll_imap
 
-    if settings.INBOUND_IMAP_URL:
-        poll_imap()
+    poll_imap()
+
+
+if settings.INBOUND_IMAP_URL:  # no job a minute for a mailbox nobody set up
+    periodic("mail.poll_replies", crontab(minute="*"))(poll_replies)
 
 
 @queue.handler("sources.pull", lease=300)

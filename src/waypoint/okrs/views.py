@@ -147,7 +147,7 @@ def home(request):
     )
     setup = None
     if permissions.can_admin(me) and not ws.setup_hidden:
-        from waypoint.workspaces.selectors import setup_steps
+        from waypoint.integrations.selectors import setup_steps
 
         setup = setup_steps(ws)
         if all(step.done for step in setup):
