@@ -959,7 +959,7 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         serves=plaster_kr,
         template="plastered_m2",
         description="10 houses a month need about 2,000 m² of plaster; 3 plasterers, about 32 m² "
-        "a day each (seed 002).",
+        "a day each.",
     )
     kpis.data_points_record(kpi=plaster, rows=series(40, 95, 9, dip=(1, 3, 0.7)), actor=None)
     kpis.annotation_create(

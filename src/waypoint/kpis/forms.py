@@ -51,7 +51,7 @@ class KpiForm(forms.Form):
         label=_("Process"),
         max_length=120,
         required=False,
-        help_text=_("The ongoing process it measures: no process, no KPI (seed 002)."),
+        help_text=_("The ongoing process it measures: no process, no KPI."),
     )
     stage = forms.CharField(label=_("Funnel stage"), max_length=120, required=False)
     stage_position = forms.IntegerField(

@@ -97,7 +97,7 @@ class Kpi(StoredRollups):
         null=True,
         blank=True,
         related_name="serving_kpis",
-        help_text=_("The key result this process measure exists for (seed 002)."),
+        help_text=_("The key result this process measure exists for."),
     )
     template = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -2,6 +2,13 @@
 (function () {
   "use strict";
   var bundleLoading = null;
+  // Charts follow the system's dark mode: light text and quiet lines on the dark page.
+  var ink = "#d1d5db", rule = "#374151";
+  var DARK_CHART = {
+    background: null, view: { stroke: null },
+    axis: { labelColor: ink, titleColor: ink, gridColor: "#1f2937", domainColor: rule, tickColor: rule },
+    legend: { labelColor: ink, titleColor: ink }, title: { color: ink }, text: { color: ink },
+  };
 
   function loadVega() {
     if (window.vegaEmbed) return Promise.resolve();
@@ -30,6 +37,7 @@
         var options = { actions: false, renderer: "svg", ast: true };
         var locale = document.getElementById(el.getAttribute("data-vega-locale") || "");
         if (locale) Object.assign(options, JSON.parse(locale.textContent));
+        if (window.matchMedia("(prefers-color-scheme: dark)").matches) options.config = DARK_CHART;
         window.vegaEmbed(el, JSON.parse(source.textContent), options)
           .then(function () { el.setAttribute("data-rendered", "1"); });
       });
