@@ -71,7 +71,45 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); });
+  // Long pickers (parents, owners, teams, KPIs) get a filter box: a few letters narrow the
+  // list, Enter picks the first match.
+  function searchable(root) {
+    var label = document.body.getAttribute("data-filter-label") || "Filter";
+    (root || document).querySelectorAll("form select:not([data-filtered])").forEach(function (select) {
+      if (select.options.length < 10 || select.hasAttribute("data-navigate")) return;
+      select.setAttribute("data-filtered", "1");
+      var box = document.createElement("input");
+      box.type = "search";
+      box.className = "picker-filter";
+      box.placeholder = label;
+      box.autocomplete = "off";
+      var named = select.labels && select.labels[0] ? select.labels[0].textContent.trim() : "";
+      box.setAttribute("aria-label", named ? label + ": " + named : label);
+      if (select.id) box.setAttribute("aria-controls", select.id);
+      select.parentNode.insertBefore(box, select);
+      var matches = function () {
+        var q = box.value.trim().toLocaleLowerCase();
+        return Array.prototype.filter.call(select.options, function (o) {
+          var show = !q || o.value === "" || o.text.toLocaleLowerCase().indexOf(q) >= 0;
+          o.hidden = !show;
+          return show && o.value !== "";
+        });
+      };
+      box.addEventListener("input", matches);
+      box.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter") return;
+        e.preventDefault();
+        var first = matches()[0];
+        if (first) {
+          if (select.multiple) first.selected = true; else select.value = first.value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        select.focus();
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); searchable(document); });
   // The account menu and the phone's menu close on a click elsewhere or on Escape.
   function closeMenus(except) {
     document.querySelectorAll("details.account[open]" + (wide.matches ? "" : ", details.menu[open]"))
@@ -82,7 +120,7 @@
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeMenus(null); });
   wide.addEventListener("change", fitMenu);
-  document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); });
+  document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); searchable(e.target); });
   // The weekly check-in: Enter anywhere on the sheet saves all (radios and switches too,
   // which a browser does not submit on Enter); after a save, the focus goes on from there.
   document.addEventListener("keydown", function (e) {
