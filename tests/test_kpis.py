@@ -405,3 +405,30 @@ def test_a_running_total_without_new_data_is_judged_each_morning(workspace, owne
     deviation = Deviation.objects.get()
     assert deviation.level == "critical" and deviation.opened_on == dt.date(2026, 12, 8)
     assert Alert.objects.filter(recipient=owner).count() == 1
+
+
+def test_a_running_summed_period_is_drawn_at_its_pace_as_it_is_judged(client, workspace, owner):
+    """Three days into the month, 300 leads of 1,000 is on pace for 3,100: the chart shows
+    that point beside the badge that says healthy, not 300 alone in the red band."""
+    leads = kpis.kpi_create(
+        workspace=workspace,
+        actor=None,
+        name="Leads",
+        direction="higher_is_better",
+        frequency="monthly",
+        aggregation="sum",
+        target=1000,
+        warning=800,
+        critical=500,
+        owner=owner,
+    )
+    today = workspace.today()
+    first = today.replace(day=1)
+    record(leads, *[(first + dt.timedelta(days=i), 100) for i in range((today - first).days + 1)])
+    client.force_login(owner.user)
+    chart = client.get(f"/w/{workspace.slug}/kpis/{leads.pk}/").context["chart"]
+    values = [layer["data"]["values"] for layer in chart["layer"] if "data" in layer]
+    running = [row for rows in values for row in rows if row.get("pace") is not None]
+    assert running, "the running period carries its pace"
+    assert running[0]["pace"] > running[0]["value"]
+    assert running[0]["status"] == "healthy"

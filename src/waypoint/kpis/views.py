@@ -275,6 +275,8 @@ def _detail_context(request, kpi, **extra):
             }
             if forecast
             else None,
+            # A summed period still running is drawn at its pace, as it is judged.
+            pace=True,
         )
         if periods
         else None
