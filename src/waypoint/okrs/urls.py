@@ -27,6 +27,7 @@ urlpatterns = [
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("objectives/<int:pk>/krs/new/", views.kr_create, name="kr_create"),
+    path("objectives/<int:pk>/krs/order/", views.kr_reorder, name="kr_reorder"),
     path("objectives/<int:pk>/move/", views.objective_move, name="objective_move"),
     path("objectives/<int:pk>/archive/", views.objective_archive, name="objective_archive"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective_delete"),

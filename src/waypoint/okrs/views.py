@@ -971,6 +971,26 @@ def kr_move(request, pk, direction):
 
 @require_POST
 @workspace_view(Role.MEMBER)
+def kr_reorder(request, pk):
+    """The key results in a new order (``order``: their ids, comma-separated), as dragged."""
+    objective = _editable_objective(request, pk)
+    raw = request.POST.get("order", "")[:2000]
+    try:
+        ids = [int(part) for part in raw.split(",") if part.strip()]
+        services.key_results_reorder(objective=objective, ordered_ids=ids, actor=request.user)
+    except (ValueError, ValidationError):
+        if request.htmx:
+            return render(
+                request, "okrs/_kr_editor.html", _editor_context(request, objective), status=422
+            )
+        messages.error(request, _("The order must list every key result once."))
+    if request.htmx:
+        return render(request, "okrs/_kr_editor.html", _editor_context(request, objective))
+    return redirect("okrs:objective_edit", request.workspace.slug, objective.pk)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
 def objective_move(request, pk):
     objective = _editable_objective(request, pk)
     form = MoveForm(request.POST, workspace=request.workspace)

@@ -109,6 +109,34 @@
     });
   }
 
+  // Key results are reordered by dragging (the arrow buttons do the same by keyboard); the
+  // new order is saved as soon as the row is dropped.
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    dragged = e.target.closest && e.target.closest("[data-reorder-url] > li[data-kr-id]");
+    if (!dragged) return;
+    dragged.classList.add("dragging");
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", dragged.getAttribute("data-kr-id"));
+  });
+  document.addEventListener("dragover", function (e) {
+    if (!dragged) return;
+    var over = e.target.closest && e.target.closest("li[data-kr-id]");
+    if (!over || over === dragged || over.parentNode !== dragged.parentNode) return;
+    e.preventDefault();
+    var box = over.getBoundingClientRect();
+    over.parentNode.insertBefore(dragged, e.clientY > box.top + box.height / 2 ? over.nextSibling : over);
+  });
+  document.addEventListener("drop", function (e) { if (dragged) e.preventDefault(); });
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    var list = dragged.parentNode, ids = [];
+    dragged.classList.remove("dragging");
+    dragged = null;
+    list.querySelectorAll(":scope > li[data-kr-id]").forEach(function (li) { ids.push(li.getAttribute("data-kr-id")); });
+    window.htmx.ajax("POST", list.getAttribute("data-reorder-url"), { target: "#kr-editor", values: { order: ids.join(",") } });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { fitMenu(); drawCharts(document); searchable(document); });
   // The account menu and the phone's menu close on a click elsewhere or on Escape.
   function closeMenus(except) {
