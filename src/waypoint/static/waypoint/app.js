@@ -148,7 +148,18 @@
   });
   document.addEventListener("keydown", function (e) { if (e.key === "Escape") closeMenus(null); });
   wide.addEventListener("change", fitMenu);
-  document.addEventListener("htmx:afterSwap", function (e) { drawCharts(e.target); searchable(e.target); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    drawCharts(e.target);
+    searchable(e.target);
+    // A key result added: the next one's title is ready for typing.
+    if (e.target.id === "kr-editor" && /\/krs\/new\/$/.test(e.detail.pathInfo.requestPath)) focusNewKr();
+  });
+  function focusNewKr() {
+    var title = document.querySelector("#add-kr [name=kr-title]");
+    if (title && !document.querySelector("#add-kr .has-error")) title.focus();
+  }
+  // After the page scrolled to #add-kr (which takes the focus away), not before.
+  window.addEventListener("load", function () { if (location.hash === "#add-kr") setTimeout(focusNewKr, 0); });
   // The weekly check-in: Enter anywhere on the sheet saves all (radios and switches too,
   // which a browser does not submit on Enter); after a save, the focus goes on from there.
   document.addEventListener("keydown", function (e) {
