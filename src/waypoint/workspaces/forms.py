@@ -31,6 +31,8 @@ class WorkspaceSettingsForm(forms.Form):
         label=_("Check-in day"),
         choices=list(WEEKDAYS.items()),
         coerce=int,
+        empty_value=None,
+        required=False,
         initial=0,
         help_text=_(
             "Reminders go out on this day at 9 in the workspace's time zone, with the team "
