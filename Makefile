@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Test processes side by side (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 TEST_WORKERS ?= 2
 
-.PHONY: install demo test test-faults lint fmt messages clean bench
+.PHONY: install demo test test-faults lint fmt messages clean bench vendor
 
 install: $(STAMP)
 
@@ -57,6 +57,15 @@ messages: install
 		--no-location --no-obsolete -i "migrations/*"
 	$(BIN)/python -c "import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + 'mo') \
 		for p in glob.glob('src/waypoint/locale/*/LC_MESSAGES/django.po')]"
+
+# The browser libraries kept in the repository (no CDN): d3 for the alignment map, from the
+# npm registry. Run it to upgrade them; the app never fetches anything at run time.
+D3_VERSION = 7.9.2
+vendor:
+	rm -rf build/vendor && mkdir -p build/vendor
+	cd build/vendor && npm install --silent --no-save d3@$(D3_VERSION)
+	cp build/vendor/node_modules/d3/dist/d3.min.js src/waypoint/static/waypoint/vendor/d3.min.js
+	cp build/vendor/node_modules/d3/LICENSE src/waypoint/static/waypoint/vendor/d3.LICENSE
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cycles/new/", views.cycle_create, name="cycle_create"),
     path("cycles/<int:pk>/", views.overview, name="overview"),
     path("cycles/<int:pk>/tree/", views.tree, name="tree"),
+    path("cycles/<int:pk>/map.json", views.tree_map, name="tree_map"),
     path("cycles/<int:pk>/teams/<int:team_pk>/", views.overview_team, name="overview_team"),
     path("cycles/<int:pk>/tree/<int:objective_pk>/", views.tree_branch, name="tree_branch"),
     path("cycles/<int:pk>/export/<str:fmt>/", views.cycle_export, name="cycle_export"),

@@ -29,6 +29,7 @@ from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, safe_next, workspace_view
 
 from . import selectors, services
+from .templatetags.okrs import pace_class
 from .forms import (
     CheckInForm,
     CommentForm,
@@ -571,7 +572,60 @@ def tree(request, pk):
             "orphans": selectors.rows_for(unaligned[: selectors.GROUP_LIMIT], ws.today()),
             "orphans_total": unaligned.count(),
             "cycles": Cycle.objects.filter(workspace=ws),
+            "map_labels": {
+                "folded": _("%(n)s more aligned: click to open"),
+                "other": _("from %(cycle)s"),
+                "ahead": _("on pace"),
+                "behind": _("behind"),
+                "late": _("far behind"),
+            },
         },
+    )
+
+
+MAP_BUDGET = 300  # objectives in the map's first answer; a folded branch opens on demand
+
+
+def _map_node(node, slug, cycle) -> dict:
+    row = node["row"]
+    o = row.objective
+    return {
+        "id": o.pk,
+        "title": o.title,
+        "url": reverse("okrs:objective", args=[slug, o.pk]),
+        "level": o.level,
+        "owner": (o.owner.user.full_name or o.owner.user.email) if o.owner else "",
+        "other_cycle": o.cycle.name if o.cycle_id != cycle.pk else "",
+        "progress": round(row.progress, 4),
+        "pace": pace_class(row.pace),
+        "confidence": row.confidence or "",
+        "folded": node["folded"],
+        "children": [_map_node(c, slug, cycle) for c in node["children"]],
+    }
+
+
+@workspace_view()
+def tree_map(request, pk):
+    """The alignment as data for the map: the tree from the top (or, with ``under``, the
+    objectives aligned to one), as far as the budget goes; folded branches say how many
+    objectives they hold."""
+    from django.http import JsonResponse
+
+    ws = request.workspace
+    cycle = scoped_get(Cycle, ws, pk=pk)
+    parent = None
+    under = request.GET.get("under", "")
+    if under:
+        if not under.isdigit():
+            return JsonResponse({"error": _("Unknown objective.")}, status=400)
+        parent = scoped_get(selectors.visible_objectives(ws, request.member), ws, pk=int(under))
+    nodes, total = _tree_nodes(request, cycle, parent, MAP_BUDGET if parent is None else 100)
+    return JsonResponse(
+        {
+            "cycle": cycle.name,
+            "total": total,
+            "nodes": [_map_node(n, ws.slug, cycle) for n in nodes],
+        }
     )
 
 
