@@ -29,7 +29,6 @@ from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, safe_next, workspace_view
 
 from . import selectors, services
-from .templatetags.okrs import pace_class
 from .forms import (
     CheckInForm,
     CommentForm,
@@ -42,6 +41,7 @@ from .forms import (
     YearForm,
 )
 from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
+from .templatetags.okrs import pace_class
 
 
 def _visible_objective(request, pk) -> Objective:
