@@ -74,6 +74,22 @@ def quarter(workspace, owner_user):
 
 
 @pytest.fixture
+def now_cycle(workspace):
+    """The current cycle, from a month ago to two months ahead of the workspace's today."""
+    today = workspace.today()
+    cycle = okr.cycle_create(
+        workspace=workspace,
+        name="Now",
+        start=today - dt.timedelta(days=30),
+        end=today + dt.timedelta(days=60),
+        kind="quarter",
+        actor=None,
+    )
+    okr.cycle_set_current(cycle=cycle, actor=None)
+    return cycle
+
+
+@pytest.fixture
 def objective(workspace, quarter, owner, owner_user):
     return okr.objective_create(
         workspace=workspace,

@@ -16,21 +16,6 @@ from waypoint.okrs.models import KeyResult, Objective
 from waypoint.workspaces import services as ws_services
 
 
-@pytest.fixture
-def now_cycle(workspace):
-    today = workspace.today()
-    cycle = okr.cycle_create(
-        workspace=workspace,
-        name="Now",
-        start=today - dt.timedelta(days=10),
-        end=today + dt.timedelta(days=80),
-        kind="quarter",
-        actor=None,
-    )
-    okr.cycle_set_current(cycle=cycle, actor=None)
-    return cycle
-
-
 def done(workspace):
     return {step.key for step in setup_steps(workspace) if step.done}
 

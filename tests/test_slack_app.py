@@ -73,17 +73,8 @@ def fake_slack(settings, owner, teammate):
 
 
 @pytest.fixture
-def current(workspace, owner, teammate):
-    today = workspace.today()
-    cycle = okr.cycle_create(
-        workspace=workspace,
-        name="Now",
-        start=today - dt.timedelta(days=30),
-        end=today + dt.timedelta(days=60),
-        kind="quarter",
-        actor=None,
-    )
-    okr.cycle_set_current(cycle=cycle, actor=None)
+def current(workspace, owner, teammate, now_cycle):
+    today, cycle = workspace.today(), now_cycle
     o = okr.objective_create(
         workspace=workspace, cycle=cycle, title="Customers stay", owner=teammate, actor=None
     )

@@ -34,17 +34,8 @@ def receiver():
 
 
 @pytest.fixture
-def stale(workspace, teammate):
-    today = workspace.today()
-    cycle = okr.cycle_create(
-        workspace=workspace,
-        name="Now",
-        start=today - dt.timedelta(days=30),
-        end=today + dt.timedelta(days=60),
-        kind="quarter",
-        actor=None,
-    )
-    okr.cycle_set_current(cycle=cycle, actor=None)
+def stale(workspace, teammate, now_cycle):
+    cycle = now_cycle
     o = okr.objective_create(
         workspace=workspace, cycle=cycle, title="Customers stay", owner=teammate, actor=None
     )
