@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from waypoint.integrations import checkin_text, mailin
+from waypoint.integrations import checkin_text, checkins, mailin
 from waypoint.integrations import notifications as n
 from waypoint.integrations.models import InboundMail
 from waypoint.okrs import services as okr
@@ -318,3 +318,17 @@ def test_the_imap_poller_reads_each_reply_once(current, teammate, mailoutbox):
         assert InboundMail.objects.count() == 2 and len(mailoutbox) == 2
     finally:
         imap.server.shutdown()
+
+
+def test_numbers_are_written_and_read_in_the_readers_language(
+    client, workspace, current, teammate, mailoutbox
+):
+    """A Russian reminder writes 22 369 (with a no-break space); copied back, it reads."""
+    from django.utils import translation
+
+    okr.checkin_create(key_result=current["leads"], date=workspace.today(), value=22369, actor=None)
+    with translation.override("ru"):
+        listed = mailin.sheet_text(checkins.sheet(teammate))
+    assert "22\u00a0369" in listed
+    found = checkin_text.read_line("2. 23\u00a0500,5", list(current.values()))
+    assert found.value == 23500.5

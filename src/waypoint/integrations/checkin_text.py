@@ -24,8 +24,10 @@ MAX_LINES = 50
 MAX_LINE = 500
 MAX_TEXT = 20_000  # characters of a message read at all
 
+# 22,369.5 (English), 22\u00a0369,5 (Russian and Polish, as the reminder writes them), 61.5, 61,5
 _NUMBER = re.compile(
-    r"(?<![\w.,])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:[.,]\d+)?)%?(?![\w])"
+    r"(?<![\w.,])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d{1,3}(?:[\u00a0\u202f]\d{3})+"
+    r"(?:[.,]\d+)?|[-+]?\d+(?:[.,]\d+)?)%?(?![\w])"
 )
 _INDEX = re.compile(r"^\s*(?:#(\d{1,2})[.):]?|(\d{1,2})[.):]|(\d{1,2})(?=\s+\S))\s*")
 _QUOTE_HEADER = re.compile(
@@ -112,6 +114,7 @@ def reply_lines(text: str) -> list[str]:
 
 
 def _number(raw: str) -> float:
+    raw = raw.replace("\u00a0", "").replace("\u202f", "")
     if re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
         raw = raw.replace(",", "")
     return float(raw.replace(",", "."))

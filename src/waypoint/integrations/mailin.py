@@ -31,6 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from waypoint.okrs.templatetags.okrs import num
 from waypoint.workspaces.models import Member
 
 from . import checkin_text, checkins
@@ -109,7 +110,7 @@ def _answer(member, krs, saved, problems, empty: bool) -> None:
         for checkin in saved:
             kr = checkin.key_result
             lines.append(
-                f"- {kr.title}: {checkin.value:g}{(' ' + kr.unit) if kr.unit else ''}, "
+                f"- {kr.title}: {num(checkin.value)}{(' ' + kr.unit) if kr.unit else ''}, "
                 f"{checkin.get_confidence_display()}"
                 + (f" ({checkin.comment})" if checkin.comment else "")
             )
@@ -134,7 +135,7 @@ def sheet_text(krs) -> str:
     """The numbered list a reminder shows, so that a reply can say "2. 61"."""
     out = []
     for i, kr in enumerate(krs, 1):
-        now = "–" if kr.current_value is None else f"{kr.current_value:g}"
+        now = num(kr.current_value)
         unit = f" {kr.unit}" if kr.unit else ""
         out.append(f"{i}. {kr.title}: {now}{unit}")
     return "\n".join(out)

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 from waypoint import outbound
 from waypoint.okrs.models import CheckIn, KeyResult
 from waypoint.okrs.services import CheckInEntry
+from waypoint.okrs.templatetags.okrs import num
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Workspace
 
@@ -180,9 +181,9 @@ def checkin_modal(member: Member, krs: list[KeyResult]) -> dict:
     confidences = [_option(v, str(label)) for v, label in CheckIn.Confidence.choices]
     blocks: list[dict] = []
     for kr in krs[:MODAL_KRS]:
-        now = "–" if kr.current_value is None else f"{kr.current_value:g}"
+        now = num(kr.current_value)
         unit = f" {kr.unit}" if kr.unit else ""
-        target = "" if kr.target is None else f" → {kr.target:g}{unit}"
+        target = "" if kr.target is None else f" → {num(kr.target)}{unit}"
         blocks.append(
             {
                 "type": "section",
@@ -280,7 +281,7 @@ def _summary(saved, problems) -> str:
             % {"count": len(saved)}
         )
         lines += [
-            f"• {escape(c.key_result.title)}: {c.value:g} ({escape(c.get_confidence_display())})"
+            f"• {escape(c.key_result.title)}: {num(c.value)} ({escape(c.get_confidence_display())})"
             for c in saved
         ]
     if problems:
