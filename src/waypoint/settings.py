@@ -321,12 +321,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "waypoint.lib.staticfiles.StaticStorage"
             if env_bool("WAYPOINT_MANIFEST_STATIC", not DEBUG)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Compressed ahead of serving (gzip and brotli, waypoint/lib/staticfiles.py), except what is
+# compressed already and the API docs' source maps (5 MB that no browser asks for unless a
+# developer opens its tools).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    *"jpg jpeg png gif webp zip gz tgz bz2 tbz xz br swf flv woff woff2".split(),
+    *"3gp 3gpp asf avi m4v mov mp4 mpeg mpg webm wmv map".split(),
+)
 MEDIA_ROOT = DATA_DIR / "media"
 
 # --- E-mail --------------------------------------------------------------------------------
