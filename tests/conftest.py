@@ -131,8 +131,9 @@ def pytest_collection_modifyitems(config, items):
     if not os.environ.get("DATABASE_URL"):
         return
     once = pytest.mark.skip(reason="runs once, in the suite's SQLite pass")
+    browser = {"page", "browser", "context"}
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+        if browser & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
             "sqlite_pass_only"
         ):
             item.add_marker(once)

@@ -185,8 +185,6 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         ("kpis", "/w/northwind/kpis/"),
         ("notifications", "/w/northwind/inbox/"),
         ("preferences", "/w/northwind/notifications/"),
-        ("slack", "/w/northwind/settings/slack/"),
-        ("examples", "/w/northwind/start/examples/"),
     ]:
         shoot(page, base, lang, name, path)
     page.goto(base + f"/w/northwind/objectives/{objective.pk}/")
