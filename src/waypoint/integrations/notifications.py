@@ -113,6 +113,7 @@ def notify(
     many were told."""
     told = 0
     seen: set[int] = set()
+    slack_link = SlackLink.objects.filter(workspace=workspace).first()  # once, not per person
     for member in recipients:
         if member is None or member.pk in seen or (actor is not None and member.pk == actor.pk):
             continue
@@ -143,22 +144,20 @@ def notify(
         except IntegrityError:
             continue  # told already
         told += 1
-        _elsewhere(workspace, member, p, wanted, kind=kind, text=text, url=url, subject=subject)
+        _elsewhere(slack_link, member, p, wanted, kind=kind, text=text, url=url, subject=subject)
     return told
 
 
-def _elsewhere(workspace, member, p, wanted, *, kind, text, url, subject) -> None:
+def _elsewhere(slack_link, member, p, wanted, *, kind, text, url, subject) -> None:
     """Slack, Teams and push, for a member who connected them."""
     from . import push, slack, teams
 
     checkin = kind == Kind.CHECKIN_DUE
-    if Channel.SLACK in wanted:
-        found = SlackLink.objects.filter(workspace=workspace).first()
-        if found is not None:
-            try:
-                slack.dm(found, member, text, slack.message_blocks(text, url, checkin=checkin))
-            except (OSError, outbound.OutboundRefused, slack.SlackError) as exc:
-                log.warning("Slack message failed for member %s: %s", member.pk, exc)
+    if Channel.SLACK in wanted and slack_link is not None:
+        try:
+            slack.dm(slack_link, member, text, slack.message_blocks(text, url, checkin=checkin))
+        except (OSError, outbound.OutboundRefused, slack.SlackError) as exc:
+            log.warning("Slack message failed for member %s: %s", member.pk, exc)
     if Channel.TEAMS in wanted and p.teams_url:
         try:
             teams.post(
