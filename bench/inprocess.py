@@ -147,7 +147,7 @@ def search_figures(ws, cycle, runs=20):
     rights (a member, who sees no private objective but their own) finds it."""
     from waypoint.okrs import services as okr
     from waypoint.okrs.models import Objective
-    from waypoint.search import search
+    from waypoint.search.selectors import search
     from waypoint.workspaces.models import Member, Role
 
     reader = Member.objects.filter(workspace=ws, role=Role.MEMBER).first()

@@ -1,5 +1,6 @@
 """Shared personas: an owner, a teammate, an outsider from another workspace."""
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -23,6 +24,26 @@ def fresh_cache(request):
         from django.core.cache import cache
 
         cache.clear()
+
+
+@contextlib.contextmanager
+def rolled_back_once_per_module(django_db_blocker):
+    """Data built once for a module's tests: written in a transaction that stays open while
+    the module runs and is rolled back after it. Each test's own transaction (the ``db``
+    fixture) is then a savepoint inside it, so a test still sees the data fresh and its own
+    writes vanish when it ends. Fixtures using this return ids, and each test reads its
+    objects anew, so nothing one test changes in memory reaches the next."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # a test's atomic blocks nest in it as in a TestCase's
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

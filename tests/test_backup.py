@@ -65,6 +65,12 @@ DELIVERY_RESTORED = (
     "from waypoint.integrations.models import Delivery;"
     "d = Delivery.objects.get(); print(d.source_id, d.payload['value'])"
 )
+SEARCH_RESTORED = (
+    "from waypoint.workspaces.models import Workspace;"
+    "from waypoint.search.selectors import search;"
+    "ws = Workspace.objects.get(slug='acme'); o = ws.objectives.last();"
+    "print(o in search(ws, ws.members.get(role='owner'), o.title).objectives)"
+)
 PASSWORD_OK = (
     "from waypoint.workspaces.models import User;"
     "print(User.objects.get(email='p1@acme.test').check_password('waypoint-seed'))"
@@ -100,6 +106,8 @@ def test_a_restore_into_an_empty_database_is_equal_table_by_table(source, tmp_pa
     assert python_in(tmp_path, PASSWORD_OK) == "True"
     # The webhook's delivery is back, without the event it was sent for in the old queue.
     assert python_in(tmp_path, DELIVERY_RESTORED) == "None 3"
+    # The search index, which the archive leaves out, is built again from the rows.
+    assert python_in(tmp_path, SEARCH_RESTORED) == "True"
     # New rows get new ids after the restored ones.
     assert int(python_in(tmp_path, CREATE_ONE)) > 0
 

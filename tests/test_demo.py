@@ -4,17 +4,24 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import rolled_back_once_per_module
 from waypoint import demo
 from waypoint.okrs import okrfile
 from waypoint.okrs.models import CheckIn, Cycle, Initiative, Objective
-from waypoint.workspaces.models import Team, User
+from waypoint.workspaces.models import Team, User, Workspace
 
 TODAY = dt.date(2026, 11, 22)
 
 
+@pytest.fixture(scope="module")
+def demo_id(django_db_setup, django_db_blocker):
+    with rolled_back_once_per_module(django_db_blocker):
+        yield demo.load_demo(today=TODAY).pk
+
+
 @pytest.fixture
-def demo_ws(db):
-    return demo.load_demo(today=TODAY)
+def demo_ws(db, demo_id):
+    return Workspace.objects.get(pk=demo_id)
 
 
 def test_the_demo_has_teams_a_year_with_quarters_and_a_current_quarter(demo_ws):

@@ -8,10 +8,11 @@ import contextlib
 import pytest
 from django.db import connection
 
+from tests.conftest import rolled_back_once_per_module
 from waypoint import seed
 from waypoint.coach import selectors as coach
 from waypoint.okrs.models import Cycle, Objective
-from waypoint.workspaces.models import Member
+from waypoint.workspaces.models import Member, Workspace
 
 MAX_PARAMS = 40
 
@@ -30,9 +31,20 @@ def widest_query():
         yield seen
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The organisations of this module's tests, seeded once: 40 and 160 people (``small``
+    and ``large``) and 300 (``bigco``). Each test reads them in its own transaction."""
+    with rolled_back_once_per_module(django_db_blocker):
+        yield {
+            slug: seed.seed(people=people, slug=slug).pk
+            for people, slug in ((40, "small"), (160, "large"), (300, "bigco"))
+        }
+
+
 @pytest.fixture
-def org(db):
-    ws = seed.seed(people=300, slug="bigco")
+def org(db, seeded):
+    ws = Workspace.objects.get(pk=seeded["bigco"])
     return {
         "ws": ws,
         "cycle": Cycle.objects.get(workspace=ws, is_current=True),
@@ -92,7 +104,7 @@ PAGES = {
 
 @pytest.mark.parametrize("which", list(PAGES))
 def test_every_page_asks_the_same_queries_and_stays_as_small_for_a_4x_bigger_workspace(
-    client, db, which
+    client, db, seeded, which
 ):
     """Seeded at 40 and at 160 people (four times the objectives, key results, check-ins,
     teams and KPIs), each page asks as many queries and sends about as much: what it costs
@@ -106,8 +118,8 @@ def test_every_page_asks_the_same_queries_and_stays_as_small_for_a_4x_bigger_wor
     from waypoint.workspaces import services as ws_services
 
     counts, sizes = [], []
-    for people, slug in ((40, "small"), (160, "large")):
-        ws = seed.seed(people=people, slug=slug)
+    for slug in ("small", "large"):
+        ws = Workspace.objects.get(pk=seeded[slug])
         owner = Member.objects.get(workspace=ws, role="owner")
         client.force_login(owner.user)
         cycle = Cycle.objects.get(workspace=ws, is_current=True)
@@ -142,15 +154,15 @@ def test_every_page_asks_the_same_queries_and_stays_as_small_for_a_4x_bigger_wor
 
 
 @pytest.mark.parametrize("which", ["retrospective", "objective", "maturity", "report"])
-def test_these_pages_ask_the_same_queries_for_a_bigger_workspace(client, db, which):
+def test_these_pages_ask_the_same_queries_for_a_bigger_workspace(client, db, seeded, which):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from waypoint.reports.models import Report
 
     counts = []
-    for people, slug in ((40, "small"), (160, "large")):
-        ws = seed.seed(people=people, slug=slug)
+    for slug in ("small", "large"):
+        ws = Workspace.objects.get(pk=seeded[slug])
         client.force_login(Member.objects.get(workspace=ws, role="owner").user)
         cycle = Cycle.objects.get(workspace=ws, is_current=True)
         url = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import rolled_back_once_per_module
 from waypoint import demo
 from waypoint.reports import services
 from waypoint.reports.models import Report
@@ -16,8 +17,18 @@ TODAY = dt.date(2026, 11, 22)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+@pytest.fixture(scope="module")
+def report_id(django_db_setup, django_db_blocker):
+    with rolled_back_once_per_module(django_db_blocker):
+        yield _demo_report().pk
+
+
 @pytest.fixture
-def report(db):
+def report(db, report_id):
+    return Report.objects.select_related("workspace").get(pk=report_id)
+
+
+def _demo_report() -> Report:
     ws = demo.load_demo(today=TODAY)
     anna = ws.members.get(user__email=demo.DEMO_LOGIN)
     return services.report_create(

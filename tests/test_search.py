@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from waypoint.kpis import services as kpis
 from waypoint.okrs import services as okr
-from waypoint.search import search
+from waypoint.search.selectors import search
 from waypoint.workspaces import services as ws_services
 
 
@@ -75,3 +75,85 @@ def test_search_costs_the_same_queries_for_any_query_and_any_size(client, owner_
         return len(queries)
 
     assert count("customers") == count("a") == count("x y z w v u")
+
+
+def test_a_word_is_found_by_its_start_and_accents_do_not_matter(workspace, owner, titles):
+    assert [o.pk for o in search(workspace, owner, "onboard").objectives] == [titles["en"].pk]
+    assert [o.pk for o in search(workspace, owner, "ZADOWOL").objectives] == [titles["pl"].pk]
+    okr.objective_create(
+        workspace=workspace, cycle=titles["en"].cycle, title="Café crème à Kraków", actor=None
+    )
+    assert [o.title for o in search(workspace, owner, "cafe krakow").objectives] == [
+        "Café crème à Kraków"
+    ]
+    # Characters side by side, not scattered: 客满 is in no title.
+    assert search(workspace, owner, "客满").objectives == []
+    assert search(workspace, owner, "满意").objectives == [titles["zh"]]
+    # Quotes, stars and operators are words to look for, never the index's syntax.
+    for hostile in ['"', "* OR NOT", "a:* | b", "NEAR(x y)", "')--", "\\"]:
+        search(workspace, owner, hostile)
+
+
+def test_the_index_follows_every_write(workspace, owner, owner_user, teammate, titles):
+    from waypoint.kpis.models import Kpi
+    from waypoint.search.index import reindex
+    from waypoint.search.models import SearchEntry
+    from waypoint.workspaces.models import Team
+
+    def entries():
+        return set(
+            SearchEntry.objects.filter(workspace=workspace).values_list("kind", "object_id", "text")
+        )
+
+    found = search(workspace, owner, "onboarding").objectives
+    okr.objective_update(objective=found[0], title="Customers adore the wizard", actor=None)
+    assert search(workspace, owner, "onboarding").objectives == []
+    assert search(workspace, owner, "wizard").objectives == found
+
+    kr = okr.key_result_create(
+        objective=found[0], title="Ship the wizard", type="milestone", actor=None
+    )
+    assert search(workspace, owner, "ship").key_results == [kr]
+    okr.objective_delete(objective=found[0], actor=owner_user)
+    assert search(workspace, owner, "wizard").key_results == []
+    assert not SearchEntry.objects.filter(object_id=kr.pk, kind="key_result").exists()
+
+    kpis.kpi_update(kpi=Kpi.objects.get(workspace=workspace), name="Churn", actor=None)
+    assert [k.name for k in search(workspace, owner, "churn").kpis] == ["Churn"]
+    ws_services.team_update(
+        team=Team.objects.get(workspace=workspace), name="Customer Care", actor=None
+    )
+    assert [t.name for t in search(workspace, owner, "care").teams] == ["Customer Care"]
+
+    teammate.user.full_name = "Tessa Marsh"
+    teammate.user.save()
+    assert search(workspace, owner, "marsh").people == [teammate]
+    ws_services.member_remove(member=teammate, actor=owner_user)
+    assert search(workspace, owner, "marsh").people == []
+
+    # What the writes left is what a rebuild from the records gives.
+    kept = entries()
+    reindex(workspace.pk)
+    assert entries() == kept
+
+
+def test_the_database_answers_from_its_full_text_index(workspace, owner, titles):
+    """The query is the full-text index's own: FTS5's virtual table on SQLite, the GIN index
+    over ``to_tsvector`` on PostgreSQL (the expression must be the index's, to the letter)."""
+    from waypoint.search import text
+    from waypoint.search.models import SearchEntry
+    from waypoint.search.selectors import _matches
+
+    qs = SearchEntry.objects.filter(_matches(text.query_terms("клиентов")))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = qs.query.sql_with_params()
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        assert "search_entry_fts" in plan, plan
+    else:
+        assert "VIRTUAL TABLE INDEX" in plan, plan
+    assert {e.object_id for e in qs} == {titles["ru"].pk}

@@ -89,7 +89,7 @@ def test_the_command_seeds_with_a_progress_bar(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "7/7" in done.stderr and "Seeded acme: 40 people" in done.stdout
+    assert "8/8" in done.stderr and "Seeded acme: 40 people" in done.stdout
     again = subprocess.run(
         [sys.executable, "-m", "waypoint.cli", "seed", "--people", "40", "--workspace", "acme"],
         env=env,

@@ -59,7 +59,7 @@ class Progress:
         self.out.flush()
 
 
-STEPS = 7
+STEPS = 8
 
 
 def _bulk(model, rows: list) -> list:
@@ -370,6 +370,9 @@ def seed(
         actor=None,
     )
     progress.step("notes and report", len(notes))
+    from waypoint.search import index as search_index
+
+    progress.step("search index", search_index.reindex(ws.pk))
     if connection.vendor == "postgresql":
         # Planner statistics for the bulk-loaded tables: without them PostgreSQL believes
         # the tables empty and picks plans that take seconds (autovacuum gets there later).

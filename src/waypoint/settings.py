@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "waypoint.integrations",
     "waypoint.reports",
     "waypoint.imports",
+    "waypoint.search",
 ]
 
 MIDDLEWARE = [

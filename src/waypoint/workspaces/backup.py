@@ -220,6 +220,7 @@ def restore(src: io.BufferedReader, *, progress: Callable[[str, int], None] | No
         try:
             with transaction.atomic():
                 _restore_tables(lines, summary, progress)
+                _reindex_search(header.get("workspace"))
         except (ValueError, KeyError, TypeError, EOFError, OSError) as exc:
             raise BackupError(f"the archive is damaged: {exc}") from exc
     if connection.vendor == "postgresql":
@@ -287,6 +288,18 @@ def _restore_tables(lines, summary: Summary, progress) -> None:
     flush()
     if model is not None and progress:
         progress(model._meta.db_table, summary.tables[model._meta.db_table])
+
+
+def _reindex_search(slug) -> None:
+    """The search index is derived from the rows, so it is not in the archive: it is built
+    from them, in the restore's transaction."""
+    from waypoint.search import index
+
+    from .models import Workspace
+
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is not None:
+        index.reindex(workspace.pk)
 
 
 def _reset_sequences() -> None:

@@ -168,7 +168,7 @@ def team_detail(request, pk):
 def search(request):
     """Everything of the workspace by a word: as a page, or as the live results under the
     search box (htmx)."""
-    from waypoint.search import search as find
+    from waypoint.search.selectors import search as find
 
     found = find(request.workspace, request.member, request.GET.get("q", ""))
     template = "workspaces/_search_results.html" if request.htmx else "workspaces/search.html"
