@@ -184,6 +184,46 @@ def test_the_tree_nests_aligned_objectives_and_lists_orphans_apart(client, acme,
     assert "Tidy the wiki" in orphans and "Tidy the wiki" not in tree
 
 
+def test_each_objective_appears_once_in_the_tree_under_its_parent_of_another_cycle(
+    client, acme, owner, owner_user, teammate
+):
+    """A quarter's company objective aligned to the year's sits under it, not also beside
+    it among the roots; under a parent the reader may not see, it is a root."""
+    cycle = acme["cycle"]
+    year = okr.cycle_create(
+        workspace=cycle.workspace,
+        name="The year",
+        start=cycle.start - dt.timedelta(days=60),
+        end=cycle.end + dt.timedelta(days=120),
+        kind="year",
+        actor=None,
+    )
+    yearly = okr.objective_create(
+        workspace=cycle.workspace,
+        cycle=year,
+        title="The year of the customer",
+        level="company",
+        owner=owner,
+        private=True,
+        actor=None,
+    )
+    okr.objective_update(objective=acme["company"], parent=yearly, actor=None)
+
+    def ids(nodes):
+        return [n["id"] for n in nodes] + [i for n in nodes for i in ids(n["children"])]
+
+    client.force_login(owner_user)
+    nodes = client.get(f"/w/acme/cycles/{cycle.pk}/map.json").json()["nodes"]
+    assert [n["id"] for n in nodes] == [yearly.pk]
+    assert ids(nodes).count(acme["company"].pk) == 1
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/tree/").content.decode()
+    assert html.count(">Customers love us<") == 1
+
+    client.force_login(teammate.user)  # the yearly objective is private to its owner
+    nodes = client.get(f"/w/acme/cycles/{cycle.pk}/map.json").json()["nodes"]
+    assert [n["id"] for n in nodes] == [acme["company"].pk]
+
+
 def test_the_objective_page_shows_history_chart_and_conversation(
     client, acme, owner_user, teammate
 ):

@@ -507,14 +507,18 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
     ws, me, today = request.workspace, request.member, request.workspace.today()
     in_cycle = selectors.cycle_objectives(ws, me, cycle)
     if parent is None:
-        # Roots: the company's objectives, and parents in another cycle (a yearly objective
-        # above quarterly ones), so that the tree reads from the top.
+        # Roots: parents in another cycle (a yearly objective above quarterly ones), and the
+        # company's objectives that are not under one of those or another objective the
+        # reader sees, so that the tree reads from the top and shows each objective once.
         outside = Objective.objects.filter(
             pk__in=in_cycle.filter(parent__isnull=False).values("parent_id")
         ).exclude(cycle=cycle)
+        visible = selectors.visible_objectives(ws, me)
+        company = in_cycle.filter(level=Objective.Level.COMPANY).filter(
+            Q(parent__isnull=True) | ~Q(parent__in=visible.values("pk"))
+        )
         first = selectors.objectives_with_details(ws, me).filter(
-            Q(pk__in=in_cycle.filter(level=Objective.Level.COMPANY).values("pk"))
-            | Q(pk__in=outside)
+            Q(pk__in=company.values("pk")) | Q(pk__in=outside)
         )
         first = first.order_by("cycle__start", "position", "id")
     else:
