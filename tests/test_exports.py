@@ -200,6 +200,25 @@ def test_the_cycle_pdf_prints_objectives_and_key_results_in_any_script(
     assert re.search(r"\b1 ?/ ?1\b", text)  # the page number in the footer
 
 
+def test_the_cycle_pdf_writes_numbers_and_dates_as_its_reader_does(
+    client, owner_user, printed, key_result, tmp_path
+):
+    okr.checkin_create(
+        key_result=key_result, date=printed.start, value=61.5, confidence="on_track", actor=None
+    )
+    client.force_login(owner_user)
+    ws = printed.workspace
+    text = {}
+    for language in ("ru", "en"):
+        ws.language = language
+        ws.save(update_fields=["language"])
+        response = client.get(f"/w/acme/cycles/{printed.pk}/export/pdf/")
+        text[language] = pdf_text(response.content, tmp_path)
+    assert "1 января 2026" in text["ru"] and "31 марта 2026" in text["ru"]  # the cycle's dates
+    assert "55 → 61,5 / 66" in text["ru"]  # a decimal comma
+    assert "Jan. 1, 2026" in text["en"] and "55 → 61.5 / 66" in text["en"]
+
+
 def test_the_cycle_pdf_leaves_out_someone_elses_private_objective(
     client, teammate, printed, tmp_path
 ):

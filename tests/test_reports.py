@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -246,3 +247,5 @@ def test_the_pdf_is_in_the_language_asked_for_whoever_asks(report, tmp_path):
     assert "Podsumowanie" in text and "ostatni okres" in text
     assert "last period" not in text
     assert "listopad" in text.lower()  # the charts' date axes are in Polish too
+    assert re.search(r"20\s172 / 50\s000 leads", text)  # thousands grouped as in Polish
+    assert "01-10-2026 – 22-11-2026" in text and "0,4" in text  # Polish dates, decimal commas
