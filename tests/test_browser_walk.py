@@ -185,7 +185,10 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         ("kpis", "/w/northwind/kpis/"),
         ("notifications", "/w/northwind/inbox/"),
         ("preferences", "/w/northwind/notifications/"),
+        ("search", f"/w/northwind/search/?q={objective.title.split()[-1]}"),
     ]:
         shoot(page, base, lang, name, path)
+    found = page.locator("[data-result=objective]").all_inner_texts()  # the last page shot
+    assert any(objective.title in f for f in found), found
     page.goto(base + f"/w/northwind/objectives/{objective.pk}/")
     page.wait_for_selector("[data-vega-spec][data-rendered] svg", timeout=15000)
