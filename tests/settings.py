@@ -15,3 +15,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, te
 
 # Browser tests drive a live server from pytest's (async-capable) thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The suite's SQLite database lives in memory, one per test process, as with Django's own
+# SQLite backend (pytest-django names a file per process for any other engine).
+if "sqlite" in DATABASES["default"]["ENGINE"]:  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

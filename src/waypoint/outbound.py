@@ -138,7 +138,7 @@ def own_endpoints() -> list[tuple[IPAddress, int]]:
     """The addresses and ports of Waypoint's own database, cache and queue servers."""
     found = []
     db = settings.DATABASES["default"]
-    if not db["ENGINE"].endswith("sqlite3"):
+    if "sqlite" not in db["ENGINE"]:
         found.append((db.get("HOST") or "localhost", int(db.get("PORT") or 5432)))
     for url in (getattr(settings, "REDIS_URL", ""), settings.HUEY.get("url", "")):
         if url:

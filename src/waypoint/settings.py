@@ -153,7 +153,8 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, whose writers queue at a gate (lib/sqlite/base.py).
+            "ENGINE": "waypoint.lib.sqlite",
             "NAME": DATA_DIR / "waypoint.sqlite3",
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE takes the

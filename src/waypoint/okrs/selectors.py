@@ -182,6 +182,20 @@ def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Ob
     )
 
 
+def for_outline(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
+    """Objectives with what an outline of them shows (the alignment tree and map): the
+    owner's name, the cycle and the key results' own fields, without the teams and key
+    result owners that ``objectives_with_details`` also reads."""
+    return (
+        objectives.select_related(None)
+        .prefetch_related(None)
+        .select_related("owner__user", "cycle")
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
+        )
+    )
+
+
 def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:
     """The key results a member answers for in a cycle: owned, or of objectives they own."""
     # Their objectives' ids first: ``owner OR objective owner`` across a join made the

@@ -526,7 +526,7 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
     total = first.count()
     top = [
         {"row": r, "children": [], "folded": 0}
-        for r in selectors.rows_for(first[: selectors.PAGE_SIZE], today)
+        for r in selectors.rows_for(selectors.for_outline(first)[: selectors.PAGE_SIZE], today)
     ]
     room, frontier = budget - len(top), top
     while frontier:
@@ -547,7 +547,7 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
             break
         by_parent = defaultdict(list)
         kids = in_cycle.filter(parent__in=[n["row"].objective.pk for n in opened])
-        for r in selectors.rows_for(kids.order_by("position", "id"), today):
+        for r in selectors.rows_for(selectors.for_outline(kids).order_by("position", "id"), today):
             by_parent[r.objective.parent_id].append({"row": r, "children": [], "folded": 0})
         for n in opened:
             n["children"], n["folded"] = by_parent[n["row"].objective.pk], 0
