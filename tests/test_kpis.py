@@ -14,6 +14,7 @@ from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Objective
+from waypoint.okrs.templatetags.okrs import num
 from waypoint.workspaces.models import AuditEntry
 
 MON = dt.date(2026, 11, 16)
@@ -432,3 +433,34 @@ def test_a_running_summed_period_is_drawn_at_its_pace_as_it_is_judged(client, wo
     assert running, "the running period carries its pace"
     assert running[0]["pace"] > running[0]["value"]
     assert running[0]["status"] == "healthy"
+
+
+def test_the_board_shows_the_periods_the_kpi_page_computes_without_reading_data(
+    client, owner_user, workspace, owner, response_time
+):
+    """The board, the processes page and reports read each KPI's recent periods as its last
+    judgement stored them: the same periods a fresh computation gives, after data, a changed
+    value and new thresholds, and not one data point read."""
+    from waypoint.kpis.selectors import SPARK_PERIODS, board_rows
+
+    today = workspace.today()
+    tickets = _tickets(workspace, owner)
+    record(response_time, *[(today - dt.timedelta(days=d), 2 + d % 7) for d in range(0, 150, 2)])
+    record(tickets, *[(today - dt.timedelta(days=d), 9 + d % 4) for d in range(400)])
+    record(response_time, (today, 11.5))  # a later value for a date replaces the earlier
+    kpis.kpi_update(kpi=tickets, warning=150, actor=None)
+    for kpi in (response_time, tickets):
+        kpi.refresh_from_db()
+        fresh = kpis.kpi_periods(kpi, today, recent=True)[-SPARK_PERIODS:]
+        assert len(fresh) == SPARK_PERIODS
+        assert board_rows([kpi])[0].periods == fresh
+    assert board_rows([tickets])[0].latest.pace is not None  # the running month, on its pace
+
+    client.force_login(owner_user)
+    pages = {}
+    for url in ("/w/acme/kpis/", "/w/acme/kpis/processes/"):
+        with CaptureQueriesContext(connection) as queries:
+            pages[url] = client.get(url).content.decode()
+        assert not [q for q in queries.captured_queries if "kpis_datapoint" in q["sql"]], url
+    latest = board_rows([response_time])[0].latest
+    assert f"<strong>{num(latest.value)}</strong> h" in pages["/w/acme/kpis/"]

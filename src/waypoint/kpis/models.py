@@ -104,8 +104,12 @@ class Kpi(StoredRollups):
     # The status of the latest period, kept by kpis.services.kpi_evaluate: the board filters
     # and counts by it without reading any data point.
     status = models.CharField(_("status"), max_length=10, blank=True, default="", editable=False)
+    # Its latest periods as the board, the processes page and reports show them (value,
+    # status, pace, oldest first; ``lib.kpi.stored``), kept with the status: those pages
+    # read no data point.
+    recent = models.JSONField(_("recent periods"), default=list, blank=True, editable=False)
 
-    DERIVED_FIELDS = ("status",)
+    DERIVED_FIELDS = ("status", "recent")
 
     class Meta:
         verbose_name = _("KPI")

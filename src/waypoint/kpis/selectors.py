@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -15,7 +13,7 @@ from waypoint.lib import kpi as maths
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.workspaces.models import Member, Workspace
 
-from .models import Annotation, DataPoint, Deviation, Kpi
+from .models import Annotation, Deviation, Kpi
 
 STATUS_LABELS = {
     maths.HEALTHY: gettext_lazy("Healthy"),
@@ -65,37 +63,15 @@ def kpis_list(workspace: Workspace) -> QuerySet[Kpi]:
     )
 
 
-def board_rows(kpis: list[Kpi], today: dt.date) -> list[KpiRow]:
-    """Each KPI with its recent periods and open deviation: at most six queries in all."""
-    by_frequency: dict[str, list[int]] = defaultdict(list)
-    for k in kpis:
-        by_frequency[k.frequency].append(k.pk)
-    points: dict[int, list[tuple[dt.date, float]]] = defaultdict(list)
-    for frequency, ids in by_frequency.items():
-        since = maths.period_of(today - dt.timedelta(days=WINDOW_DAYS[frequency]), frequency)[0]
-        rows = (
-            DataPoint.objects.filter(kpi_id__in=ids, date__gte=since, date__lte=today)
-            .order_by("date")
-            .values_list("kpi_id", "date", "value")
-        )
-        for kpi_id, day, value in rows:
-            points[kpi_id].append((day, value))
+def board_rows(kpis: list[Kpi]) -> list[KpiRow]:
+    """Each KPI with its recent periods, as ``kpis.services.kpi_evaluate`` stored them with
+    its status, and its open deviation: one query, and no data point read."""
     open_devs = {
         d.kpi_id: d
         for d in Deviation.objects.filter(kpi__in=[k.pk for k in kpis], closed_on__isnull=True)
     }
     return [
-        KpiRow(
-            kpi=k,
-            periods=maths.periods(
-                points[k.pk],
-                frequency=k.frequency,
-                method=k.aggregation,
-                thresholds=k.thresholds,
-                today=today,
-            ),
-            open_deviation=open_devs.get(k.pk),
-        )
+        KpiRow(kpi=k, periods=maths.from_stored(k.recent), open_deviation=open_devs.get(k.pk))
         for k in kpis
     ]
 

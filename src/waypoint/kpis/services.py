@@ -269,15 +269,26 @@ def latest_status(periods: list[maths.Period]) -> str:
     return (periods[-1].status if periods else None) or ""
 
 
+def _restate(kpi: Kpi, periods: list[maths.Period]) -> bool:
+    """Store the KPI's judgement of its recent periods (``status`` and ``recent``) when it
+    changed; whether the status did."""
+    from .selectors import SPARK_PERIODS
+
+    status, recent = latest_status(periods), maths.stored(periods, SPARK_PERIODS)
+    if status == kpi.status and recent == kpi.recent:
+        return False
+    changed = status != kpi.status
+    kpi.status, kpi.recent = status, recent
+    Kpi.objects.filter(pk=kpi.pk).update(status=status, recent=recent)
+    return changed
+
+
 def kpis_restate(workspace: Workspace) -> int:
-    """Store the status of every KPI's latest period afresh (after bulk loads); how many
-    changed. Deviations are left to ``kpi_evaluate``."""
+    """Store the status and recent periods of every KPI afresh (after bulk loads); how many
+    statuses changed. Deviations are left to ``kpi_evaluate``."""
     changed = 0
     for kpi in Kpi.objects.filter(workspace=workspace).select_related("workspace"):
-        status = latest_status(kpi_periods(kpi, workspace.today(), recent=True))
-        if status != kpi.status:
-            Kpi.objects.filter(pk=kpi.pk).update(status=status)
-            changed += 1
+        changed += _restate(kpi, kpi_periods(kpi, workspace.today(), recent=True))
     return changed
 
 
@@ -357,10 +368,7 @@ def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
     """Judge the latest period: open, escalate or close the KPI's deviation, alert the owner."""
     today = kpi.workspace.today()
     periods = kpi_periods(kpi, today, recent=True)
-    status = latest_status(periods)
-    if status != kpi.status:
-        kpi.status = status
-        Kpi.objects.filter(pk=kpi.pk).update(status=status)
+    _restate(kpi, periods)
     open_dev = Deviation.objects.filter(kpi=kpi, closed_on__isnull=True).first()
     if not periods:
         return open_dev

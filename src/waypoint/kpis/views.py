@@ -85,7 +85,7 @@ def board(request):
     if data.get("status"):
         qs = qs.filter(status="" if data["status"] == "none" else data["status"])
     page = Paginator(qs.order_by("name", "pk"), BOARD_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.board_rows(list(page), ws.today())
+    rows = selectors.board_rows(list(page))
     context = {
         "rows": rows,
         "page": page,
@@ -100,7 +100,7 @@ def board(request):
 @workspace_view()
 def processes(request):
     ws = request.workspace
-    rows = selectors.board_rows(list(selectors.kpis_list(ws)), ws.today())
+    rows = selectors.board_rows(list(selectors.kpis_list(ws)))
     grouped: dict = defaultdict(lambda: defaultdict(list))
     for r in rows:
         grouped[r.kpi.process][(r.kpi.stage_position, r.kpi.stage)].append(r)

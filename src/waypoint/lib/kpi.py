@@ -167,6 +167,36 @@ class Period:
     pace: float | None = None
 
 
+def stored(periods: list[Period], keep: int) -> list[dict]:
+    """The last ``keep`` periods as a KPI stores them (JSON), oldest first."""
+    return [
+        {
+            "start": p.start.isoformat(),
+            "end": p.end.isoformat(),
+            "value": p.value,
+            "count": p.count,
+            "status": p.status,
+            "pace": p.pace,
+        }
+        for p in periods[-keep:]
+    ]
+
+
+def from_stored(rows: list[dict]) -> list[Period]:
+    """Periods back from what ``stored`` wrote."""
+    return [
+        Period(
+            start=dt.date.fromisoformat(r["start"]),
+            end=dt.date.fromisoformat(r["end"]),
+            value=r["value"],
+            count=r["count"],
+            status=r["status"],
+            pace=r.get("pace"),
+        )
+        for r in rows or []
+    ]
+
+
 def pace(value: float, start: dt.date, end: dt.date, today: dt.date) -> float:
     """A running total's value at the end of its period if it keeps its rate so far."""
     return value * ((end - start).days + 1) / ((today - start).days + 1)

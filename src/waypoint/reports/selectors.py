@@ -171,7 +171,7 @@ def dashboard_content(ws, today) -> dict:
         order = {Objective.Level.COMPANY: 0, Objective.Level.TEAM: 1, Objective.Level.INDIVIDUAL: 2}
         rows = okr_selectors.rows_for(objectives, today)
         rows.sort(key=lambda r: (order.get(r.objective.level, 3), r.objective.position))
-    kpis = kpi_selectors.board_rows(list(Kpi.objects.filter(workspace=ws).order_by("name")), today)
+    kpis = kpi_selectors.board_rows(list(Kpi.objects.filter(workspace=ws).order_by("name")))
     return {"cycle": cycle, "rows": rows, "kpis": kpis, "today": today}
 
 
