@@ -98,3 +98,30 @@ def test_the_command_seeds_with_a_progress_bar(tmp_path):
         check=False,
     )
     assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def test_the_planner_knows_the_tables_after_a_seed_and_each_night(db):
+    """SQLite keeps no planner statistics until ANALYZE: after a bulk load, and each night,
+    Waypoint refreshes them (PostgreSQL's autovacuum keeps its own, refreshed after a seed)."""
+    from django.db import connection
+
+    from waypoint import seed as seeding
+    from waypoint.jobs import tasks
+
+    def analysed_tables():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+            else:
+                cursor.execute(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                )
+            return {row[0] for row in cursor.fetchall()}
+
+    seeding.seed(people=20, slug="stats")
+    assert {"okrs_objective", "okrs_objective_teams", "kpis_datapoint"} <= analysed_tables()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM sqlite_stat1")
+        tasks.prune()
+        assert "okrs_objective_teams" in analysed_tables()

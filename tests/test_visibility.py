@@ -136,3 +136,17 @@ def test_slack_text_carries_markup_as_entities():
     assert notifications.slack_escape("<!channel> & <http://x|y>") == (
         "&lt;!channel&gt; &amp; &lt;http://x|y&gt;"
     )
+
+
+def test_team_counts_count_a_private_objective_only_for_who_may_see_it(secret, workspace):
+    """The teams page and the overview's folded teams count objectives through the one rule."""
+    team, year = secret["team"], secret["year"]
+
+    def counted(member):
+        (t,) = selectors.team_stats(workspace, member, year, [team])
+        return t.objective_count, t.mean_progress is not None
+
+    assert counted(secret["insider"]) == (1, True)
+    assert counted(workspace.members.get(role="owner")) == (1, True)
+    for role in ("member", "editor", "viewer"):
+        assert counted(secret["outsiders"][role]) == (0, False), role

@@ -27,6 +27,12 @@ def _setup(migrate: bool = True) -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)  # the shared cache without Redis
+        from django.db import connection
+
+        if connection.vendor == "sqlite":  # PostgreSQL's autovacuum keeps its own
+            from waypoint.lib import planner
+
+            planner.refresh()
 
 
 def cmd_import(args) -> int:

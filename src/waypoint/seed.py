@@ -17,7 +17,9 @@ import random
 import sys
 import time
 
-from django.db import connection, transaction
+from django.db import transaction
+
+from waypoint.lib import planner
 
 PASSWORD = "waypoint-seed"  # noqa: S105 - a published login for synthetic data, not a secret
 BATCH = 5_000
@@ -373,9 +375,7 @@ def seed(
     from waypoint.search import index as search_index
 
     progress.step("search index", search_index.reindex(ws.pk))
-    if connection.vendor == "postgresql":
-        # Planner statistics for the bulk-loaded tables: without them PostgreSQL believes
-        # the tables empty and picks plans that take seconds (autovacuum gets there later).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # Planner statistics for the bulk-loaded tables: without them PostgreSQL believes the
+    # tables empty (autovacuum gets there later) and SQLite guesses.
+    planner.refresh()
     return ws

@@ -7,6 +7,8 @@ Huey carries only job ids. What to do, and whether it was done, is in the databa
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from waypoint.lib import planner
+
 from . import queue, retention
 from .models import Event, Job
 
@@ -37,8 +39,10 @@ def periodic(kind: str, schedule, **options):
 
 @periodic("housekeeping.prune", crontab(minute="17", hour="3"))
 def prune() -> None:
-    """Nightly: rows past the time the operator keeps them are deleted (``retention``)."""
+    """Nightly: rows past the time the operator keeps them are deleted (``retention``), and
+    the query planner's statistics are refreshed for the tables as they now are."""
     queue.log.info("pruned", extra={"deleted": retention.prune()})
+    planner.refresh()
 
 
 retention.keep(

@@ -367,20 +367,33 @@ def cycle_teams(workspace: Workspace, member: Member, cycle: Cycle, *, search: s
     return teams.order_by("name", "pk")
 
 
-def team_stats(workspace: Workspace, member: Member, cycle: Cycle, teams) -> list:
-    """A page of teams, each with ``objective_count`` and ``mean_score``, in one query."""
+def team_stats(workspace: Workspace, member: Member, cycle: Cycle | None, teams) -> list:
+    """A page of teams, each with ``objective_count``, ``mean_score`` and ``mean_progress``
+    of its objectives in the cycle that the member may see, in one query. It goes from the
+    page's teams to their objectives (the team index, then each objective by its key):
+    starting from every objective of the cycle made SQLite probe each against the page's
+    teams, 90 ms at 10,000 people."""
     from django.db.models import Avg, Count
 
     teams = list(teams)
-    rows = (
-        Objective.teams.through.objects.filter(
-            team__in=[t.pk for t in teams],
-            objective__in=cycle_objectives(workspace, member, cycle).values("pk"),
+    stats = {}
+    if cycle is not None:
+        rows = (
+            Objective.teams.through.objects.filter(
+                team__in=[t.pk for t in teams],
+                objective__workspace=workspace,
+                objective__cycle=cycle,
+            )
+            .exclude(objective__status=Objective.Status.ARCHIVED)
+            .filter(visible_q(member, "objective__"))
+            .values("team_id")
+            .annotate(
+                n=Count("objective_id"),
+                score=Avg("objective__score"),
+                progress=Avg("objective__progress"),
+            )
         )
-        .values("team_id")
-        .annotate(n=Count("objective_id"), mean=Avg("objective__score"))
-    )
-    stats = {r["team_id"]: (r["n"], r["mean"]) for r in rows}
+        stats = {r["team_id"]: (r["n"], r["score"], r["progress"]) for r in rows}
     for t in teams:
-        t.objective_count, t.mean_score = stats.get(t.pk, (0, None))
+        t.objective_count, t.mean_score, t.mean_progress = stats.get(t.pk, (0, None, None))
     return teams

@@ -225,6 +225,9 @@ def restore(src: io.BufferedReader, *, progress: Callable[[str, int], None] | No
             raise BackupError(f"the archive is damaged: {exc}") from exc
     if connection.vendor == "postgresql":
         _reset_sequences()
+    from waypoint.lib import planner
+
+    planner.refresh()  # the tables have just grown by the whole workspace
     return header, summary
 
 

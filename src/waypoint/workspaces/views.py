@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import Objective
 from waypoint.okrs.views import objective_rows_for
 
@@ -122,7 +123,7 @@ def teams(request):
     """Every team with its people, objectives and their mean progress in the current cycle:
     counted in SQL, a page at a time, searchable by name."""
     ws = request.workspace
-    cycle, seen = _cycle_objectives(request)
+    cycle = _cycle_objectives(request)[0]
     q, page = _search_page(request, teams_list(ws).order_by("name", "pk"), "name")
     # Counted for the page's teams only, each in one grouped query.
     ids = [t.pk for t in page]
@@ -131,19 +132,9 @@ def teams(request):
         .values_list("team_id")
         .annotate(n=Count("member_id"))
     )
-    stats = {
-        row["team_id"]: row
-        for row in Objective.teams.through.objects.filter(
-            team__in=ids, objective__in=seen.values("pk")
-        )
-        .values("team_id")
-        .annotate(n=Count("objective_id"), mean=Avg("objective__progress"))
-    }
-    page.object_list = list(page.object_list)
+    page.object_list = okr_selectors.team_stats(ws, request.member, cycle, page.object_list)
     for t in page.object_list:
         t.people = people.get(t.pk, 0)
-        t.objective_count = stats.get(t.pk, {}).get("n", 0)
-        t.mean_progress = stats.get(t.pk, {}).get("mean")
     return render(request, "workspaces/teams.html", {"page": page, "q": q, "cycle": cycle})
 
 
