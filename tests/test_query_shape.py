@@ -95,6 +95,7 @@ PAGES = {
     "person": "/w/{slug}/people/{member}/",
     "teams": "/w/{slug}/teams/",
     "team": "/w/{slug}/teams/{team}/",
+    "search": "/w/{slug}/search/?q=our",
     "API objectives": "/api/v1/objectives?limit=100",
     "API key results": "/api/v1/key-results?limit=100",
     "API check-ins": "/api/v1/check-ins?limit=100",

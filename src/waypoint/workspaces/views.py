@@ -123,7 +123,9 @@ def teams(request):
     """Every team with its people, objectives and their mean progress in the current cycle:
     counted in SQL, a page at a time, searchable by name."""
     ws = request.workspace
-    cycle = _cycle_objectives(request)[0]
+    from waypoint.okrs.views import _cycle_or_current
+
+    cycle = _cycle_or_current(request)
     q, page = _search_page(request, teams_list(ws).order_by("name", "pk"), "name")
     # Counted for the page's teams only, each in one grouped query.
     ids = [t.pk for t in page]
