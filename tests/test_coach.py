@@ -3,6 +3,7 @@ lint's contract, and per-workspace settings."""
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,28 @@ def run_cli(*args):
         text=True,
         check=False,
     )
+
+
+def test_lint_translates_without_loading_the_application(tmp_path):
+    """``waypoint lint`` is the coach over files: it loads no model, no app and no queue
+    (a tenth of its start-up), and still speaks the reader's language."""
+    probe = (
+        "import sys\n"
+        "from waypoint import cli\n"
+        f"code = cli.main(['lint', {str(HERE / 'seed000.yaml')!r}, '--lang', 'ru'])\n"
+        "loaded = [m for m in sys.modules if m.startswith(('waypoint.okrs.models', "
+        "'waypoint.workspaces', 'huey', 'django.db.models'))]\n"
+        "print('LOADED', loaded, code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert "LOADED [] 1" in result.stdout, result.stderr
+    assert "«Чтобы что?»" in result.stdout
 
 
 def test_lint_json_shape_and_exit_codes(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from waypoint.okrs import okrfile
+from waypoint.okrs import okrparse
 
 from . import rules
 
@@ -71,11 +71,11 @@ def lint_text(
     text: str,
     filename: str = "<input>",
     settings: rules.Settings | None = None,
-    limits: okrfile.Limits = okrfile.FILE_LIMITS,
+    limits: okrparse.Limits = okrparse.FILE_LIMITS,
 ) -> list[rules.Finding]:
     try:
-        parsed = okrfile.parse(text, filename, limits)
-    except okrfile.OkrFileError as exc:
+        parsed = okrparse.parse(text, filename, limits)
+    except okrparse.OkrFileError as exc:
         raise LintInputError("\n".join(exc.errors)) from exc
     findings = []
     for doc in parsed:
