@@ -37,6 +37,30 @@ def test_two_check_ins_on_one_date_the_later_entry_wins(key_result, owner_user):
     assert current_value(key_result) == 61
 
 
+def test_a_check_in_for_this_week_becomes_current_without_looking_the_latest_up(
+    key_result, owner_user
+):
+    """Written after every other under the key result's lock, a check-in dated on or after
+    the current one is the latest: only a late entry for a past week looks it up (the
+    check-in's write holds SQLite's single write lock, so each query there counts)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reads_of_check_ins(date, value):
+        with CaptureQueriesContext(connection) as ctx:
+            okr.checkin_create(key_result=key_result, date=date, value=value, actor=owner_user)
+        return [
+            q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "okrs_checkin"')
+        ]
+
+    assert reads_of_check_ins(dt.date(2026, 2, 1), 60) == []
+    assert reads_of_check_ins(dt.date(2026, 2, 8), 61) == []
+    assert reads_of_check_ins(dt.date(2026, 2, 8), 62) == []
+    assert current_value(key_result) == 62
+    assert len(reads_of_check_ins(dt.date(2026, 1, 25), 50)) == 1  # a late entry
+    assert current_value(key_result) == 62
+
+
 def test_stored_scores_follow_check_ins(objective, key_result, owner, owner_user):
     second = okr.key_result_create(
         objective=objective,

@@ -156,6 +156,9 @@ else:
             # Django's SQLite backend, whose writers queue at a gate (lib/sqlite/base.py).
             "ENGINE": "waypoint.lib.sqlite",
             "NAME": DATA_DIR / "waypoint.sqlite3",
+            # Kept open between requests: a new connection costs its PRAGMAs and Django's
+            # own functions, registered again each time (a third of a small API request).
+            "CONN_MAX_AGE": env_int("WAYPOINT_DB_CONN_MAX_AGE", 60),
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE takes the
                 # write lock at BEGIN, so concurrent writers wait instead of failing mid-way.

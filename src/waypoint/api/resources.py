@@ -721,7 +721,9 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
         earlier = IdempotencyKey.objects.filter(**mine).first()
         if earlier is not None:
             return _replay(earlier, digest)
-    kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
+    kr = _get(
+        request, _krs(request).select_related("objective", "workspace"), payload.key_result_id
+    )
     if not permissions.can_check_in(request.member, kr):
         raise HttpError(403, "You may not check in on this key result.")
     try:

@@ -203,18 +203,18 @@ def data_points_record(
     created_days, replaced = [], {}
     table = DataPoint._meta.db_table
     columns = ("workspace_id", "kpi_id", "date", "value", "author_id", "created_at", "updated_at")
+    workspace_id, kpi_id, adapt_date = kpi.workspace_id, kpi.pk, ops.adapt_datefield_value
     for offset in range(0, len(items), BATCH):
         new, changed = [], []
         for day, value in items[offset : offset + BATCH]:
             old = existing.get(day, _MISSING)
             if old is _MISSING:
-                day_value = ops.adapt_datefield_value(day)
-                new.append((kpi.workspace_id, kpi.pk, day_value, value, author_id, now, now))
+                new.append((workspace_id, kpi_id, adapt_date(day), value, author_id, now, now))
                 created_days.append(day)
             elif old == value:
                 result.unchanged += 1
             else:
-                changed.append((value, author_id, now, kpi.pk, ops.adapt_datefield_value(day)))
+                changed.append((value, author_id, now, kpi_id, adapt_date(day)))
                 replaced[day] = (old, value)
         # Plain rows, the database's fastest way: the ORM's objects would cost more.
         bulk.insert(table, columns, new)

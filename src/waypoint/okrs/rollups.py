@@ -10,6 +10,7 @@ transaction; ``recompute`` rebuilds every stored value of a workspace from its c
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -51,14 +52,20 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
-def set_current(key_result: KeyResult) -> None:
-    """Copy the key result's latest check-in (by date, then entry order) onto it."""
-    latest = (
-        CheckIn.objects.filter(key_result=key_result)
-        .order_by("-date", "-id")
-        .values("value", "date", "confidence")
-        .first()
-    )
+def set_current(key_result: KeyResult, checkin: CheckIn, current_date: dt.date | None) -> None:
+    """Copy the key result's latest check-in (by date, then entry order) onto it, after
+    ``checkin`` was written under the key result's lock. Entered after every other, it is
+    the latest unless it is dated before ``current_date``, the stored latest's date read under
+    that lock (a late entry for a past week): only then is the latest looked up."""
+    if current_date is None or checkin.date >= current_date:
+        latest = {"value": checkin.value, "date": checkin.date, "confidence": checkin.confidence}
+    else:
+        latest = (
+            CheckIn.objects.filter(key_result=key_result)
+            .order_by("-date", "-id")
+            .values("value", "date", "confidence")
+            .first()
+        )
     key_result.current_value = latest["value"] if latest else None
     key_result.current_date = latest["date"] if latest else None
     key_result.current_confidence = latest["confidence"] if latest else ""

@@ -553,12 +553,12 @@ def checkin_create(
     same_workspace(key_result.workspace, "author", author)
     # One writer at a time per key result, so that the latest check-in is the current value;
     # the lock is on the key result's row only, and says whether its cycle is still open.
-    status, name = (
+    status, name, current_date = (
         KeyResult.objects.select_for_update(of=("self",))
         .filter(pk=key_result.pk)
-        .values_list("objective__cycle__status", "objective__cycle__name")
+        .values_list("objective__cycle__status", "objective__cycle__name", "current_date")
         .first()
-    ) or (None, "")
+    ) or (None, "", None)
     _writable(status, name)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
@@ -576,7 +576,7 @@ def checkin_create(
         obj=checkin,
         after=audit.snapshot(checkin),
     )
-    rollups.set_current(key_result)
+    rollups.set_current(key_result, checkin, current_date)
     rollups.refresh([key_result.objective_id])
     events.record(
         key_result.workspace,
