@@ -296,3 +296,20 @@ def test_audit_rows_never_hold_password_hashes(owner_user, workspace):
     from waypoint.workspaces.audit import snapshot
 
     assert "password" not in snapshot(owner_user)
+
+
+def test_the_streak_reads_one_row_per_day_not_one_per_check_in(key_result, owner, owner_user):
+    """The check-in page's streak: the distinct days, without the model's ordering added to
+    the DISTINCT (which made it read every check-in the reader ever wrote)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = dt.date(2026, 2, 4)
+    for value in range(5):
+        okr.checkin_create(
+            key_result=key_result, date=day, value=value, author=owner, actor=owner_user
+        )
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.checkin_streak(owner, day) == 1
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "okrs_checkin" in q["sql"]]
+    assert sql.startswith('SELECT DISTINCT "okrs_checkin"."date" AS "date" FROM'), sql

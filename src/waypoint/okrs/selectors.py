@@ -238,7 +238,9 @@ def checkin_streak(member: Member, today: dt.date) -> int:
     monday = week_of(today)
     since = monday - dt.timedelta(weeks=STREAK_WEEKS)
     days = CheckIn.objects.filter(author=member, date__gte=since, date__lte=today)
-    weeks = {week_of(d) for d in days.values_list("date", flat=True).distinct()}
+    # Without the model's ordering, which DISTINCT would add to its columns (a row per
+    # check-in instead of one per day).
+    weeks = {week_of(d) for d in days.order_by().values_list("date", flat=True).distinct()}
     week = monday if monday in weeks else monday - dt.timedelta(weeks=1)
     streak = 0
     while week in weeks:
