@@ -313,3 +313,30 @@ def test_the_streak_reads_one_row_per_day_not_one_per_check_in(key_result, owner
         assert selectors.checkin_streak(owner, day) == 1
     (sql,) = [q["sql"] for q in ctx.captured_queries if "okrs_checkin" in q["sql"]]
     assert sql.startswith('SELECT DISTINCT "okrs_checkin"."date" AS "date" FROM'), sql
+
+
+def test_the_last_comment_under_each_check_in_row_is_found_by_its_own_index(
+    workspace, owner, quarter, key_result, owner_user
+):
+    """However many check-ins without a comment followed it, a key result's last comment is
+    the first entry of an index of commented check-ins (a scan of all of them before)."""
+    from django.db import connection
+
+    okr.checkin_create(
+        key_result=key_result, date=dt.date(2026, 2, 1), value=1, comment="Why", actor=owner_user
+    )
+    for day in range(2, 9):
+        okr.checkin_create(
+            key_result=key_result, date=dt.date(2026, 2, day), value=day, actor=owner_user
+        )
+    qs = selectors.checkin_sheet(workspace, owner, quarter)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = qs.query.sql_with_params()
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert plan.count("checkin_commented_latest") >= 1, plan
+    (row,) = [kr for kr in qs if kr.pk == key_result.pk]
+    assert (row.last_comment, row.last_comment_date) == ("Why", dt.date(2026, 2, 1))

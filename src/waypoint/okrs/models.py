@@ -287,6 +287,13 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["key_result", "-date", "-id"]),
             models.Index(fields=["workspace", "-date", "-id"], name="checkin_workspace_latest"),
+            # A key result's last comment (the check-in page shows it under each row) is the
+            # first entry here, however many check-ins without a comment came after it.
+            models.Index(
+                fields=["key_result", "-date", "-id"],
+                condition=~models.Q(comment=""),
+                name="checkin_commented_latest",
+            ),
         ]
 
     def __str__(self):
