@@ -387,3 +387,32 @@ def test_closing_a_cycle_closes_its_objectives(quarter, objective):
     okr.cycle_close(cycle=quarter, actor=None)
     objective.refresh_from_db()
     assert quarter.status == "closed" and objective.status == "closed"
+
+
+def test_the_coach_finds_the_version_of_the_okrs_at_once_whatever_progress_followed(
+    workspace, key_result, owner_user
+):
+    """The coach's review is cached under the newest audit row that is not progress. After
+    an edit, a day of check-ins must not make finding that row walk back over all of them:
+    an index of the rows that are not progress answers it, on both databases."""
+    from django.db import connection
+
+    from waypoint.workspaces import versions
+    from waypoint.workspaces.models import AuditEntry
+
+    okr.key_result_update(key_result=key_result, unit="pts", actor=owner_user)
+    edit = AuditEntry.objects.filter(workspace=workspace).order_by("-id").first()
+    for value in range(5):
+        okr.checkin_create(
+            key_result=key_result, date=workspace.today(), value=56 + value, actor=owner_user
+        )
+    assert versions.current(workspace) > edit.pk
+    assert versions.current(workspace, without_progress=True) == edit.pk
+    sql, params = versions.newest(workspace, without_progress=True)[:1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+        cursor.execute(f"{explain} {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "audit_workspace_plan" in plan, plan

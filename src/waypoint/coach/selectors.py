@@ -105,16 +105,6 @@ def history(workspace: Workspace) -> list[rules.Outcome]:
     ]
 
 
-# Writes that record progress, not how OKRs are written: they leave the coach's review be.
-PROGRESS_ACTIONS = (
-    "checkin.",
-    "data_point.",
-    "comment.",
-    "annotation.",
-    "deviation.",
-    "initiative.",
-)
-
 # The coach panel lists this many findings; the rest are on the findings page.
 PANEL_FINDINGS = 20
 
@@ -150,7 +140,7 @@ def cycle_review(workspace: Workspace, cycle: Cycle, *, member=None) -> Review:
         workspace,
         f"coach-review:{cycle.pk}:{scope}:{digest}:{workspace.today().isoformat()}",
         lambda: _review(workspace, qs, config),
-        ignore=PROGRESS_ACTIONS,
+        without_progress=True,
     )
 
 

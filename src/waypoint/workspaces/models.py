@@ -1,6 +1,8 @@
 import base64
 import datetime as dt
+import functools
 import hashlib
+import operator
 import zoneinfo
 
 from django.conf import settings
@@ -214,6 +216,22 @@ class Team(models.Model):
         return self.name
 
 
+# Writes that record progress (check-ins, data points, comments, ...), not how the OKRs are
+# written: a read that judges the OKRs themselves leaves them out of the workspace's data
+# version (workspaces.versions), through this condition and the index that answers it.
+PROGRESS_ACTIONS = (
+    "checkin.",
+    "data_point.",
+    "comment.",
+    "annotation.",
+    "deviation.",
+    "initiative.",
+)
+NOT_PROGRESS = functools.reduce(
+    operator.and_, [~models.Q(action__startswith=prefix) for prefix in PROGRESS_ACTIONS]
+)
+
+
 class AuditEntry(models.Model):
     """One write made through a service: who did what to which record, before and after."""
 
@@ -239,6 +257,11 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"]),
             # The newest row of a workspace is its data version (workspaces.versions).
             models.Index(fields=["workspace", "-id"], name="audit_workspace_latest"),
+            # ... and its newest row that is not progress: found at once, however many
+            # check-ins came after the last edit of an objective.
+            models.Index(
+                fields=["workspace", "-id"], condition=NOT_PROGRESS, name="audit_workspace_plan"
+            ),
         ]
 
     def __str__(self):
