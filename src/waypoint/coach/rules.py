@@ -168,6 +168,32 @@ def missing_why(ctx: Context):
             )
 
 
+@rule(
+    "business-as-usual",
+    WARNING,
+    gettext_lazy("Business as usual, not a change"),
+    "seed 003",
+)
+def business_as_usual(ctx: Context):
+    """Seed 003, Google's practice: an objective that only keeps things as they are ("keep
+    our market position") is business as usual. It is the work of a process, watched by a
+    KPI and its thresholds; an OKR says what must be different at the end of the cycle."""
+    for o in ctx.objectives:
+        if text.is_business_as_usual(o.title):
+            yield Finding(
+                "business-as-usual",
+                WARNING,
+                o.key,
+                None,
+                _(
+                    "“%(title)s” keeps things as they are: that is business as usual, the work "
+                    "of a process. Watch it with a KPI and its thresholds, and keep OKRs for what "
+                    "must change: what should be different by the end of the cycle?"
+                )
+                % {"title": o.title},
+            )
+
+
 @rule("kr-count", WARNING, gettext_lazy("Too few or too many key results"), "seed 001")
 def kr_count(ctx: Context):
     """Seed 001: one objective with two to five key results. One cannot show you arrived;

@@ -420,3 +420,83 @@ def back_office_domain(text: str) -> str | None:
 
 def is_growth_kpi(text: str) -> bool:
     return bool(_GROWTH_RE.search(_fold(text)))
+
+
+# --- Business as usual (seed 003) -------------------------------------------------------------
+# "Keep our market position": an objective that only keeps things as they are describes the
+# work of an ongoing process, which a KPI with thresholds watches; an OKR is for what must
+# change. It opens with a verb of keeping, or says "as before" anywhere, and names no change.
+_BAU_LEADS = (
+    # en
+    "keep ",
+    "maintain",
+    "sustain",
+    "preserve",
+    "continue ",
+    "remain ",
+    "stay ",
+    "retain our",
+    "retain the",
+    "protect our",
+    "defend our",
+    "hold on to",
+    "safeguard",
+    # ru
+    "сохран",
+    "поддерж",
+    "продолж",
+    "оставаться",
+    "остаться",
+    "удержать позиц",
+    "удержать дол",
+    "удержать уров",
+    "удерживать позиц",
+    "удерживать дол",
+    "обеспечить стабильн",
+    "обеспечивать стабильн",
+    # pl
+    "utrzyma",
+    "utrzymywa",
+    "zachowa",
+    "kontynuowa",
+    "kontynuacja",
+    "podtrzyma",
+    "pozosta",
+    "chronić nasz",
+    "bronić nasz",
+    "zapewnić stabiln",
+    # zh
+    "保持",
+    "维持",
+    "继续",
+    "守住",
+    "稳住",
+    "延续",
+    "巩固",
+)
+_BAU_ANYWHERE = re.compile(
+    r"business as usual|as usual|keep the lights on|status quo|at (?:the )?current levels?|"
+    r"at the same level|as (?:good as )?last year|"
+    r"на прежнем уровне|на текущем уровне|на том же уровне|в штатном режиме|как обычно|"
+    r"без изменений|не допустить снижени|"
+    r"na dotychczasowym poziomie|na obecnym poziomie|na tym samym poziomie|bez zmian|jak dotąd|"
+    r"维持现状|保持现有|保持稳定|稳定运行|照常|不下降|不低于"
+)
+# A change named beside the keeping ("keep growing", "продолжать расти", "保持增长") makes it
+# an objective about change after all.
+_BAU_CHANGE = re.compile(
+    r"grow|improv|increas|rais|doubl|tripl|reduc|cut |lower|faster|accelerat|expand|scale|"
+    r"better|more |new |win |beat|exceed|break|"
+    r"рост|расти|увелич|улучш|повыс|сократ|ускор|удво|расшир|нов[ыоа]|"
+    r"wzro|wzrost|zwiększ|popraw|podnie|skróc|zmniejsz|obniż|przyspiesz|podwoi|rozw|rozszerz|"
+    r"now[eya]|"
+    r"增长|提升|提高|增加|扩大|加快|翻倍|降低|缩短|突破|领先|新"
+)
+
+
+def is_business_as_usual(title: str) -> bool:
+    """An objective that keeps things as they are and names no change (seed 003)."""
+    folded = _fold((title or "").strip())
+    if not folded or _BAU_CHANGE.search(folded):
+        return False
+    return folded.startswith(_BAU_LEADS) or bool(_BAU_ANYWHERE.search(folded))
