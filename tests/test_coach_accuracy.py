@@ -1,6 +1,7 @@
 """The coach measured on a labelled set: at least 80 objectives in four languages, good and
-bad, labelled by hand (tests/coach/labelled_set.yaml), and 48 more for business as usual. Each rule must reach precision and
-recall of 0.9: a coach that cries wolf is switched off; one that misses flaws is useless."""
+bad, labelled by hand (tests/coach/labelled_set.yaml), and 48 more for business as usual.
+Each rule must reach precision and recall of 0.9: a coach that cries wolf is switched off;
+one that misses flaws is useless."""
 
 from collections import Counter
 from pathlib import Path
