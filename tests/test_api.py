@@ -228,9 +228,10 @@ def test_initiatives_annotations_members_and_retrospectives(
     )
     assert r.status_code == 201
     assert call(client, "get", "/members", t).json()["items"][0]["email"] == "owner@acme.test"
-    okr.objective_grade(objective=objective, grade=0.0, suggested=0.0, actor=None)
+    okr.objective_grade(objective=objective, grade=0.0, reason="Nothing moved", actor=None)
     retro = call(client, "get", "/retrospectives", t).json()["items"][0]
     assert retro["objective_id"] == objective.pk and retro["grade"] == 0.0
+    assert retro["grade_band"] == "red"
 
 
 def test_the_openapi_document_lists_every_resource(client, db):

@@ -15,6 +15,7 @@ from waypoint.coach import grading, maturity, rules
 from waypoint.coach import selectors as coach
 from waypoint.coach.lint import lint_text
 from waypoint.coach.models import CoachSettings
+from waypoint.lib import scoring
 from waypoint.okrs import services as okr
 
 HERE = Path(__file__).parent / "coach"
@@ -241,7 +242,7 @@ def test_grading_guidance_by_kind():
     assert grading.guidance("aspirational", 0.8).tone == "fine"
     assert grading.guidance("committed", 0.9).tone == "bad"
     assert grading.guidance("committed", 1.0).tone == "good"
-    assert grading.suggested_grade(0.6666) == 0.7
+    assert scoring.suggested_grade(0.6666) == 0.7
 
 
 def FACTS(**kw):
@@ -328,14 +329,13 @@ def test_the_editor_check_returns_findings_as_you_type(client, owner_user, objec
     assert 'data-rule="kr-is-activity"' not in html
 
 
-def test_grading_needs_a_reason_to_differ_from_the_score(objective, key_result, owner):
+def test_grading_needs_a_reason_to_differ_from_the_key_results_grades(objective, key_result, owner):
     okr.checkin_create(key_result=key_result, date=dt.date(2026, 3, 1), value=60, actor=None)
     with pytest.raises(Exception, match="say why"):
-        okr.objective_grade(objective=objective, grade=0.9, suggested=0.5, actor=None)
+        okr.objective_grade(objective=objective, grade=0.9, actor=None)
     retro = okr.objective_grade(
         objective=objective,
         grade=0.9,
-        suggested=0.5,
         reason="The survey undercounted",
         by=owner,
         actor=None,

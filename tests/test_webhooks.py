@@ -148,7 +148,7 @@ def test_kpi_breach_grade_and_cycle_close_are_events(workspace, owner, quarter, 
     )
     kpis.data_points_record(kpi=kpi, rows=[(dt.date(2026, 1, 5), 90)], actor=None)
     kpis.data_points_record(kpi=kpi, rows=[(dt.date(2026, 1, 6), 99.9)], actor=None)
-    okr.objective_grade(objective=objective, grade=0.0, suggested=0.0, actor=None)
+    okr.objective_grade(objective=objective, actor=None)
     okr.cycle_close(cycle=quarter, actor=None)
     # The domain records events; the webhooks' job turns each into a delivery.
     from waypoint.jobs.models import Event

@@ -1145,7 +1145,6 @@ RETROS = {
 
 def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> None:
     """The quarter before the current one, graded and reviewed: the coach's memory."""
-    from waypoint.coach.grading import suggested_grade
     from waypoint.okrs.models import Objective
 
     cycle = Cycle.objects.get(workspace=ws, name=name)
@@ -1154,15 +1153,14 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
     services.cycle_close(cycle=cycle, actor=None)
     cycle.refresh_from_db()
     for objective in Objective.objects.filter(cycle=cycle).select_related("owner", "cycle"):
-        suggested = suggested_grade(objective.score)
-        grade, reason = suggested, ""
+        # Each key result graded by its score; the objective by their mean, but one.
+        grade, reason = None, ""
         if objective.ref == "crews-ready":
-            grade = max(0.0, round(suggested - 0.1, 1))
+            grade = max(0.0, scoring.suggested_grade(objective.score) - 0.2)
             reason = "Output rose, but part of it came from overtime we cannot repeat."
         services.objective_grade(
             objective=objective,
             grade=grade,
-            suggested=suggested,
             reason=reason,
             by=objective.owner,
             actor=None,

@@ -23,6 +23,7 @@ from pydantic import Field as PydanticField
 from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis import services as kpi_services
 from waypoint.kpis.models import DataPoint, Kpi
+from waypoint.lib import scoring
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective, Retrospective
@@ -227,6 +228,10 @@ class KeyResultOut(Schema):
     current: float | None
     progress: float
     score: float
+    grade: float | None = Field(None, description="The final grade, once graded (0.0-1.0).")
+    grade_band: str | None = Field(
+        None, description="red (0.0-0.3), yellow (0.4-0.6) or green (0.7-1.0), once graded."
+    )
 
 
 class KeyResultIn(In):
@@ -365,11 +370,20 @@ class AnnotationIn(In):
 class RetrospectiveOut(Schema):
     objective_id: int
     grade: float | None
-    suggested_grade: float | None
+    grade_band: str | None = Field(
+        None, description="red (0.0-0.3), yellow (0.4-0.6) or green (0.7-1.0), once graded."
+    )
+    suggested_grade: float | None = Field(
+        None, description="The weighted mean of the key results' grades when it was graded."
+    )
     override_reason: str
     what_worked: str
     what_did_not: str
     learned: str
+
+    @staticmethod
+    def resolve_grade_band(obj) -> str | None:
+        return scoring.grade_band(obj.grade)
 
 
 class ReportOut(Schema):
@@ -613,6 +627,8 @@ def _kr_out(kr: KeyResult) -> dict:
         "current": kr.current_value,
         "progress": kr.progress,
         "score": kr.score,
+        "grade": kr.grade,
+        "grade_band": scoring.grade_band(kr.grade),
     }
 
 

@@ -14,11 +14,6 @@ class Guidance:
     text: str
 
 
-def suggested_grade(score: float) -> float:
-    """The score, rounded to one decimal as grades are given."""
-    return round(min(max(score, 0.0), 1.0), 1)
-
-
 def guidance(kind: str, grade: float | None) -> Guidance | None:
     if grade is None:
         return None

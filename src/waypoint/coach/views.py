@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.lib import scoring
 from waypoint.lib.widgets import DateInput
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr_services
@@ -164,9 +165,18 @@ def coach_settings(request):
 
 
 class GradeForm(forms.Form):
-    grade = forms.FloatField(label=gettext_lazy("Grade"), min_value=0, max_value=1)
+    """An objective's grade: one per key result (``kr_<id>``), and the objective's own only
+    to override their weighted mean, with a reason."""
+
+    grade = forms.FloatField(
+        label=gettext_lazy("Grade of the objective"),
+        min_value=0,
+        max_value=1,
+        required=False,
+        help_text=gettext_lazy("Empty: the weighted mean of its key results' grades."),
+    )
     override_reason = forms.CharField(
-        label=gettext_lazy("Why it differs from the score"),
+        label=gettext_lazy("Why it differs from the key results' grades"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -181,6 +191,23 @@ class GradeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, key_results=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key_results = list(key_results)
+        for kr in self.key_results:
+            self.fields[f"kr_{kr.pk}"] = forms.FloatField(label=kr.title, min_value=0, max_value=1)
+            self.initial.setdefault(
+                f"kr_{kr.pk}",
+                kr.grade if kr.grade is not None else scoring.suggested_grade(kr.score),
+            )
+
+    def key_result_rows(self):
+        """(key result, bound field) of each key result, for the grading table."""
+        return [(kr, self[f"kr_{kr.pk}"]) for kr in self.key_results]
+
+    def key_result_grades(self) -> dict[int, float]:
+        return {kr.pk: self.cleaned_data[f"kr_{kr.pk}"] for kr in self.key_results}
 
 
 class CarryForm(forms.Form):
@@ -308,7 +335,10 @@ def _retro_page(request, cycle, bound=None, status=200):
     for row in rows:
         o = row.objective
         r = retros.get(o.pk)
-        suggested = grading.suggested_grade(row.score)
+        krs = [k.kr for k in row.krs]
+        suggested = scoring.graded_mean((k.grade, k.score, k.weight) for k in krs)
+        if suggested is None:
+            suggested = scoring.suggested_grade(row.score)
         grade = r.grade if r and r.grade is not None else None
         items.append(
             {
@@ -321,8 +351,10 @@ def _retro_page(request, cycle, bound=None, status=200):
                 if bound is not None and bound.prefix == f"o{o.pk}"
                 else GradeForm(
                     prefix=f"o{o.pk}",
+                    key_results=krs,
                     initial={
-                        "grade": grade if grade is not None else suggested,
+                        # Only an override is the objective's own; otherwise the mean follows.
+                        "grade": grade if r and r.override_reason else None,
                         "override_reason": r.override_reason if r else "",
                         "what_worked": r.what_worked if r else "",
                         "what_did_not": r.what_did_not if r else "",
@@ -390,7 +422,11 @@ def _objective_for_grading(request, pk) -> Objective:
 @workspace_view(Role.MEMBER)
 def grade(request, pk):
     objective = _objective_for_grading(request, pk)
-    form = GradeForm(request.POST, prefix=f"o{objective.pk}")
+    form = GradeForm(
+        request.POST,
+        prefix=f"o{objective.pk}",
+        key_results=objective.key_results.order_by("position", "id"),
+    )
     url = reverse("coach:retro", args=[request.workspace.slug, objective.cycle_id])
     if form.is_valid():
         d = form.cleaned_data
@@ -399,7 +435,7 @@ def grade(request, pk):
                 okr_services.objective_grade(
                     objective=objective,
                     grade=d["grade"],
-                    suggested=grading.suggested_grade(objective.score),
+                    key_results=form.key_result_grades(),
                     reason=d["override_reason"],
                     by=request.member,
                     actor=request.user,

@@ -184,3 +184,31 @@ def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
     for obj_id in objectives:
         score(obj_id)
     return out
+
+
+# --- Grades (seed 003, Google's practice) ------------------------------------------------------
+
+
+def suggested_grade(score: float) -> float:
+    """A score as grades are given: 0.0 to 1.0, one decimal."""
+    return round(clamp01(score), 1)
+
+
+def graded_mean(key_results: Iterable[tuple[float | None, float, float]]) -> float | None:
+    """An objective's grade from its key results' (grade, score, weight): the weighted mean of
+    their grades, an ungraded one counting with its score as a grade; None without any."""
+    pairs = [
+        (grade if grade is not None else suggested_grade(score), weight)
+        for grade, score, weight in key_results
+    ]
+    return round(weighted_mean(pairs), 2) if pairs else None
+
+
+# Google's colours for grades (seed 003): 0.7-1.0 green, delivered; 0.4-0.6 yellow, progress
+# short of it; 0.0-0.3 red, no real progress. A grade is read to one decimal first.
+def grade_band(grade: float | None) -> str | None:
+    """``red``, ``yellow`` or ``green``; None for no grade."""
+    if grade is None:
+        return None
+    tenth = round(grade, 1)
+    return "green" if tenth >= 0.7 else "yellow" if tenth >= 0.4 else "red"

@@ -222,6 +222,9 @@ class KeyResult(StoredRollups):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The final grade at the end of the cycle (seed 003: each key result is graded 0.0-1.0,
+    # the objective's grade is their weighted mean); empty until graded.
+    grade = models.FloatField(_("grade"), null=True, blank=True, editable=False)
     # Roll-ups kept by okrs.rollups: the latest check-in, and the progress and score from it.
     current_value = models.FloatField(_("current value"), null=True, editable=False)
     current_date = models.DateField(_("last check-in"), null=True, editable=False)

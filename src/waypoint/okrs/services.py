@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from waypoint.jobs import queue as events
+from waypoint.lib import scoring
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, Team, User, Workspace
 from waypoint.workspaces.services import check_dates, same_workspace
@@ -740,17 +741,19 @@ GRADE_TOLERANCE = 0.05
 def objective_grade(
     *,
     objective: Objective,
-    grade: float,
-    suggested: float,
+    grade: float | None = None,
+    key_results: dict[int, float] | None = None,
     reason: str = "",
     by: Member | None = None,
     actor: User | None,
 ) -> Retrospective:
-    """Grade an objective. The suggestion is its score; a grade that differs needs a reason."""
+    """Grade an objective through its key results (seed 003, Google's practice): each key
+    result gets a final grade from 0.0 to 1.0, ``key_results`` by id, or keeps the one it
+    has, or takes its score; the objective's grade is their weighted mean. ``grade`` given
+    apart from that mean overrides it, with a ``reason``. An objective without key results
+    is graded against its score."""
     from django.utils import timezone
 
-    if not 0 <= grade <= 1:
-        raise ValidationError({"grade": _("A grade lies between 0.0 and 1.0.")})
     cycle = objective.cycle
     if not cycle.grading_open(objective.workspace.today()):
         raise ValidationError(
@@ -762,13 +765,49 @@ def objective_grade(
                 % {"date": cycle.grading_opens_on.isoformat()}
             }
         )
+    krs = list(KeyResult.objects.filter(objective=objective).order_by("position", "id"))
+    given = dict(key_results or {})
+    unknown = set(given) - {kr.pk for kr in krs}
+    if unknown:
+        raise ValidationError({"grade": _("Grade only this objective's key results.")})
+    errors = {
+        f"kr_{pk}": _("A grade lies between 0.0 and 1.0.")
+        for pk, value in given.items()
+        if value is None or not 0 <= value <= 1
+    }
+    if grade is not None and not 0 <= grade <= 1:
+        errors["grade"] = _("A grade lies between 0.0 and 1.0.")
+    if errors:
+        raise ValidationError(errors)
+    kr_grades = {
+        kr.pk: given[kr.pk]
+        if kr.pk in given
+        else (kr.grade if kr.grade is not None else scoring.suggested_grade(kr.score))
+        for kr in krs
+    }
+    suggested = scoring.graded_mean((kr_grades[kr.pk], kr.score, kr.weight) for kr in krs)
+    if suggested is None:
+        suggested = scoring.suggested_grade(objective.score)
+    if grade is None:
+        grade = suggested
     if abs(grade - suggested) > GRADE_TOLERANCE and not reason.strip():
         raise ValidationError(
             {
-                "override_reason": _("The grade differs from the score (%(score)s): say why.")
-                % {"score": number_format(suggested, 1)}
+                "override_reason": _(
+                    "The grade differs from its key results' grades (%(score)s): say why."
+                )
+                % {"score": number_format(suggested, 2)}
             }
         )
+    for kr in krs:
+        if kr.grade != kr_grades[kr.pk]:
+            audit.save_changes(
+                kr,
+                actor=actor,
+                action="key_result.grade",
+                workspace=objective.workspace,
+                fields={"grade": kr_grades[kr.pk]},
+            )
     retro, _created = Retrospective.objects.get_or_create(
         objective=objective, defaults={"workspace": objective.workspace}
     )
@@ -781,6 +820,7 @@ def objective_grade(
             "kind": objective.kind,
             "grade": grade,
             "suggested_grade": suggested,
+            "key_results": {str(pk): value for pk, value in kr_grades.items()},
         },
     )
     audit.save_changes(

@@ -40,7 +40,7 @@ from .forms import (
     OverviewFilterForm,
     YearForm,
 )
-from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective
+from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective, Retrospective
 from .templatetags.okrs import pace_class
 
 
@@ -748,6 +748,9 @@ def objective_detail(request, pk):
     context["can_check_in"] = {
         r.kr.pk for r in context["row"].krs if permissions.can_check_in(request.member, r.kr)
     }
+    context["retro"] = Retrospective.objects.filter(
+        objective=objective, grade__isnull=False
+    ).first()
     return render(request, "okrs/objective.html", context)
 
 

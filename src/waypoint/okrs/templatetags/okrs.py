@@ -6,6 +6,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from waypoint.lib import scoring
 from waypoint.okrs.models import CheckIn
 
 register = template.Library()
@@ -116,3 +117,26 @@ def get_item(mapping, key):
 @register.filter
 def listify(value):
     return [value]
+
+
+@register.simple_tag
+def grade(value):
+    """A grade with its colour band (seed 003: red 0.0-0.3, yellow 0.4-0.6, green 0.7-1.0),
+    the band also said in words for whoever cannot see the colour."""
+    if value is None:
+        return NO_VALUE
+    band = scoring.grade_band(value)
+    label = {
+        "green": _("green: delivered"),
+        "yellow": _("yellow: progress, short of the goal"),
+        "red": _("red: no real progress"),
+    }[band]
+    return format_html(
+        '<span class="grade band-{}" data-band="{}" title="{}">{}'
+        '<span class="visually-hidden"> ({})</span></span>',
+        band,
+        band,
+        label,
+        floatformat(value, 1),
+        label,
+    )

@@ -1,0 +1,145 @@
+"""Google's grading practice (seed 003): each key result gets a final grade, the objective's
+grade is their weighted mean unless overridden with a reason, and grades show in red,
+yellow and green everywhere they show."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from waypoint.lib import scoring
+from waypoint.okrs import services as okr
+from waypoint.okrs.models import KeyResult, Retrospective
+from waypoint.workspaces.models import AuditEntry
+
+
+@pytest.fixture
+def two_krs(objective, key_result, owner):
+    """The fixture's key result (weight 1, 55 -> 66, at 60: a score of 0.45) and a second of
+    weight 2 (from 0 to 10, at 8: 0.8)."""
+    second = okr.key_result_create(
+        objective=objective,
+        title="Raise weekly active teams from 0 to 10",
+        type="increase",
+        start=0,
+        target=10,
+        owner=owner,
+        weight=2,
+        actor=None,
+    )
+    okr.checkin_create(key_result=key_result, date=dt.date(2026, 3, 1), value=60, actor=None)
+    okr.checkin_create(key_result=second, date=dt.date(2026, 3, 1), value=8, actor=None)
+    return key_result, second
+
+
+def test_bands_follow_googles_colours_read_to_one_decimal():
+    assert [scoring.grade_band(g) for g in (0.0, 0.3, 0.4, 0.6, 0.66, 0.7, 1.0)] == [
+        "red",
+        "red",
+        "yellow",
+        "yellow",
+        "green",
+        "green",
+        "green",
+    ]
+    assert scoring.grade_band(None) is None
+
+
+def test_each_key_result_is_graded_and_the_objective_takes_their_weighted_mean(
+    objective, two_krs, owner
+):
+    first, second = two_krs
+    retro = okr.objective_grade(
+        objective=objective, key_results={first.pk: 0.4, second.pk: 0.7}, by=owner, actor=None
+    )
+    # (0.4 x 1 + 0.7 x 2) / 3
+    assert retro.grade == retro.suggested_grade == 0.6
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.grade, second.grade) == (0.4, 0.7)
+    assert AuditEntry.objects.filter(action="key_result.grade").count() == 2
+    # A key result not given keeps its grade; one never graded takes its score.
+    retro = okr.objective_grade(objective=objective, key_results={first.pk: 1.0}, actor=None)
+    assert retro.grade == 0.8  # (1.0 + 1.4) / 3
+    assert AuditEntry.objects.filter(action="key_result.grade").count() == 3
+
+
+def test_an_ungraded_objective_is_suggested_its_key_results_scores_as_grades(objective, two_krs):
+    retro = okr.objective_grade(objective=objective, actor=None)
+    # 0.45 -> 0.5 and 0.8 -> 0.8: (0.5 + 1.6) / 3
+    assert retro.grade == 0.7
+    assert [kr.grade for kr in KeyResult.objects.filter(objective=objective)] == [0.5, 0.8]
+
+
+def test_overriding_the_mean_needs_a_reason_and_bad_grades_are_refused(objective, two_krs):
+    first, _second = two_krs
+    with pytest.raises(ValidationError) as refused:
+        okr.objective_grade(objective=objective, grade=1.0, actor=None)
+    assert "override_reason" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        okr.objective_grade(objective=objective, key_results={first.pk: 1.5}, actor=None)
+    assert f"kr_{first.pk}" in refused.value.message_dict
+    assert not Retrospective.objects.exists()
+    assert KeyResult.objects.get(pk=first.pk).grade is None  # nothing half-written
+    retro = okr.objective_grade(
+        objective=objective, grade=1.0, reason="The target was set too low", actor=None
+    )
+    assert (retro.grade, retro.suggested_grade) == (1.0, 0.7)
+
+
+def test_another_objectives_key_result_is_not_graded_here(objective, two_krs, workspace, quarter):
+    other = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Partners sell for us", actor=None
+    )
+    theirs = okr.key_result_create(
+        objective=other, title="Raise partner deals from 2 to 9", start=2, target=9, actor=None
+    )
+    with pytest.raises(ValidationError):
+        okr.objective_grade(objective=objective, key_results={theirs.pk: 0.9}, actor=None)
+
+
+def test_the_retrospective_page_grades_each_key_result_and_shows_bands(
+    client, owner_user, objective, two_krs, quarter
+):
+    first, second = two_krs
+    client.force_login(owner_user)
+    page = client.get(f"/w/acme/cycles/{quarter.pk}/retro/").content.decode()
+    assert "data-kr-grades" in page
+    assert (
+        f'name="o{objective.pk}-kr_{first.pk}" id="id_o{objective.pk}-kr_{first.pk}" value="0.5"'
+        in page
+    )
+    response = client.post(
+        f"/w/acme/objectives/{objective.pk}/grade/",
+        {
+            f"o{objective.pk}-kr_{first.pk}": "0.1",
+            f"o{objective.pk}-kr_{second.pk}": "0.4",
+            f"o{objective.pk}-grade": "",
+            f"o{objective.pk}-override_reason": "",
+        },
+    )
+    assert response.status_code == 302
+    retro = Retrospective.objects.get(objective=objective)
+    assert retro.grade == 0.3  # (0.1 + 0.8) / 3
+    page = client.get(f"/w/acme/cycles/{quarter.pk}/retro/").content.decode()
+    assert 'class="grade band-red"' in page
+    detail = client.get(f"/w/acme/objectives/{objective.pk}/").content.decode()
+    assert "data-objective-grade" in detail and 'data-band="red"' in detail
+    assert detail.count("data-kr-grade") == 2 and 'data-band="yellow"' in detail
+    # A grade out of range comes back with its message at its field, and nothing saved.
+    response = client.post(
+        f"/w/acme/objectives/{objective.pk}/grade/",
+        {f"o{objective.pk}-kr_{first.pk}": "7", f"o{objective.pk}-kr_{second.pk}": "0.4"},
+    )
+    assert response.status_code == 422
+    assert KeyResult.objects.get(pk=first.pk).grade == 0.1
+
+
+def test_the_api_gives_each_key_results_grade_and_band(client, objective, two_krs, owner):
+    from waypoint.workspaces import services as ws_services
+
+    first, _second = two_krs
+    okr.objective_grade(objective=objective, key_results={first.pk: 0.9}, actor=None)
+    raw = ws_services.token_create(member=owner, name="t", scope="read", actor=None)[1]
+    body = client.get(f"/api/v1/key-results/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert (body["grade"], body["grade_band"]) == (0.9, "green")
