@@ -127,7 +127,9 @@ def test_the_coach_speaks_while_typing_and_at_the_end_of_the_cycle(page, live_se
         item.locator("button[data-action=grade]").click()
     retro = Retrospective.objects.get(objective=setup["objective"])
     assert retro.grade == 0.8 and retro.learned.startswith("Ask at handover")
-    assert page.locator(f"#o-{setup['objective'].pk} [data-grade]").inner_text() in ("0.8", "0,8")
+    grade = page.locator(f"#o-{setup['objective'].pk} [data-grade] .grade")
+    assert grade.inner_text().split()[0] in ("0.8", "0,8")  # then the band, for screen readers
+    assert grade.get_attribute("data-band") == "green"
 
     item = page.locator(f"#o-{setup['objective'].pk}")
     item.locator("details.carry summary").click()

@@ -115,6 +115,6 @@ def test_a_grading_error_keeps_what_was_typed(client, owner_user, running):
     )  # 0.4 against a score of 0.0, and no reason given
     assert response.status_code == 422
     html = response.content.decode()
-    assert "differs from the score" in html
+    assert "differs from its key results&#x27; grades" in html
     assert "Weekly demos" in html and "Cut scope early" in html and 'value="0.4"' in html
     assert not Retrospective.objects.filter(grade__isnull=False).exists()

@@ -143,3 +143,89 @@ def test_the_api_gives_each_key_results_grade_and_band(client, objective, two_kr
     raw = ws_services.token_create(member=owner, name="t", scope="read", actor=None)[1]
     body = client.get(f"/api/v1/key-results/{first.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert (body["grade"], body["grade_band"]) == (0.9, "green")
+
+
+# --- A missed commitment asks for a postmortem before the cycle closes --------------------------
+
+
+@pytest.fixture
+def commitment(workspace, quarter, owner, owner_user):
+    """A committed objective of the quarter, half reached."""
+    objective = okr.objective_create(
+        workspace=workspace,
+        cycle=quarter,
+        title="Every invoice goes out on the first working day",
+        why="Late invoices are late cash.",
+        kind="committed",
+        owner=owner,
+        actor=owner_user,
+    )
+    kr = okr.key_result_create(
+        objective=objective,
+        title="Invoices out on day one from 0% to 100%",
+        start=0,
+        target=100,
+        actor=owner_user,
+    )
+    okr.checkin_create(key_result=kr, date=dt.date(2026, 3, 20), value=50, actor=owner_user)
+    return objective
+
+
+def test_a_missed_commitment_stops_the_close_until_its_postmortem_is_written(
+    commitment, quarter, owner_user
+):
+    from waypoint.okrs.models import Cycle
+
+    assert okr.missed_commitments(quarter) == [commitment]
+    with pytest.raises(ValidationError) as refused:
+        okr.cycle_close(cycle=quarter, actor=owner_user)
+    assert "Every invoice goes out" in refused.value.message_dict["postmortem"][0]
+    assert Cycle.objects.get(pk=quarter.pk).status == Cycle.Status.OPEN
+    # Half a postmortem is not one.
+    okr.retrospective_write(
+        objective=commitment,
+        what_worked="",
+        what_did_not="The bank export broke",
+        learned="",
+        actor=owner_user,
+    )
+    assert okr.missed_commitments(quarter) == [commitment]
+    okr.retrospective_write(
+        objective=commitment,
+        what_worked="",
+        what_did_not="The bank export broke twice",
+        learned="We test the export the week before",
+        actor=owner_user,
+    )
+    assert okr.missed_commitments(quarter) == []
+    okr.cycle_close(cycle=quarter, actor=owner_user)
+    assert not AuditEntry.objects.filter(action="cycle.close_without_postmortems").exists()
+
+
+def test_a_met_commitment_needs_no_postmortem_and_an_admin_may_close_without_one(
+    commitment, quarter, owner_user
+):
+    okr.objective_grade(
+        objective=commitment, grade=1.0, reason="Paid in full by day two", actor=owner_user
+    )
+    assert okr.missed_commitments(quarter) == []  # graded as met
+    okr.objective_grade(objective=commitment, actor=owner_user)  # back to 0.5: missed
+    assert okr.missed_commitments(quarter) == [commitment]
+    okr.cycle_close(cycle=quarter, actor=owner_user, without_postmortems=True)
+    override = AuditEntry.objects.get(action="cycle.close_without_postmortems")
+    assert override.after == {"objectives": [commitment.pk]}
+
+
+def test_the_retrospective_page_asks_for_the_postmortem_and_the_close_says_why_not(
+    client, owner_user, commitment, quarter
+):
+    client.force_login(owner_user)
+    page = client.get(f"/w/acme/cycles/{quarter.pk}/retro/").content.decode()
+    assert "data-postmortem-due" in page and "data-without-postmortems" in page
+    response = client.post(f"/w/acme/cycles/{quarter.pk}/close/", follow=True)
+    assert "need their postmortem" in response.content.decode()
+    quarter.refresh_from_db()
+    assert quarter.status == "open"
+    client.post(f"/w/acme/cycles/{quarter.pk}/close/", {"without_postmortems": "1"})
+    quarter.refresh_from_db()
+    assert quarter.status == "closed"

@@ -1148,11 +1148,22 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
     from waypoint.okrs.models import Objective
 
     cycle = Cycle.objects.get(workspace=ws, name=name)
-    # Closed first, as on the day after its end: grading is open on a closed cycle whatever
-    # the demo's date.
+    objectives = Objective.objects.filter(cycle=cycle).select_related("owner", "cycle")
+    # The retrospectives first: a missed commitment's postmortem is written before closing.
+    for objective in objectives:
+        worked, did_not, learned = RETROS.get(objective.ref, ("", "", ""))
+        services.retrospective_write(
+            objective=objective,
+            what_worked=worked,
+            what_did_not=did_not,
+            learned=learned,
+            actor=None,
+        )
+    # Closed, as on the day after its end: grading is open on a closed cycle whatever the
+    # demo's date.
     services.cycle_close(cycle=cycle, actor=None)
     cycle.refresh_from_db()
-    for objective in Objective.objects.filter(cycle=cycle).select_related("owner", "cycle"):
+    for objective in objectives.all():
         # Each key result graded by its score; the objective by their mean, but one.
         grade, reason = None, ""
         if objective.ref == "crews-ready":
@@ -1163,14 +1174,6 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
             grade=grade,
             reason=reason,
             by=objective.owner,
-            actor=None,
-        )
-        worked, did_not, learned = RETROS.get(objective.ref, ("", "", ""))
-        services.retrospective_write(
-            objective=objective,
-            what_worked=worked,
-            what_did_not=did_not,
-            learned=learned,
             actor=None,
         )
     services.cycle_review_write(

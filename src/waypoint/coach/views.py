@@ -196,7 +196,10 @@ class GradeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.key_results = list(key_results)
         for kr in self.key_results:
-            self.fields[f"kr_{kr.pk}"] = forms.FloatField(label=kr.title, min_value=0, max_value=1)
+            # Left empty, a key result keeps its grade, or takes its score.
+            self.fields[f"kr_{kr.pk}"] = forms.FloatField(
+                label=kr.title, min_value=0, max_value=1, required=False
+            )
             self.initial.setdefault(
                 f"kr_{kr.pk}",
                 kr.grade if kr.grade is not None else scoring.suggested_grade(kr.score),
@@ -207,7 +210,8 @@ class GradeForm(forms.Form):
         return [(kr, self[f"kr_{kr.pk}"]) for kr in self.key_results]
 
     def key_result_grades(self) -> dict[int, float]:
-        return {kr.pk: self.cleaned_data[f"kr_{kr.pk}"] for kr in self.key_results}
+        grades = {kr.pk: self.cleaned_data.get(f"kr_{kr.pk}") for kr in self.key_results}
+        return {pk: value for pk, value in grades.items() if value is not None}
 
 
 class CarryForm(forms.Form):
@@ -381,11 +385,15 @@ def _retro_page(request, cycle, bound=None, status=200):
             }
         )
     review = CycleReview.objects.filter(cycle=cycle).first()
+    missed = okr_services.missed_commitments(cycle) if cycle.status != Cycle.Status.CLOSED else []
+    for item in items:
+        item["postmortem_due"] = item["row"].objective in missed
     return render(
         request,
         "coach/retro.html",
         {
             "cycle": cycle,
+            "missed_commitments": missed,
             "grading_open": cycle.grading_open(today),
             "closing_early": today < cycle.grading_opens_on,
             "items": items,
@@ -525,8 +533,16 @@ def review(request, pk):
 @workspace_view(Role.ADMIN)
 def close(request, pk):
     cycle = scoped_get(Cycle, request.workspace, pk=pk)
-    okr_services.cycle_close(cycle=cycle, actor=request.user)
-    messages.success(request, _("%(cycle)s is closed.") % {"cycle": cycle.name})
+    try:
+        okr_services.cycle_close(
+            cycle=cycle,
+            actor=request.user,
+            without_postmortems=request.POST.get("without_postmortems") == "1",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(cycle)s is closed.") % {"cycle": cycle.name})
     return redirect("coach:retro", request.workspace.slug, cycle.pk)
 
 

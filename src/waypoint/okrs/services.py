@@ -878,9 +878,58 @@ def cycle_review_write(*, cycle: Cycle, summary: str, held_on, actor: User | Non
     )
 
 
+COMMITMENT_MET = 0.95  # a committed objective graded (or scored) below this missed
+
+
+def missed_commitments(cycle: Cycle) -> list[Objective]:
+    """The cycle's committed objectives that missed (graded below 1.0, or scored below it
+    before grading) and whose postmortem is not written yet: what got in the way, and what
+    changes (seed 003: a missed commitment is understood before the cycle closes)."""
+    out = []
+    committed = (
+        Objective.objects.filter(cycle=cycle, kind=Objective.Kind.COMMITTED)
+        .exclude(status__in=[Objective.Status.ARCHIVED, Objective.Status.DRAFT])
+        .select_related("retrospective")
+        .order_by("position", "id")
+    )
+    for objective in committed:
+        retro = getattr(objective, "retrospective", None)
+        graded = retro is not None and retro.grade is not None
+        if (retro.grade if graded else objective.score) >= COMMITMENT_MET:
+            continue
+        if retro is not None and retro.what_did_not.strip() and retro.learned.strip():
+            continue
+        out.append(objective)
+    return out
+
+
 @transaction.atomic
-def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
-    """Close a cycle: its active objectives are closed with it; grades can still be given."""
+def cycle_close(*, cycle: Cycle, actor: User | None, without_postmortems: bool = False) -> Cycle:
+    """Close a cycle: its active objectives are closed with it; grades can still be given.
+    A missed commitment without its postmortem stops it (``missed_commitments``), unless
+    the administrator closes ``without_postmortems``, which the event records."""
+    missed = missed_commitments(cycle)
+    if missed and not without_postmortems:
+        titles = ", ".join(f"“{o.title}”" for o in missed[:5])
+        if len(missed) > 5:
+            titles += " " + _("and %(n)s more") % {"n": len(missed) - 5}
+        raise ValidationError(
+            {
+                "postmortem": _(
+                    "Missed commitments need their postmortem (what got in the way, what we "
+                    "change) before the cycle closes: %(titles)s."
+                )
+                % {"titles": titles}
+            }
+        )
+    if missed:
+        audit.record(
+            workspace=cycle.workspace,
+            actor=actor,
+            action="cycle.close_without_postmortems",
+            obj=cycle,
+            after={"objectives": [o.pk for o in missed]},
+        )
     for objective in Objective.objects.filter(cycle=cycle, status=Objective.Status.ACTIVE):
         audit.save_changes(
             objective,
@@ -897,6 +946,7 @@ def cycle_close(*, cycle: Cycle, actor: User | None) -> Cycle:
             "name": cycle.name,
             "start": cycle.start.isoformat(),
             "end": cycle.end.isoformat(),
+            "without_postmortems": [o.pk for o in missed],
         },
     )
     return audit.save_changes(
