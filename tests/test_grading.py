@@ -229,3 +229,111 @@ def test_the_retrospective_page_asks_for_the_postmortem_and_the_close_says_why_n
     client.post(f"/w/acme/cycles/{quarter.pk}/close/", {"without_postmortems": "1"})
     quarter.refresh_from_db()
     assert quarter.status == "closed"
+
+
+# --- A commitment that turns red goes to its owner's lead at once -------------------------------
+
+
+@pytest.fixture
+def committed_now(workspace, owner, teammate):
+    """A running cycle (45 days in, 45 to go), a team led by Tess with the owner in it, and
+    a committed objective of the owner's for that team."""
+    from waypoint.workspaces import services as ws_services
+
+    today = workspace.today()
+    cycle = okr.cycle_create(
+        workspace=workspace,
+        name="Now",
+        start=today - dt.timedelta(days=45),
+        end=today + dt.timedelta(days=45),
+        actor=None,
+    )
+    team = ws_services.team_create(workspace=workspace, name="Billing", lead=teammate, actor=None)
+    ws_services.team_set_members(team=team, members=[owner, teammate], actor=None)
+    objective = okr.objective_create(
+        workspace=workspace,
+        cycle=cycle,
+        title="Every invoice goes out on day one",
+        why="Late invoices are late cash.",
+        kind="committed",
+        owner=owner,
+        teams=[team],
+        actor=None,
+    )
+    kr = okr.key_result_create(
+        objective=objective,
+        title="Invoices out on day one from 0% to 100%",
+        start=0,
+        target=100,
+        owner=owner,
+        actor=None,
+    )
+    return {"objective": objective, "kr": kr, "today": today}
+
+
+def commitment_notes(member):
+    from waypoint.integrations.models import Notification
+
+    return list(Notification.objects.filter(recipient=member, kind="commitment"))
+
+
+def test_an_off_track_check_in_on_a_commitment_reaches_the_lead_the_same_day(
+    committed_now, owner, teammate, mailoutbox, django_capture_on_commit_callbacks
+):
+    kr, today = committed_now["kr"], committed_now["today"]
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(
+            key_result=kr, date=today, value=48, confidence="on_track", author=owner, actor=None
+        )
+    assert commitment_notes(teammate) == []  # on pace (48% at half time), on track
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(
+            key_result=kr, date=today, value=48, confidence="off_track", author=owner, actor=None
+        )
+    (note,) = commitment_notes(teammate)
+    assert "Every invoice goes out on day one" in note.text and "off track" in note.text
+    assert note.created_at.date() == dt.datetime.now(dt.UTC).date()
+    assert any(m.to == [teammate.user.email] for m in mailoutbox)
+    assert commitment_notes(owner) == []  # never its owner
+    # Still red later that week: the lead is not told twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(
+            key_result=kr, date=today, value=47, confidence="off_track", author=owner, actor=None
+        )
+    assert len(commitment_notes(teammate)) == 1
+
+
+def test_an_aspirational_objective_off_track_is_not_escalated_and_costs_no_job(
+    committed_now, owner, teammate, django_capture_on_commit_callbacks
+):
+    from waypoint.jobs.models import Job
+
+    objective, kr = committed_now["objective"], committed_now["kr"]
+    okr.objective_update(objective=objective, kind="aspirational", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(
+            key_result=kr,
+            date=committed_now["today"],
+            value=5,
+            confidence="off_track",
+            author=owner,
+            actor=None,
+        )
+    assert commitment_notes(teammate) == []
+    assert not Job.objects.filter(kind="notifications.commitment").exists()
+
+
+def test_a_commitment_that_falls_far_behind_pace_is_raised_by_the_daily_run(
+    committed_now, workspace, owner, teammate
+):
+    from waypoint.integrations import notifications
+
+    kr, today = committed_now["kr"], committed_now["today"]
+    # 10% at half time, and its owner still says on track: only the pace is red.
+    okr.checkin_create(key_result=kr, date=today, value=10, confidence="on_track", actor=None)
+    nine = dt.datetime.combine(today, dt.time(9), tzinfo=workspace.zone)
+    assert notifications.run_daily(nine - dt.timedelta(hours=1)) == 0  # not its hour yet
+    assert notifications.run_daily(nine) == 1
+    (note,) = commitment_notes(teammate)
+    assert "behind its pace" in note.text
+    assert notifications.run_daily(nine) == 0  # once a week while it stays red

@@ -251,5 +251,5 @@ def test_a_fresh_process_knows_every_kind_of_job_and_its_listeners(tmp_path):
     )
     kinds, listeners = json.loads(done.stdout)
     assert {"imports.run", "sources.pull", "webhooks.deliver", "kpis.judge_daily"} <= set(kinds)
-    assert listeners["checkin.created"] == ["webhooks.fan_out"]
+    assert listeners["checkin.created"] == ["webhooks.fan_out", "notifications.commitment"]
     assert listeners["kpi.alert"] == ["notifications.kpi_alert"]

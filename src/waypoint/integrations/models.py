@@ -76,6 +76,7 @@ class Kind(models.TextChoices):
     KPI_ALERT = "kpi_alert", _("KPI alerts")
     GRADE_DUE = "grade_due", _("Grades due at the end of a cycle")
     DIGEST = "digest", _("Weekly digest (team leads)")
+    COMMITMENT = "commitment", _("Commitments at risk in your teams (team leads)")
 
 
 class Channel(models.TextChoices):
@@ -97,6 +98,7 @@ DEFAULT_CHANNELS = {
     Kind.KPI_ALERT: _EVERYWHERE,
     Kind.GRADE_DUE: [Channel.APP, Channel.EMAIL],
     Kind.DIGEST: [Channel.EMAIL],
+    Kind.COMMITMENT: _EVERYWHERE,
 }
 # Where a kind cannot go: a digest is a letter, not a line of the feed.
 CHANNELS_OF = {kind: list(Channel) for kind in Kind} | {Kind.DIGEST: [Channel.EMAIL]}

@@ -25,7 +25,7 @@ from waypoint.kpis.models import Deviation
 from waypoint.lib import scoring
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
-from waypoint.workspaces.models import Member, Team, Workspace
+from waypoint.workspaces.models import Member, Role, Team, Workspace
 
 from . import mailin
 from .models import Channel, Kind, Notification, NotificationPrefs, NotificationRun, SlackLink
@@ -479,13 +479,97 @@ def grades_due(workspace: Workspace, today: dt.date) -> int:
     return told
 
 
+def _why_red(objective: Objective, today: dt.date) -> str | None:
+    """Why a commitment is red: a key result whose owner says it is off track, or the
+    objective far behind its pace (``scoring.pace_band``); None when it is not."""
+    (row,) = okr_selectors.rows_for([objective], today)
+    off = [k.kr.title for k in row.krs if k.confidence == CheckIn.Confidence.OFF_TRACK]
+    if off:
+        return _("off track: %(krs)s") % {"krs": "; ".join(f"“{t}”" for t in off)}
+    behind = scoring.pace(row.progress, row.expected)
+    if scoring.pace_band(behind) == "late":
+        return _("%(points)s%% behind its pace") % {"points": round(-behind * 100)}
+    return None
+
+
+def _leads_of(objective: Objective) -> list[Member]:
+    """Who a commitment at risk goes to: the leads of its teams and of its owner's teams;
+    without any, the workspace's admins. Never its owner."""
+    teams = Team.objects.filter(
+        Q(objectives=objective) | Q(members=objective.owner_id), lead__isnull=False
+    ).select_related("lead__user")
+    leads = {t.lead for t in teams}
+    if not leads:
+        leads = set(
+            Member.objects.filter(
+                workspace_id=objective.workspace_id, role__in=(Role.OWNER, Role.ADMIN)
+            ).select_related("user")
+        )
+    return sorted((m for m in leads if m.pk != objective.owner_id), key=lambda m: m.pk)
+
+
+def commitment_at_risk(objective: Objective, today: dt.date) -> int:
+    """Seed 003: a committed objective that turns red goes to its owner's lead at once (not
+    after two missed weeks of check-ins), once a week while it stays red."""
+    if (
+        objective.kind != Objective.Kind.COMMITTED
+        or objective.status != Objective.Status.ACTIVE
+        or objective.cycle.status != Cycle.Status.OPEN
+    ):
+        return 0
+    workspace = objective.workspace
+    with translation.override(workspace.language):
+        why = _why_red(objective, today)
+        if why is None:
+            return 0
+        owner = str(objective.owner.user) if objective.owner else _("nobody")
+        text = _(
+            "A commitment is at risk: “%(objective)s” (%(owner)s) is %(why)s. Committed "
+            "objectives are raised at once, while there is time to help."
+        ) % {"objective": objective.title, "owner": owner, "why": why}
+        url = reverse("okrs:objective", args=[workspace.slug, objective.pk])
+        return notify(
+            workspace=workspace,
+            recipients=_leads_of(objective),
+            kind=Kind.COMMITMENT,
+            key=f"commitment:{objective.pk}:{okr_selectors.week_of(today).isoformat()}",
+            url=url,
+            text=text,
+            subject=_("A commitment is at risk: “%(objective)s”") % {"objective": objective.title},
+            body=text + "\n\n" + link(url),
+        )
+
+
+def commitments_at_risk(workspace: Workspace, today: dt.date) -> int:
+    """Every commitment of the workspace's open cycles that is red today (its pace can turn
+    red with no check-in at all)."""
+    told = 0
+    committed = (
+        Objective.objects.filter(
+            workspace=workspace,
+            kind=Objective.Kind.COMMITTED,
+            status=Objective.Status.ACTIVE,
+            cycle__status=Cycle.Status.OPEN,
+            cycle__start__lte=today,
+            cycle__end__gte=today,
+        )
+        .select_related("cycle", "workspace", "owner__user")
+        .prefetch_related("key_results")
+    )
+    for objective in committed.iterator(chunk_size=200):
+        told += commitment_at_risk(objective, today)
+    return told
+
+
 def run_daily(now: dt.datetime) -> int:
-    """The hourly job's daily part: grades due, at 9 in each workspace's time zone."""
+    """The hourly job's daily part, at 9 in each workspace's time zone: grades due, and
+    commitments that turned red without a check-in."""
     told = 0
     for workspace in Workspace.objects.all():
         local = local_now(workspace, now)
         if local.hour == SEND_HOUR:
             told += grades_due(workspace, local.date())
+            told += commitments_at_risk(workspace, local.date())
     return told
 
 

@@ -23,7 +23,7 @@ def webhooks_fan_out(event: int) -> None:
         fan_out(source)
 
 
-def _has_webhook_for(workspace_id: int | None, name: str) -> bool:
+def _has_webhook_for(workspace_id: int | None, name: str, data: dict) -> bool:
     hooks = Webhook.objects.filter(workspace_id=workspace_id, active=True)
     return any(name in events for events in hooks.values_list("events", flat=True))
 
@@ -93,6 +93,33 @@ def comment(event: int) -> None:
 
 
 queue.listen("comment.created", "notifications.comment")
+
+
+@queue.handler("notifications.commitment", lease=120)
+def commitment(event: int) -> None:
+    """A check-in on a committed objective: if it turned red, its owner's lead hears now."""
+    from waypoint.okrs.models import Objective
+
+    from .notifications import commitment_at_risk
+
+    source = Event.objects.filter(pk=event).first()
+    if source is None:
+        return
+    objective = (
+        Objective.objects.select_related("cycle", "workspace", "owner__user")
+        .prefetch_related("key_results")
+        .filter(pk=source.payload.get("objective"), workspace_id=source.workspace_id)
+        .first()
+    )
+    if objective is not None:
+        commitment_at_risk(objective, objective.workspace.today())
+
+
+queue.listen(
+    "checkin.created",
+    "notifications.commitment",
+    wants=lambda _workspace, _name, data: bool(data.get("committed")),
+)
 
 
 @periodic("notifications.weekly", crontab(minute="0"))

@@ -70,7 +70,7 @@ class Handler:
 
 HANDLERS: dict[str, Handler] = {}
 LISTENERS: dict[str, list[str]] = {}
-WANTS: dict[str, Callable[[int | None, str], bool]] = {}
+WANTS: dict[str, Callable[[int | None, str, dict], bool]] = {}
 
 # The job a worker thread is running: its request id goes into that thread's log lines.
 current_job: contextvars.ContextVar[Job | None] = contextvars.ContextVar("job", default=None)
@@ -94,11 +94,12 @@ def handler(
 
 
 def listen(
-    event_name: str, kind: str, wants: Callable[[int | None, str], bool] | None = None
+    event_name: str, kind: str, wants: Callable[[int | None, str, dict], bool] | None = None
 ) -> None:
     """Each event ``event_name`` recorded from now on gets a job of ``kind``; with ``wants``,
-    only when ``wants(workspace_id, event_name)`` says the workspace has a use for it (a
-    check-in in a workspace without webhooks costs no job)."""
+    only when ``wants(workspace_id, event_name, data)`` says it has a use for it (a check-in
+    in a workspace without webhooks, or on an objective that is not a commitment, costs no
+    job)."""
     kinds = LISTENERS.setdefault(event_name, [])
     if kind not in kinds:
         kinds.append(kind)
@@ -114,7 +115,7 @@ def record(workspace, name: str, data: dict) -> Event | None:
     kinds = [
         kind
         for kind in LISTENERS.get(name, [])
-        if kind not in WANTS or WANTS[kind](workspace_id, name)
+        if kind not in WANTS or WANTS[kind](workspace_id, name, data)
     ]
     if not kinds:
         return None

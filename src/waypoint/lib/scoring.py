@@ -98,6 +98,12 @@ def pace(progress: float, expected: float) -> float:
     return progress - expected
 
 
+def pace_band(value: float) -> str:
+    """``ahead`` (on pace or better, within 5 points), ``behind`` (up to 20 points) or
+    ``late`` (further behind: red)."""
+    return "ahead" if value >= -0.05 else "behind" if value >= -0.2 else "late"
+
+
 # --- Objective trees ------------------------------------------------------------------------
 
 

@@ -554,12 +554,14 @@ def checkin_create(
     same_workspace(key_result.workspace, "author", author)
     # One writer at a time per key result, so that the latest check-in is the current value;
     # the lock is on the key result's row only, and says whether its cycle is still open.
-    status, name, current_date = (
+    status, name, current_date, kind = (
         KeyResult.objects.select_for_update(of=("self",))
         .filter(pk=key_result.pk)
-        .values_list("objective__cycle__status", "objective__cycle__name", "current_date")
+        .values_list(
+            "objective__cycle__status", "objective__cycle__name", "current_date", "objective__kind"
+        )
         .first()
-    ) or (None, "", None)
+    ) or (None, "", None, "")
     _writable(status, name)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
@@ -591,6 +593,8 @@ def checkin_create(
             "value": checkin.value,
             "confidence": checkin.confidence,
             "comment": checkin.comment,
+            # A commitment that turns red is escalated at once (integrations.notifications).
+            "committed": kind == Objective.Kind.COMMITTED,
         },
     )
     return checkin

@@ -66,7 +66,7 @@ def is_done(value) -> bool:
 def pace_class(value):
     if value is None:
         return ""
-    return "ahead" if value >= -0.05 else "behind" if value >= -0.2 else "late"
+    return scoring.pace_band(value)
 
 
 @register.filter
