@@ -37,6 +37,13 @@ def ids(slug):
         "cycle": Cycle.objects.get(**of, is_current=True).pk,
         "objective": Objective.objects.filter(**of, level="team").order_by("id").first().pk,
         "kr": KeyResult.objects.filter(**of, owner=owner).order_by("id").first().pk,
+        # Sixteen people's own key results in the current cycle, for writers side by side.
+        "krs": list(
+            KeyResult.objects.filter(**of, objective__cycle__is_current=True)
+            .exclude(type="milestone")  # the writers send numbers, not done or not
+            .order_by("id")
+            .values_list("pk", flat=True)[:16]
+        ),
         "kpi": Kpi.objects.filter(**of).order_by("id").first().pk,
         "report": Report.objects.filter(**of).first().pk,
         "team": Team.objects.filter(**of).order_by("id").first().pk,

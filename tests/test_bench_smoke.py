@@ -41,6 +41,7 @@ def test_the_bench_runs_end_to_end_and_writes_its_results(tmp_path):
     assert {p["status"] for p in results["pages"].values()} == {200}
     assert all(p["queries"] for p in results["pages"].values())
     assert results["checkins"]["errors"] == 0
+    assert results["checkins_one_key_result"]["errors"] == 0
     assert results["ingestion_api"]["status"] == 200
     for key in (
         "ingestion_service",
