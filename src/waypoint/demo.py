@@ -1168,7 +1168,7 @@ def _close_previous_quarter(ws: Workspace, name: str, today: dt.date, say) -> No
         # Each key result graded by its score; the objective by their mean, but one.
         grade, reason = None, ""
         if objective.ref == "crews-ready":
-            grade = max(0.0, scoring.suggested_grade(objective.score) - 0.2)
+            grade = round(max(0.0, scoring.suggested_grade(objective.score) - 0.2), 1)
             reason = "Output rose, but part of it came from overtime we cannot repeat."
         services.objective_grade(
             objective=objective,

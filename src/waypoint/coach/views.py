@@ -387,7 +387,8 @@ def _retro_page(request, cycle, bound=None, status=200):
     review = CycleReview.objects.filter(cycle=cycle).first()
     missed = okr_services.missed_commitments(cycle) if cycle.status != Cycle.Status.CLOSED else []
     for item in items:
-        item["postmortem_due"] = item["row"].objective in missed
+        # Asked for once grading opens: before that, a commitment is still running.
+        item["postmortem_due"] = cycle.grading_open(today) and item["row"].objective in missed
     return render(
         request,
         "coach/retro.html",
