@@ -165,8 +165,13 @@ def test_the_sheet_fits_a_phone_and_no_change_is_one_tap(page, live_server, five
     page.wait_for_selector(f"#checkin-{kr.pk} [data-saved]")
     latest = CheckIn.objects.filter(key_result=kr).first()
     assert (latest.value, latest.date) == (30, five["today"])
-    # The focus moved on to the next key result's value.
-    assert page.evaluate("document.activeElement.name") == f"kr{five['krs'][3].pk}-value"
+    # The focus moves on to the next key result's value, once htmx has settled the row (a
+    # moment after the saved row is in the page).
+    next_value = f"kr{five['krs'][3].pk}-value"
+    page.wait_for_function(
+        f"document.activeElement && document.activeElement.name === '{next_value}'"
+    )
+    assert page.evaluate("document.activeElement.name") == next_value
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
