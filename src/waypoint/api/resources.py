@@ -22,7 +22,7 @@ from pydantic import Field as PydanticField
 
 from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis import services as kpi_services
-from waypoint.kpis.models import DataPoint, Kpi
+from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.lib import scoring
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
@@ -143,6 +143,13 @@ class TeamIn(In):
     name: str
     parent_id: Id | None = None
     lead_id: Id | None = None
+
+
+class TeamPatch(In):
+    name: str | None = None
+    parent_id: Id | None = None
+    lead_id: Id | None = None
+    member_ids: list[Id] | None = Field(None, description="The team's members, all of them.")
 
 
 class MemberOut(Schema):
@@ -292,6 +299,12 @@ class InitiativeIn(In):
     owner_id: Id | None = None
 
 
+class InitiativePatch(In):
+    title: str | None = None
+    status: str | None = None
+    owner_id: Id | None = None
+
+
 class KpiOut(Schema):
     id: int
     name: str
@@ -327,6 +340,23 @@ class KpiIn(In):
     owner_id: Id | None = None
     team_id: Id | None = None
     stage: str = ""
+
+
+class KpiPatch(In):
+    name: str | None = None
+    description: str | None = None
+    unit: str | None = None
+    direction: str | None = None
+    frequency: str | None = None
+    aggregation: str | None = None
+    target: float | None = None
+    warning: float | None = None
+    critical: float | None = None
+    warning_high: float | None = None
+    critical_high: float | None = None
+    owner_id: Id | None = None
+    team_id: Id | None = None
+    stage: str | None = None
 
 
 class DataPointIn(BaseModel):
@@ -365,6 +395,39 @@ class AnnotationIn(In):
     kind: str = "external"
     kpi_id: Id | None = None
     key_result_id: Id | None = None
+
+
+class DeviationOut(Schema):
+    id: int
+    kpi_id: int
+    level: str
+    period_start: dt.date
+    opened_on: dt.date
+    closed_on: dt.date | None
+    response: str
+    note: str
+    owner_id: int | None
+
+
+class DeviationRespond(In):
+    response: str = Field(
+        ..., description="change_executor, correct_plan or improve_process (seed 002)."
+    )
+    note: str = ""
+    owner_id: Id | None = None
+
+
+class GradeIn(In):
+    """Grade an objective: each key result by id (those left out keep their grade or take
+    their score); the objective's own grade only to override their weighted mean, with a
+    reason. The retrospective's notes are written when given."""
+
+    key_results: dict[Id, float] = Field(default_factory=dict)
+    grade: float | None = None
+    reason: str = ""
+    what_worked: str | None = None
+    what_did_not: str | None = None
+    learned: str | None = None
 
 
 class RetrospectiveOut(Schema):
@@ -442,6 +505,45 @@ def team_create(request: HttpRequest, payload: TeamIn):
     except ValidationError as exc:
         raise _invalid(exc) from exc
     return Status(201, team)
+
+
+def _admin_team(request, team_id) -> Team:
+    _writes(request)
+    if not permissions.can_admin(request.member):
+        raise HttpError(403, "Only admins manage teams.")
+    return _get(request, Team, team_id)
+
+
+@router.patch("/teams/{team_id}", response=TeamOut, tags=["workspace"])
+def team_update(request: HttpRequest, team_id: Id, payload: TeamPatch):
+    from waypoint.workspaces import services as ws
+
+    team = _admin_team(request, team_id)
+    fields = payload.dict(exclude_unset=True)
+    member_ids = fields.pop("member_ids", None)
+    if "parent_id" in fields:
+        fields["parent"] = _team(request, fields.pop("parent_id"))
+    if "lead_id" in fields:
+        fields["lead"] = _member(request, fields.pop("lead_id"))
+    if fields.get("name") is not None and not fields["name"].strip():
+        raise HttpError(422, "name: A team needs a name.")
+    try:
+        with transaction.atomic():
+            ws.team_update(team=team, actor=request.member.user, **fields)
+            if member_ids is not None:
+                members = [_member(request, pk) for pk in dict.fromkeys(member_ids)]
+                ws.team_set_members(team=team, members=members, actor=request.member.user)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return team
+
+
+@router.delete("/teams/{team_id}", response={204: None}, tags=["workspace"])
+def team_delete(request: HttpRequest, team_id: Id):
+    from waypoint.workspaces import services as ws
+
+    ws.team_delete(team=_admin_team(request, team_id), actor=request.member.user)
+    return Status(204, None)
 
 
 @router.get("/members", response=list[MemberOut], tags=["workspace"])
@@ -803,6 +905,77 @@ def initiative_create(request: HttpRequest, payload: InitiativeIn):
         raise _invalid(exc) from exc
 
 
+def _editable_initiative(request, initiative_id) -> Initiative:
+    _writes(request)
+    visible = Initiative.objects.filter(
+        okr_selectors.visible_q(request.member, "key_result__objective__")
+    ).select_related("key_result__objective__cycle", "workspace")
+    initiative = _get(request, visible, initiative_id)
+    if not permissions.can_edit_objective(request.member, initiative.key_result.objective):
+        raise HttpError(403, "You may not edit this key result's initiatives.")
+    return initiative
+
+
+@router.patch("/initiatives/{initiative_id}", response=InitiativeOut, tags=["okrs"])
+def initiative_update(request: HttpRequest, initiative_id: Id, payload: InitiativePatch):
+    initiative = _editable_initiative(request, initiative_id)
+    fields = payload.dict(exclude_unset=True)
+    if "owner_id" in fields:
+        fields["owner"] = _member(request, fields.pop("owner_id"))
+    try:
+        return okr.initiative_update(initiative=initiative, actor=request.member.user, **fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.delete("/initiatives/{initiative_id}", response={204: None}, tags=["okrs"])
+def initiative_delete(request: HttpRequest, initiative_id: Id):
+    initiative = _editable_initiative(request, initiative_id)
+    try:
+        okr.initiative_delete(initiative=initiative, actor=request.member.user)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return Status(204, None)
+
+
+@router.post("/objectives/{objective_id}/grade", response=RetrospectiveOut, tags=["okrs"])
+def objective_grade(request: HttpRequest, objective_id: Id, payload: GradeIn):
+    """Grade an objective at the end of its cycle (Google's practice, seed 003): each key
+    result a grade from 0.0 to 1.0, the objective their weighted mean unless overridden
+    with a reason; and its retrospective's notes. All or nothing."""
+    _writes(request)
+    objective = _get(request, _visible(request).select_related("cycle", "workspace"), objective_id)
+    if not permissions.can_edit_objective(request.member, objective):
+        raise HttpError(403, "You may not grade this objective.")
+    try:
+        with transaction.atomic():
+            retro = okr.objective_grade(
+                objective=objective,
+                grade=payload.grade,
+                key_results=payload.key_results,
+                reason=payload.reason,
+                by=request.member,
+                actor=request.member.user,
+            )
+            notes = {
+                k: getattr(payload, k)
+                for k in ("what_worked", "what_did_not", "learned")
+                if getattr(payload, k) is not None
+            }
+            if notes:
+                retro = okr.retrospective_write(
+                    objective=objective,
+                    **{
+                        k: notes.get(k, getattr(retro, k))
+                        for k in ("what_worked", "what_did_not", "learned")
+                    },
+                    actor=request.member.user,
+                )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+    return retro
+
+
 @router.get("/retrospectives", response=list[RetrospectiveOut], tags=["okrs"])
 @paginate(Pagination)
 def retrospectives(request: HttpRequest, cycle_id: Id | None = None):
@@ -848,6 +1021,54 @@ def kpi_create(request: HttpRequest, payload: KpiIn):
         raise _invalid(exc) from exc
 
 
+@router.patch("/kpis/{kpi_id}", response=KpiOut, tags=["kpis"])
+def kpi_update(request: HttpRequest, kpi_id: Id, payload: KpiPatch):
+    _writes(request)
+    if not permissions.can_edit_all(request.member):
+        raise HttpError(403, "Editors and above define KPIs.")
+    kpi = _get(request, Kpi, kpi_id)
+    fields = payload.dict(exclude_unset=True)
+    if "owner_id" in fields:
+        fields["owner"] = _member(request, fields.pop("owner_id"))
+    if "team_id" in fields:
+        fields["team"] = _team(request, fields.pop("team_id"))
+    try:
+        return kpi_services.kpi_update(kpi=kpi, actor=request.member.user, **fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+@router.get("/deviations", response=list[DeviationOut], tags=["kpis"])
+@paginate(Pagination)
+def deviations(request: HttpRequest, kpi_id: Id | None = None, open: bool | None = None):
+    """KPIs outside their thresholds, newest first, with the response chosen for each."""
+    qs = Deviation.objects.filter(workspace=request.workspace).order_by("-opened_on", "-id")
+    if kpi_id is not None:
+        qs = qs.filter(kpi_id=kpi_id)
+    if open is not None:
+        qs = qs.filter(closed_on__isnull=open)
+    return qs
+
+
+@router.post("/deviations/{deviation_id}/respond", response=DeviationOut, tags=["kpis"])
+def deviation_respond(request: HttpRequest, deviation_id: Id, payload: DeviationRespond):
+    """Choose one of seed 002's three responses to a deviation, with a note and an owner."""
+    _writes(request)
+    deviation = _get(request, Deviation.objects.select_related("kpi", "workspace"), deviation_id)
+    if not permissions.can_feed_kpi(request.member, deviation.kpi):
+        raise HttpError(403, "Only the KPI's owner and editors answer its deviations.")
+    try:
+        return kpi_services.deviation_respond(
+            deviation=deviation,
+            response=payload.response,
+            note=payload.note,
+            owner=_member(request, payload.owner_id),
+            actor=request.member.user,
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
 @router.delete("/kpis/{kpi_id}", response={204: None}, tags=["kpis"])
 def kpi_delete(request: HttpRequest, kpi_id: Id):
     _writes(request)
@@ -874,7 +1095,7 @@ def data_points_push(request: HttpRequest, kpi_id: Id, payload: list[DataPointIn
     (its index in the list, from 0). A value for a known date replaces the old one."""
     _writes(request)
     kpi = _get(request, Kpi, kpi_id)
-    if not (permissions.can_edit_all(request.member) or kpi.owner_id == request.member.pk):
+    if not permissions.can_feed_kpi(request.member, kpi):
         raise HttpError(403, "Only the KPI's owner and editors enter its data.")
     if len(payload) > MAX_BULK:
         raise HttpError(413, f"At most {MAX_BULK} data points a request.")

@@ -265,12 +265,6 @@ def _next_cycle(cycle: Cycle) -> Cycle | None:
     )
 
 
-def _can_grade(member, objective) -> bool:
-    return permissions.can_edit_all(member) or (
-        permissions.at_least(member, Role.MEMBER) and objective.owner_id == member.pk
-    )
-
-
 @workspace_view()
 def findings(request, pk):
     """Every finding of the coach on a cycle's OKRs, a page at a time."""
@@ -350,7 +344,7 @@ def _retro_page(request, cycle, bound=None, status=200):
                 "retro": r,
                 "suggested": suggested,
                 "guidance": grading.guidance(o.kind, grade if grade is not None else suggested),
-                "can_grade": _can_grade(me, o) and cycle.grading_open(today),
+                "can_grade": permissions.can_edit_objective(me, o) and cycle.grading_open(today),
                 "form": bound
                 if bound is not None and bound.prefix == f"o{o.pk}"
                 else GradeForm(
@@ -422,7 +416,7 @@ def _objective_for_grading(request, pk) -> Objective:
         request.workspace,
         pk=pk,
     )
-    if not _can_grade(request.member, objective):
+    if not permissions.can_edit_objective(request.member, objective):
         raise PermissionDenied
     return objective
 

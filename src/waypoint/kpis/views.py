@@ -37,20 +37,13 @@ from .forms import (
 from .models import DataPoint, Deviation, Kpi
 
 
-def _can_feed(member, kpi) -> bool:
-    """Who may enter data and answer deviations: the KPI's owner, editors and above."""
-    return permissions.can_edit_all(member) or (
-        permissions.at_least(member, Role.MEMBER) and kpi.owner_id == member.pk
-    )
-
-
 def _kpi(request, pk) -> Kpi:
     return scoped_get(selectors.kpis_list(request.workspace), request.workspace, pk=pk)
 
 
 def _fed_kpi(request, pk) -> Kpi:
     kpi = _kpi(request, pk)
-    if not _can_feed(request.member, kpi):
+    if not permissions.can_feed_kpi(request.member, kpi):
         raise PermissionDenied
     return kpi
 
@@ -284,7 +277,7 @@ def _detail_context(request, kpi, **extra):
     latest = periods[-1] if periods else None
     cycle = okr_selectors.current_cycle(ws)
     deviations = list(Deviation.objects.filter(kpi=kpi).select_related("owner__user"))
-    can_feed = _can_feed(request.member, kpi)
+    can_feed = permissions.can_feed_kpi(request.member, kpi)
     context = {
         "kpi": kpi,
         "periods": list(reversed(periods))[:30],

@@ -52,3 +52,8 @@ def can_check_in(member: Member | None, key_result) -> bool:
     if not at_least(member, Role.MEMBER):
         return False
     return member.pk in (key_result.owner_id, key_result.objective.owner_id)
+
+
+def can_feed_kpi(member: Member | None, kpi) -> bool:
+    """Who enters a KPI's data and answers its deviations: its owner, editors and above."""
+    return can_edit_all(member) or (at_least(member, Role.MEMBER) and kpi.owner_id == member.pk)
