@@ -148,3 +148,27 @@ def test_an_objective_is_graded_with_its_key_results_and_notes_in_one_call(
     got = answer.json()
     assert (got["grade"], got["grade_band"], got["learned"]) == (0.6, "yellow", "Ask earlier")
     assert KeyResult.objects.get(pk=key_result.pk).grade == 0.6
+
+
+def test_a_retrospective_is_written_before_grading_and_a_grade_taken_back(
+    client, tokens, objective, key_result
+):
+    path = f"/objectives/{objective.pk}/retrospective"
+    notes = {"what_did_not": "The survey came late", "learned": "Survey in week 2"}
+    assert call(client, "put", path, tokens["member"], notes).status_code == 403
+    assert call(client, "put", path, tokens["rival"], notes).status_code == 404
+    written = call(client, "put", path, tokens["owner"], notes)
+    assert written.status_code == 200 and written.json()["grade"] is None
+    assert written.json()["learned"] == "Survey in week 2"
+    grade = {"key_results": {str(key_result.pk): 0.3}}
+    assert (
+        call(client, "post", f"/objectives/{objective.pk}/grade", tokens["owner"], grade).json()[
+            "grade_band"
+        ]
+        == "red"
+    )
+    assert call(client, "delete", path, tokens["owner"]).status_code == 204
+    assert not Retrospective.objects.filter(objective=objective).exists()
+    assert KeyResult.objects.get(pk=key_result.pk).grade is None
+    taken = AuditEntry.objects.get(action="objective.retrospective_delete")
+    assert taken.before["grade"] == 0.3 and taken.before["learned"] == "Survey in week 2"

@@ -430,6 +430,12 @@ class GradeIn(In):
     learned: str | None = None
 
 
+class RetrospectiveIn(In):
+    what_worked: str = ""
+    what_did_not: str = ""
+    learned: str = ""
+
+
 class RetrospectiveOut(Schema):
     objective_id: int
     grade: float | None
@@ -943,10 +949,7 @@ def objective_grade(request: HttpRequest, objective_id: Id, payload: GradeIn):
     """Grade an objective at the end of its cycle (Google's practice, seed 003): each key
     result a grade from 0.0 to 1.0, the objective their weighted mean unless overridden
     with a reason; and its retrospective's notes. All or nothing."""
-    _writes(request)
-    objective = _get(request, _visible(request).select_related("cycle", "workspace"), objective_id)
-    if not permissions.can_edit_objective(request.member, objective):
-        raise HttpError(403, "You may not grade this objective.")
+    objective = _gradable(request, objective_id)
     try:
         with transaction.atomic():
             retro = okr.objective_grade(
@@ -974,6 +977,35 @@ def objective_grade(request: HttpRequest, objective_id: Id, payload: GradeIn):
     except ValidationError as exc:
         raise _invalid(exc) from exc
     return retro
+
+
+def _gradable(request, objective_id) -> Objective:
+    _writes(request)
+    objective = _get(request, _visible(request).select_related("cycle", "workspace"), objective_id)
+    if not permissions.can_edit_objective(request.member, objective):
+        raise HttpError(403, "You may not grade this objective.")
+    return objective
+
+
+@router.put("/objectives/{objective_id}/retrospective", response=RetrospectiveOut, tags=["okrs"])
+def retrospective_write(request: HttpRequest, objective_id: Id, payload: RetrospectiveIn):
+    """An objective's retrospective notes, whether or not it is graded yet: what worked,
+    what did not, what we learned (a missed commitment's postmortem is the last two)."""
+    objective = _gradable(request, objective_id)
+    return okr.retrospective_write(
+        objective=objective,
+        what_worked=payload.what_worked,
+        what_did_not=payload.what_did_not,
+        learned=payload.learned,
+        actor=request.member.user,
+    )
+
+
+@router.delete("/objectives/{objective_id}/retrospective", response={204: None}, tags=["okrs"])
+def retrospective_delete(request: HttpRequest, objective_id: Id):
+    """Take back a grade given by mistake: the retrospective and the key results' grades."""
+    okr.retrospective_delete(objective=_gradable(request, objective_id), actor=request.member.user)
+    return Status(204, None)
 
 
 @router.get("/retrospectives", response=list[RetrospectiveOut], tags=["okrs"])

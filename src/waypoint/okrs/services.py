@@ -869,6 +869,30 @@ def retrospective_write(
 
 
 @transaction.atomic
+def retrospective_delete(*, objective: Objective, actor: User | None) -> None:
+    """Take back an objective's grade and retrospective (a grade given by mistake): the
+    retrospective and its key results' grades go, and the trail keeps what they were."""
+    retro = Retrospective.objects.filter(objective=objective).first()
+    for kr in KeyResult.objects.filter(objective=objective, grade__isnull=False):
+        audit.save_changes(
+            kr,
+            actor=actor,
+            action="key_result.grade",
+            workspace=objective.workspace,
+            fields={"grade": None},
+        )
+    if retro is not None:
+        audit.record(
+            workspace=objective.workspace,
+            actor=actor,
+            action="objective.retrospective_delete",
+            obj=retro,
+            before=audit.snapshot(retro),
+        )
+        retro.delete()
+
+
+@transaction.atomic
 def cycle_review_write(*, cycle: Cycle, summary: str, held_on, actor: User | None) -> CycleReview:
     review, _created = CycleReview.objects.get_or_create(
         cycle=cycle, defaults={"workspace": cycle.workspace}
