@@ -334,9 +334,7 @@ def _retro_page(request, cycle, bound=None, status=200):
         o = row.objective
         r = retros.get(o.pk)
         krs = [k.kr for k in row.krs]
-        suggested = scoring.graded_mean((k.grade, k.score, k.weight) for k in krs)
-        if suggested is None:
-            suggested = scoring.suggested_grade(row.score)
+        suggested = scoring.graded_mean(((k.grade, k.score, k.weight) for k in krs), row.score)
         grade = r.grade if r and r.grade is not None else None
         items.append(
             {
@@ -379,10 +377,15 @@ def _retro_page(request, cycle, bound=None, status=200):
             }
         )
     review = CycleReview.objects.filter(cycle=cycle).first()
-    missed = okr_services.missed_commitments(cycle) if cycle.status != Cycle.Status.CLOSED else []
+    missed, due = 0, set()
+    if cycle.status != Cycle.Status.CLOSED:
+        query = okr_services.missed_commitments_query(cycle)
+        missed = query.count()
+        if missed and cycle.grading_open(today):  # before that, a commitment still runs
+            shown = [item["row"].objective.pk for item in items]
+            due = set(query.filter(pk__in=shown).values_list("pk", flat=True))
     for item in items:
-        # Asked for once grading opens: before that, a commitment is still running.
-        item["postmortem_due"] = cycle.grading_open(today) and item["row"].objective in missed
+        item["postmortem_due"] = item["row"].objective.pk in due
     return render(
         request,
         "coach/retro.html",

@@ -200,14 +200,17 @@ def suggested_grade(score: float) -> float:
     return round(clamp01(score), 1)
 
 
-def graded_mean(key_results: Iterable[tuple[float | None, float, float]]) -> float | None:
-    """An objective's grade from its key results' (grade, score, weight): the weighted mean of
-    their grades, an ungraded one counting with its score as a grade; None without any."""
+def graded_mean(
+    key_results: Iterable[tuple[float | None, float, float]], objective_score: float
+) -> float:
+    """An objective's suggested grade from its key results' (grade, score, weight): the
+    weighted mean of their grades, an ungraded one counting with its score as a grade; an
+    objective without key results is suggested its own score."""
     pairs = [
         (grade if grade is not None else suggested_grade(score), weight)
         for grade, score, weight in key_results
     ]
-    return round(weighted_mean(pairs), 2) if pairs else None
+    return round(weighted_mean(pairs), 2) if pairs else suggested_grade(objective_score)
 
 
 # Google's colours for grades (seed 003): 0.7-1.0 green, delivered; 0.4-0.6 yellow, progress

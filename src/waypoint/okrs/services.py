@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.db.models.functions import Trim
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -789,9 +790,9 @@ def objective_grade(
         else (kr.grade if kr.grade is not None else scoring.suggested_grade(kr.score))
         for kr in krs
     }
-    suggested = scoring.graded_mean((kr_grades[kr.pk], kr.score, kr.weight) for kr in krs)
-    if suggested is None:
-        suggested = scoring.suggested_grade(objective.score)
+    suggested = scoring.graded_mean(
+        ((kr_grades[kr.pk], kr.score, kr.weight) for kr in krs), objective.score
+    )
     if grade is None:
         grade = suggested
     if abs(grade - suggested) > GRADE_TOLERANCE and not reason.strip():
@@ -909,26 +910,28 @@ def cycle_review_write(*, cycle: Cycle, summary: str, held_on, actor: User | Non
 COMMITMENT_MET = 0.95  # a committed objective graded (or scored) below this missed
 
 
-def missed_commitments(cycle: Cycle) -> list[Objective]:
+def missed_commitments_query(cycle: Cycle):
     """The cycle's committed objectives that missed (graded below 1.0, or scored below it
     before grading) and whose postmortem is not written yet: what got in the way, and what
-    changes (seed 003: a missed commitment is understood before the cycle closes)."""
-    out = []
-    committed = (
+    changes (seed 003: a missed commitment is understood before the cycle closes). In SQL:
+    a page counts them without reading every commitment of the cycle."""
+    missed = Q(retrospective__grade__lt=COMMITMENT_MET) | Q(
+        retrospective__grade__isnull=True, score__lt=COMMITMENT_MET
+    )
+    return (
         Objective.objects.filter(cycle=cycle, kind=Objective.Kind.COMMITTED)
         .exclude(status__in=[Objective.Status.ARCHIVED, Objective.Status.DRAFT])
-        .select_related("retrospective")
+        .filter(missed)
+        .annotate(
+            did_not=Trim("retrospective__what_did_not"), learned=Trim("retrospective__learned")
+        )
+        .exclude(Q(retrospective__isnull=False) & Q(did_not__gt="") & Q(learned__gt=""))
         .order_by("position", "id")
     )
-    for objective in committed:
-        retro = getattr(objective, "retrospective", None)
-        graded = retro is not None and retro.grade is not None
-        if (retro.grade if graded else objective.score) >= COMMITMENT_MET:
-            continue
-        if retro is not None and retro.what_did_not.strip() and retro.learned.strip():
-            continue
-        out.append(objective)
-    return out
+
+
+def missed_commitments(cycle: Cycle) -> list[Objective]:
+    return list(missed_commitments_query(cycle))
 
 
 @transaction.atomic
