@@ -337,3 +337,32 @@ def test_a_commitment_that_falls_far_behind_pace_is_raised_by_the_daily_run(
     (note,) = commitment_notes(teammate)
     assert "behind its pace" in note.text
     assert notifications.run_daily(nine) == 0  # once a week while it stays red
+
+
+def test_a_private_commitment_at_risk_reaches_only_a_lead_who_may_see_it(
+    committed_now, workspace, owner, teammate, django_capture_on_commit_callbacks
+):
+    """Tess leads the owner's team, but the objective is private and not of her team:
+    she is not told its title; the workspace's admins are, as for a team without a lead."""
+    from waypoint.workspaces import services as ws_services
+
+    objective, kr = committed_now["objective"], committed_now["kr"]
+    okr.objective_update(objective=objective, private=True, teams=[], actor=None)
+    admin = ws_services.member_ensure(
+        workspace=workspace,
+        email="ada@acme.test",
+        full_name="Ada Admin",
+        role="admin",
+        actor=None,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(
+            key_result=kr,
+            date=committed_now["today"],
+            value=40,
+            confidence="off_track",
+            author=owner,
+            actor=None,
+        )
+    assert commitment_notes(teammate) == []
+    assert len(commitment_notes(admin)) == 1

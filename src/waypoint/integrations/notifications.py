@@ -493,12 +493,18 @@ def _why_red(objective: Objective, today: dt.date) -> str | None:
 
 
 def _leads_of(objective: Objective) -> list[Member]:
-    """Who a commitment at risk goes to: the leads of its teams and of its owner's teams;
-    without any, the workspace's admins. Never its owner."""
+    """Who a commitment at risk goes to: the leads of its teams and of its owner's teams
+    who may see it (a private objective stays private); without any, the workspace's
+    admins. Never its owner."""
     teams = Team.objects.filter(
         Q(objectives=objective) | Q(members=objective.owner_id), lead__isnull=False
     ).select_related("lead__user")
-    leads = {t.lead for t in teams}
+    visible = okr_selectors.visible_objectives
+    leads = {
+        t.lead
+        for t in teams
+        if visible(objective.workspace, t.lead).filter(pk=objective.pk).exists()
+    }
     if not leads:
         leads = set(
             Member.objects.filter(
