@@ -73,9 +73,21 @@ def test_deviations_are_listed_and_answered_by_the_kpis_owner(client, tokens, br
     assert call(client, "post", path, tokens["rival"], body).status_code == 404
     bad = call(client, "post", path, tokens["owner"], {"response": "pray"})
     assert bad.status_code == 422 and "three responses" in bad.json()["detail"]
-    done = call(client, "post", path, tokens["owner"], {**body, "owner_id": teammate.pk})
+    due = (breached.workspace.today() + dt.timedelta(days=10)).isoformat()
+    undated = call(client, "post", path, tokens["owner"], body)
+    assert undated.status_code == 422 and "due date" in undated.json()["detail"]
+    improve = {**body, "initiative_owner_id": teammate.pk, "initiative_due": due}
+    done = call(client, "post", path, tokens["owner"], improve)
     assert done.status_code == 200
-    assert (done.json()["response"], done.json()["owner_id"]) == ("improve_process", teammate.pk)
+    answer = done.json()
+    assert answer["response"] == "improve_process"
+    (given,) = answer["responses"]
+    opened = Initiative.objects.get(pk=given["initiative_id"])
+    assert (opened.kpi, opened.owner, opened.title) == (
+        breached,
+        teammate,
+        "Find why the cache falls over",
+    )
     assert Deviation.objects.get(pk=row["id"]).note == "Find why the cache falls over"
     assert AuditEntry.objects.filter(action="deviation.respond").count() == 1
 

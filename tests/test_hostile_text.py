@@ -118,7 +118,13 @@ def hostile(transactional_db, django_user_model):
     )
     for deviation in Deviation.objects.filter(kpi=kpi):
         kpis.deviation_respond(
-            deviation=deviation, response="improve_process", note=PAYLOAD, actor=user
+            deviation=deviation,
+            response="improve_process",
+            note=PAYLOAD,
+            improvement=kpis.Improvement(
+                title=f"Fix {PAYLOAD}", owner=owner, due_on=today + dt.timedelta(days=7)
+            ),
+            actor=user,
         )
     report = reports.report_create(
         workspace=ws,

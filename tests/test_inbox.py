@@ -160,7 +160,12 @@ def test_a_deviation_waits_in_its_owners_inbox_until_answered(workspace, people,
         assert f'data-deviation="{deviation.pk}"' in page
     client.force_login(people["zhang"].user)
     assert f'data-deviation="{deviation.pk}"' not in client.get("/w/acme/inbox/").content.decode()
-    kpis.deviation_respond(deviation=deviation, response="improve_process", actor=None)
+    kpis.deviation_respond(
+        deviation=deviation,
+        response="improve_process",
+        improvement=kpis.Improvement("Second on-call", people["tess"], day + dt.timedelta(7)),
+        actor=None,
+    )
     client.force_login(people["tess"].user)
     page = client.get("/w/acme/inbox/").content.decode()
     assert f'data-deviation="{deviation.pk}"' not in page and "Nothing to answer" in page

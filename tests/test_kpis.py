@@ -78,7 +78,11 @@ def test_a_response_is_recorded_on_the_deviation(response_time, owner):
     record(response_time, (MON, 9))
     deviation = Deviation.objects.get()
     kpis.deviation_respond(
-        deviation=deviation, response="improve_process", note="Triage rota", owner=owner, actor=None
+        deviation=deviation,
+        response="improve_process",
+        note="Triage rota",
+        improvement=kpis.Improvement("", owner, response_time.workspace.today()),
+        actor=None,
     )
     deviation.refresh_from_db()
     assert deviation.get_response_display() == "Analyse the causes and improve the process"

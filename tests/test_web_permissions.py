@@ -403,7 +403,14 @@ CASES = [
         "respond to others' deviation",
         "post",
         lambda w: f"/w/acme/deviations/{w['kpi_theirs'].deviations.get().pk}/respond/",
-        lambda w: {f"d{w['kpi_theirs'].deviations.get().pk}-response": "correct_plan"},
+        lambda w: {
+            f"d{w['kpi_theirs'].deviations.get().pk}-{k}": v
+            for k, v in {
+                "response": "improve_process",
+                "note": "Second supplier",
+                "initiative_due": "2099-01-01",
+            }.items()
+        },
         WRITE_ANY,
     ),
     (

@@ -975,8 +975,12 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         kpis.deviation_respond(
             deviation=deviation,
             response="improve_process",
-            owner=o,
-            note="Second supplier for gypsum; buffer stock of 3 days.",
+            improvement=kpis.Improvement(
+                title="Second supplier for gypsum; buffer stock of 3 days",
+                owner=o,
+                due_on=today + dt.timedelta(days=14),
+            ),
+            note="Two deliveries late this month: one supplier is a single point of failure.",
             actor=None,
         )
     kpis.kpi_create(

@@ -286,23 +286,30 @@ class CheckInIn(In):
 
 class InitiativeOut(Schema):
     id: int
-    key_result_id: int
+    key_result_id: int | None
+    kpi_id: int | None
+    deviation_id: int | None
     title: str
     status: str
     owner_id: int | None
+    due_on: dt.date | None
+    done_on: dt.date | None
 
 
 class InitiativeIn(In):
-    key_result_id: Id
+    key_result_id: Id | None = Field(None, description="The key result it moves, or:")
+    kpi_id: Id | None = Field(None, description="the KPI whose process it improves.")
     title: str
     status: str = "planned"
     owner_id: Id | None = None
+    due_on: Day | None = None
 
 
 class InitiativePatch(In):
     title: str | None = None
     status: str | None = None
     owner_id: Id | None = None
+    due_on: Day | None = None
 
 
 class KpiOut(Schema):
@@ -397,6 +404,20 @@ class AnnotationIn(In):
     key_result_id: Id | None = None
 
 
+class DeviationResponseOut(Schema):
+    id: int
+    kind: str
+    note: str
+    chosen_on: dt.date
+    chosen_by_id: int | None
+    executor_before_id: int | None
+    executor_id: int | None
+    plan_from: dt.date | None
+    initiative_id: int | None
+    verdict: str = Field(..., description="'' (not judged yet), worked, failed or replaced.")
+    judged_on: dt.date | None
+
+
 class DeviationOut(Schema):
     id: int
     kpi_id: int
@@ -404,17 +425,41 @@ class DeviationOut(Schema):
     period_start: dt.date
     opened_on: dt.date
     closed_on: dt.date | None
-    response: str
+    response: str = Field(
+        ..., description="The response in force; empty while one is awaited (again)."
+    )
     note: str
     owner_id: int | None
+    responses: list[DeviationResponseOut]
+
+    @staticmethod
+    def resolve_responses(obj):
+        return obj.responses.all()
+
+
+class PlanIn(In):
+    target: float | None = None
+    warning: float | None = None
+    critical: float | None = None
+    warning_high: float | None = None
+    critical_high: float | None = None
 
 
 class DeviationRespond(In):
     response: str = Field(
         ..., description="change_executor, correct_plan or improve_process (seed 002)."
     )
-    note: str = ""
-    owner_id: Id | None = None
+    note: str = Field("", description="For correct_plan, the reason (required).")
+    executor_id: Id | None = Field(None, description="change_executor: who answers from now on.")
+    plan: PlanIn | None = Field(
+        None, description="correct_plan: the fields of the plan that change (others stay)."
+    )
+    plan_from: Day | None = Field(
+        None, description="correct_plan: from the period that holds this day (today if none)."
+    )
+    initiative_title: str = Field("", description="improve_process: the improvement to make.")
+    initiative_owner_id: Id | None = None
+    initiative_due: Day | None = None
 
 
 class GradeIn(In):
@@ -879,12 +924,17 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
 
 @router.get("/initiatives", response=list[InitiativeOut], tags=["okrs"])
 @paginate(Pagination)
-def initiatives(request: HttpRequest, key_result_id: Id | None = None, status: str | None = None):
-    qs = Initiative.objects.filter(workspace=request.workspace).filter(
-        okr_selectors.visible_q(request.member, "key_result__objective__")
-    )
+def initiatives(
+    request: HttpRequest,
+    key_result_id: Id | None = None,
+    kpi_id: Id | None = None,
+    status: str | None = None,
+):
+    qs = okr_selectors.visible_initiatives(request.workspace, request.member)
     if key_result_id is not None:
         qs = qs.filter(key_result_id=key_result_id)
+    if kpi_id is not None:
+        qs = qs.filter(kpi_id=kpi_id)
     if status:
         qs = qs.filter(status=status)
     return qs
@@ -893,17 +943,28 @@ def initiatives(request: HttpRequest, key_result_id: Id | None = None, status: s
 @router.post("/initiatives", response={201: InitiativeOut}, tags=["okrs"])
 def initiative_create(request: HttpRequest, payload: InitiativeIn):
     _writes(request)
-    kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
-    if not permissions.can_edit_objective(request.member, kr.objective):
-        raise HttpError(403, "You may not edit this key result.")
+    if (payload.key_result_id is None) == (payload.kpi_id is None):
+        raise HttpError(422, "Give either key_result_id or kpi_id.")
+    on: dict = {}
+    if payload.key_result_id is not None:
+        kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
+        if not permissions.can_edit_objective(request.member, kr.objective):
+            raise HttpError(403, "You may not edit this key result.")
+        on["key_result"] = kr
+    else:
+        kpi = _get(request, Kpi.objects.select_related("workspace"), payload.kpi_id)
+        if not permissions.can_feed_kpi(request.member, kpi):
+            raise HttpError(403, "Only the KPI's owner and editors plan work on it.")
+        on["kpi"] = kpi
     try:
         return Status(
             201,
             okr.initiative_create(
-                key_result=kr,
+                **on,
                 title=payload.title,
                 status=payload.status,
                 owner=_member(request, payload.owner_id),
+                due_on=payload.due_on,
                 actor=request.member.user,
             ),
         )
@@ -913,12 +974,12 @@ def initiative_create(request: HttpRequest, payload: InitiativeIn):
 
 def _editable_initiative(request, initiative_id) -> Initiative:
     _writes(request)
-    visible = Initiative.objects.filter(
-        okr_selectors.visible_q(request.member, "key_result__objective__")
-    ).select_related("key_result__objective__cycle", "workspace")
+    visible = okr_selectors.visible_initiatives(request.workspace, request.member).select_related(
+        "key_result__objective__cycle", "kpi", "workspace"
+    )
     initiative = _get(request, visible, initiative_id)
-    if not permissions.can_edit_objective(request.member, initiative.key_result.objective):
-        raise HttpError(403, "You may not edit this key result's initiatives.")
+    if not permissions.can_edit_initiative(request.member, initiative):
+        raise HttpError(403, "You may not edit this initiative.")
     return initiative
 
 
@@ -1074,7 +1135,11 @@ def kpi_update(request: HttpRequest, kpi_id: Id, payload: KpiPatch):
 @paginate(Pagination)
 def deviations(request: HttpRequest, kpi_id: Id | None = None, open: bool | None = None):
     """KPIs outside their thresholds, newest first, with the response chosen for each."""
-    qs = Deviation.objects.filter(workspace=request.workspace).order_by("-opened_on", "-id")
+    qs = (
+        Deviation.objects.filter(workspace=request.workspace)
+        .prefetch_related("responses")
+        .order_by("-opened_on", "-id")
+    )
     if kpi_id is not None:
         qs = qs.filter(kpi_id=kpi_id)
     if open is not None:
@@ -1084,21 +1149,33 @@ def deviations(request: HttpRequest, kpi_id: Id | None = None, open: bool | None
 
 @router.post("/deviations/{deviation_id}/respond", response=DeviationOut, tags=["kpis"])
 def deviation_respond(request: HttpRequest, deviation_id: Id, payload: DeviationRespond):
-    """Choose one of seed 002's three responses to a deviation, with a note and an owner."""
+    """Choose one of seed 002's three responses to a deviation, and it acts: a new executor
+    takes the KPI and its open initiatives, a corrected plan applies from a period on, or an
+    improvement initiative opens. Each response gets a verdict once the following periods
+    are in (``responses[].verdict``)."""
     _writes(request)
     deviation = _get(request, Deviation.objects.select_related("kpi", "workspace"), deviation_id)
     if not permissions.can_feed_kpi(request.member, deviation.kpi):
         raise HttpError(403, "Only the KPI's owner and editors answer its deviations.")
     try:
-        return kpi_services.deviation_respond(
+        kpi_services.deviation_respond(
             deviation=deviation,
             response=payload.response,
             note=payload.note,
-            owner=_member(request, payload.owner_id),
+            executor=_member(request, payload.executor_id),
+            plan=payload.plan.dict(exclude_unset=True) if payload.plan else None,
+            plan_from=payload.plan_from,
+            improvement=kpi_services.Improvement(
+                title=payload.initiative_title,
+                owner=_member(request, payload.initiative_owner_id),
+                due_on=payload.initiative_due,
+            ),
             actor=request.member.user,
+            by=request.member,
         )
     except ValidationError as exc:
         raise _invalid(exc) from exc
+    return Deviation.objects.prefetch_related("responses").get(pk=deviation.pk)
 
 
 @router.delete("/kpis/{kpi_id}", response={204: None}, tags=["kpis"])

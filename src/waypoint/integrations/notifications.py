@@ -376,10 +376,11 @@ def weekly_digest(workspace: Workspace, today: dt.date) -> int:
     return sent
 
 
-def kpi_alert(kpi, text: str, *, event: int, deviation=None) -> int:
-    """A KPI breach, escalation or recovery: to the KPI's owner, the deviation's owner, the
-    lead of the KPI's team and the owners of key results it drives; and to Slack."""
-    recipients = [kpi.owner, getattr(deviation, "owner", None)]
+def kpi_alert(kpi, text: str, *, event: int, deviation=None, also=()) -> int:
+    """A KPI breach, escalation, recovery or response: to the KPI's owner, the deviation's
+    owner, the lead of the KPI's team, the owners of key results it drives and ``also``
+    (the owner of an initiative a response opened); and to Slack."""
+    recipients = [kpi.owner, getattr(deviation, "owner", None), *also]
     if kpi.team_id and kpi.team.lead_id:
         recipients.append(kpi.team.lead)
     recipients += [

@@ -11,6 +11,7 @@ from waypoint.jobs import queue, retention
 from waypoint.jobs.models import Event
 from waypoint.jobs.tasks import periodic
 from waypoint.outbound import post_json
+from waypoint.workspaces.models import Member
 
 from .models import EVENTS, Delivery, Webhook
 from .services import BACKOFF, MAX_ATTEMPTS, attempt, fan_out
@@ -67,7 +68,12 @@ def kpi_alert(event: int) -> None:
         .filter(pk=source.payload.get("deviation"), kpi=kpi)
         .first()
     )
-    send(kpi, source.payload.get("text", ""), event=source.pk, deviation=deviation)
+    also = list(
+        Member.objects.select_related("user").filter(
+            pk__in=source.payload.get("tell") or [], workspace_id=source.workspace_id
+        )
+    )
+    send(kpi, source.payload.get("text", ""), event=source.pk, deviation=deviation, also=also)
 
 
 queue.listen("kpi.alert", "notifications.kpi_alert")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -105,17 +107,92 @@ class AnnotationForm(forms.Form):
 
 
 class DeviationResponseForm(forms.Form):
+    """Seed 002's three responses, each with what it needs: the new executor, the corrected
+    plan and from when, or the improvement to make (who and by when). The page shows only the
+    fields of the chosen response."""
+
     response = forms.ChoiceField(
         label=_("Response"), choices=Deviation.Response.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a corrected plan, the reason for the change."),
     )
-    owner = MemberChoiceField(label=_("Owner"), queryset=None, required=False)
+    executor = MemberChoiceField(label=_("New executor"), queryset=None, required=False)
+    plan_from = forms.DateField(
+        label=_("New plan from"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "From the start of the period that holds this day; earlier periods keep the old plan."
+        ),
+    )
+    target = forms.FloatField(label=_("Target"), required=False)
+    warning = forms.FloatField(label=_("Warning threshold"), required=False)
+    critical = forms.FloatField(label=_("Critical threshold"), required=False)
+    warning_high = forms.FloatField(label=_("Upper warning threshold"), required=False)
+    critical_high = forms.FloatField(label=_("Upper critical threshold"), required=False)
+    initiative_title = forms.CharField(
+        label=_("Improvement to make"),
+        max_length=300,
+        required=False,
+        help_text=_("Left empty, the note names it."),
+    )
+    initiative_owner = MemberChoiceField(label=_("Who makes it"), queryset=None, required=False)
+    initiative_due = forms.DateField(label=_("Due"), required=False, widget=DateInput())
 
-    def __init__(self, *args, workspace, **kwargs):
+    PLAN = ("target", "warning", "critical", "warning_high", "critical_high")
+
+    def __init__(self, *args, kpi, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {
+            **{f: getattr(kpi, f) for f in self.PLAN},
+            "initiative_owner": kpi.owner,
+            "initiative_due": kpi.workspace.today() + dt.timedelta(days=14),
+            **kwargs["initial"],
+        }
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = member_choices(workspace)
+        self.kpi = kpi
+        for name in ("executor", "initiative_owner"):
+            self.fields[name].queryset = member_choices(kpi.workspace)
+        if kpi.direction != Kpi.Direction.BAND:
+            del self.fields["warning_high"], self.fields["critical_high"]
+
+    def plan_fields(self):
+        return [self[f] for f in self.PLAN if f in self.fields]
+
+    def service_arguments(self) -> dict:
+        """The arguments of ``services.deviation_respond`` for the chosen response."""
+        from .services import Improvement
+
+        d = self.cleaned_data
+        response = d["response"]
+        args = {"response": response, "note": d["note"]}
+        if response == Deviation.Response.CHANGE_EXECUTOR:
+            args["executor"] = d["executor"]
+        elif response == Deviation.Response.CORRECT_PLAN:
+            args["plan"] = {f: d[f] for f in self.PLAN if f in self.fields}
+            args["plan_from"] = d["plan_from"]
+        else:
+            args["improvement"] = Improvement(
+                title=d["initiative_title"],
+                owner=d["initiative_owner"],
+                due_on=d["initiative_due"],
+            )
+        return args
+
+
+class OutcomesForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The start comes after the end."))
+        return data
 
 
 class PromoteForm(forms.Form):

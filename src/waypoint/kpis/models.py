@@ -129,6 +129,57 @@ class Kpi(StoredRollups):
             critical_high=self.critical_high,
         )
 
+    @property
+    def schedule(self) -> maths.Schedule:
+        """The plans its periods are judged by: the earlier ones (``plans``, prefetched where
+        many KPIs are read) up to their last day, then the current one."""
+        return maths.Schedule(
+            earlier=tuple((p.until, p.thresholds_for(self.direction)) for p in self.plans.all()),
+            current=self.thresholds,
+        )
+
+
+class KpiPlan(models.Model):
+    """A plan (target and thresholds) a KPI followed until a correction replaced it from the
+    next day on (seed 002: "correct the plan"). The periods it covered stay judged by it,
+    and the chart draws it where it applied."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="plans")
+    until = models.DateField(_("in force until"))
+    target = models.FloatField(_("target"), null=True, blank=True)
+    warning = models.FloatField(_("warning threshold"), null=True, blank=True)
+    critical = models.FloatField(_("critical threshold"), null=True, blank=True)
+    warning_high = models.FloatField(_("upper warning threshold"), null=True, blank=True)
+    critical_high = models.FloatField(_("upper critical threshold"), null=True, blank=True)
+    reason = models.TextField(_("reason for the change"))
+    replaced_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replaced_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    PLAN_FIELDS = ("target", "warning", "critical", "warning_high", "critical_high")
+
+    class Meta:
+        verbose_name = _("earlier plan")
+        verbose_name_plural = _("earlier plans")
+        ordering = ["kpi", "until"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "until"], name="kpi_plan_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.kpi} until {self.until}"
+
+    def thresholds_for(self, direction: str) -> maths.Thresholds:
+        return maths.Thresholds(
+            direction=direction,
+            warning=self.warning,
+            critical=self.critical,
+            warning_high=self.warning_high,
+            critical_high=self.critical_high,
+        )
+
 
 class DataPoint(models.Model):
     """A KPI's value on a date. One per date: a later value replaces the earlier (audited)."""
@@ -237,3 +288,62 @@ class Deviation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+
+class DeviationResponse(models.Model):
+    """One response chosen for a deviation, what it did, and whether it worked.
+
+    A deviation keeps every response it was given: when one does not bring the KPI back
+    into its band, its owner is asked to choose again. ``Deviation.response`` is the one in
+    force (empty while a new choice is awaited)."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "", _("Not judged yet")
+        WORKED = "worked", _("Worked")
+        FAILED = "failed", _("Did not work")
+        REPLACED = "replaced", _("Replaced by another response")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    deviation = models.ForeignKey(Deviation, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField(_("response"), max_length=20, choices=Deviation.Response.choices)
+    note = models.TextField(_("note"), blank=True)
+    chosen_on = models.DateField(_("chosen on"))
+    chosen_by = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Change the executor: who answered for the KPI before, and who does now.
+    executor_before = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    executor = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Correct the plan: the plan it replaced, and the first day of the new one.
+    plan_before = models.ForeignKey(
+        KpiPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    plan_from = models.DateField(_("new plan from"), null=True, blank=True)
+    # Improve the process: the initiative it opened.
+    initiative = models.ForeignKey(
+        "okrs.Initiative", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict = models.CharField(
+        _("verdict"), max_length=10, choices=Verdict.choices, blank=True, default=""
+    )
+    judged_on = models.DateField(_("judged on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("response to a deviation")
+        verbose_name_plural = _("responses to deviations")
+        ordering = ["deviation", "created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["workspace"],
+                condition=models.Q(verdict=""),
+                name="deviation_response_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.deviation}: {self.kind}"

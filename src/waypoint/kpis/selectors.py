@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +14,7 @@ from waypoint.lib import kpi as maths
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.workspaces.models import Member, Workspace
 
-from .models import Annotation, Deviation, Kpi
+from .models import Annotation, Deviation, DeviationResponse, Kpi, KpiPlan
 
 STATUS_LABELS = {
     maths.HEALTHY: gettext_lazy("Healthy"),
@@ -28,7 +29,7 @@ def visible_annotations(workspace: Workspace, member: Member | None) -> QuerySet
     """Annotations the member may read: a note on a key result follows its objective's
     visibility (``member=None``: a share link, which sees no private one)."""
     return Annotation.objects.filter(workspace=workspace).filter(
-        Q(key_result__isnull=True) | okr_selectors.visible_q(member, "key_result__objective__")
+        okr_selectors.visible_through(member, "key_result")
     )
 
 
@@ -111,6 +112,10 @@ def chart_spec(
         },
         annotations=[{"date": a.date.isoformat(), "text": a.text} for a in annotations],
         forecast=forecast,
+        earlier=[
+            {"until": p.until.isoformat(), **{f: getattr(p, f) for f in KpiPlan.PLAN_FIELDS}}
+            for p in kpi.plans.all()
+        ],
         labels={
             "date": _("Date"),
             "value": kpi.unit or _("Value"),
@@ -121,3 +126,58 @@ def chart_spec(
             "annotation": _("Annotation"),
         },
     )
+
+
+# --- Which responses worked (seed 002) ----------------------------------------------------
+
+
+@dataclass
+class OutcomeRow:
+    """One process or team: per response, how many worked, did not, or wait for a verdict."""
+
+    name: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def cell(self, kind: str) -> dict[str, int]:
+        return self.counts.get(kind, {})
+
+    @property
+    def cells(self) -> list[dict]:
+        out = []
+        for kind in Deviation.Response.values:
+            c = self.cell(kind)
+            judged = c.get("worked", 0) + c.get("failed", 0)
+            out.append(
+                {
+                    "kind": kind,
+                    "worked": c.get("worked", 0),
+                    "failed": c.get("failed", 0),
+                    "pending": c.get("", 0),
+                    "rate": round(100 * c.get("worked", 0) / judged) if judged else None,
+                }
+            )
+        return out
+
+
+def response_outcomes(
+    workspace: Workspace, start: dt.date, end: dt.date, by: str
+) -> list[OutcomeRow]:
+    """Responses chosen from ``start`` to ``end``, counted per verdict and response, grouped
+    ``by`` "process" or "team" of their KPI: one grouped query whatever their number.
+    Responses replaced by another before their verdict are left out."""
+    group = {"process": "deviation__kpi__process__name", "team": "deviation__kpi__team__name"}[by]
+    rows: dict[str, OutcomeRow] = {}
+    counted = (
+        DeviationResponse.objects.filter(
+            workspace=workspace, chosen_on__gte=start, chosen_on__lte=end
+        )
+        .exclude(verdict=DeviationResponse.Verdict.REPLACED)
+        .values(group, "kind", "verdict")
+        .annotate(n=Count("id"))
+        .order_by(group)
+    )
+    for r in counted:
+        name = r[group] or ""
+        row = rows.setdefault(name, OutcomeRow(name))
+        row.counts.setdefault(r["kind"], {})[r["verdict"]] = r["n"]
+    return sorted(rows.values(), key=lambda r: (r.name == "", r.name.lower()))

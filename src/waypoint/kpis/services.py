@@ -7,6 +7,7 @@ alerting its owner) and moves the key results that track it with automatic check
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
@@ -21,12 +22,12 @@ from waypoint.jobs import queue as events
 from waypoint.lib import bulk
 from waypoint.lib import kpi as maths
 from waypoint.okrs import services as okr_services
-from waypoint.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective
 from waypoint.workspaces import audit
 from waypoint.workspaces.models import Member, User, Workspace
 from waypoint.workspaces.services import check_dates, same_workspace
 
-from .models import Annotation, DataPoint, Deviation, Kpi, Process
+from .models import Annotation, DataPoint, Deviation, DeviationResponse, Kpi, KpiPlan, Process
 
 KPI_FIELDS = {
     "name",
@@ -316,7 +317,7 @@ def kpi_periods(
         points,
         frequency=kpi.frequency,
         method=kpi.aggregation,
-        thresholds=kpi.thresholds,
+        thresholds=kpi.schedule,
         today=today,
     )
 
@@ -365,7 +366,14 @@ def _sync_tracking_key_results(kpi: Kpi, day: dt.date, actor) -> None:
 
 @transaction.atomic
 def kpi_evaluate(*, kpi: Kpi, actor: User | None) -> Deviation | None:
-    """Judge the latest period: open, escalate or close the KPI's deviation, alert the owner."""
+    """Judge the latest period (open, escalate or close the KPI's deviation, alert the owner)
+    and the responses that wait for a verdict; the KPI's open deviation, if any."""
+    open_dev = _judge_latest(kpi, actor)
+    responses_judge(kpi, actor)
+    return open_dev
+
+
+def _judge_latest(kpi: Kpi, actor: User | None) -> Deviation | None:
     today = kpi.workspace.today()
     periods = kpi_periods(kpi, today, recent=True)
     _restate(kpi, periods)
@@ -472,6 +480,15 @@ def kpis_judge_daily(now: dt.datetime) -> int:
         ):
             kpi_evaluate(kpi=kpi, actor=None)
             judged += 1
+        # A period that ends closes the verdict on the responses before it, data or not.
+        waiting = DeviationResponse.objects.filter(workspace=ws, verdict="").exclude(
+            deviation__kpi__aggregation=maths.SUM
+        )
+        for kpi in Kpi.objects.filter(pk__in=waiting.values("deviation__kpi")).select_related(
+            "workspace"
+        ):
+            with transaction.atomic():
+                responses_judge(kpi)
     return judged
 
 
@@ -486,11 +503,35 @@ def _fmt(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _alert(kpi: Kpi, text: str, deviation: Deviation | None = None) -> None:
-    """An alert for the people who answer for the KPI; the integrations decide who and where
-    (the feed, e-mail, Slack) once the write commits."""
+def _alert(
+    kpi: Kpi, text: str, deviation: Deviation | None = None, tell: list[Member] | None = None
+) -> None:
+    """An alert for the people who answer for the KPI (and ``tell``, such as the owner of an
+    initiative a response opened); the integrations decide who and where (the feed, e-mail,
+    Slack) once the write commits."""
     payload = {"kpi": kpi.pk, "text": text, "deviation": deviation.pk if deviation else None}
+    if tell:
+        payload["tell"] = [m.pk for m in tell if m is not None]
     events.record(kpi.workspace, "kpi.alert", payload)
+
+
+# --- Responses to deviations (seed 002) -------------------------------------------------------
+
+# A response is judged on the complete periods that begin after the day it was chosen: it
+# worked when one of the first RESPONSE_PERIODS is back in the band, and did not when all of
+# them are outside it (its owner is then asked to choose again).
+RESPONSE_PERIODS = 2
+
+PLAN_FIELDS = KpiPlan.PLAN_FIELDS
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """What "analyse the causes and improve the process" opens: an initiative."""
+
+    title: str
+    owner: Member | None
+    due_on: dt.date | None
 
 
 @transaction.atomic
@@ -499,22 +540,244 @@ def deviation_respond(
     deviation: Deviation,
     response: str,
     note: str = "",
-    owner: Member | None = None,
+    executor: Member | None = None,
+    plan: dict | None = None,
+    plan_from: dt.date | None = None,
+    improvement: Improvement | None = None,
     actor: User | None,
+    by: Member | None = None,
 ) -> Deviation:
+    """Answer a deviation with one of seed 002's responses, and do what it says, in one
+    transaction and audited:
+
+    - ``change_executor``: ``executor`` answers for the KPI, its open initiatives and the
+      deviation from now on, and is told;
+    - ``correct_plan``: the KPI's target or thresholds (``plan``) change from the start of
+      the period that holds ``plan_from`` (today by default), for the reason in ``note``;
+      the periods before stay judged, and drawn, by the old plan;
+    - ``improve_process``: an initiative with an owner and a due date is opened for the KPI,
+      linked to the deviation, and its owner is told.
+
+    A response still waiting for its verdict is replaced by the new one."""
+    kpi = deviation.kpi
+    ws = deviation.workspace
+    today = ws.today()
+    note = note.strip()
     if response not in Deviation.Response.values:
         raise ValidationError({"response": _("Choose one of the three responses.")})
-    same_workspace(deviation.workspace, "owner", owner)
-    fields = {"response": response, "note": note.strip()}
-    if owner is not None:
-        fields["owner"] = owner
-    return audit.save_changes(
-        deviation,
-        actor=actor,
-        action="deviation.respond",
-        workspace=deviation.workspace,
-        fields=fields,
+    if not deviation.is_open:
+        raise ValidationError(
+            _("This deviation is closed: the KPI is back in its band, so it needs no response.")
+        )
+    record = DeviationResponse(
+        workspace=ws,
+        deviation=deviation,
+        kind=response,
+        note=note,
+        chosen_on=today,
+        chosen_by=by,
     )
+    fields: dict = {"response": response, "note": note}
+    told: list[Member] = []
+    if response == Deviation.Response.CHANGE_EXECUTOR:
+        _check_executor(kpi, executor)
+        record.executor_before, record.executor = kpi.owner, executor
+        kpi_update(kpi=kpi, actor=actor, owner=executor)
+        for initiative in Initiative.objects.filter(kpi=kpi, status__in=Initiative.OPEN):
+            okr_services.initiative_update(initiative=initiative, actor=actor, owner=executor)
+        fields["owner"] = executor
+        told.append(executor)
+    elif response == Deviation.Response.CORRECT_PLAN:
+        record.plan_before, record.plan_from = _correct_plan(
+            kpi, plan or {}, plan_from or today, reason=note, by=by, actor=actor
+        )
+    else:
+        improvement = _check_improvement(kpi, improvement, note)
+        record.initiative = okr_services.initiative_create(
+            kpi=kpi,
+            deviation=deviation,
+            title=improvement.title,
+            owner=improvement.owner,
+            due_on=improvement.due_on,
+            actor=actor,
+        )
+        told.append(improvement.owner)
+    deviation.refresh_from_db()  # a new plan may have closed it
+    DeviationResponse.objects.filter(deviation=deviation, verdict="").update(
+        verdict=DeviationResponse.Verdict.REPLACED, judged_on=today
+    )
+    record.save()
+    audit.save_changes(
+        deviation, actor=actor, action="deviation.respond", workspace=ws, fields=fields
+    )
+    audit.record(
+        workspace=ws,
+        actor=actor,
+        action="deviation.response",
+        obj=record,
+        after=audit.snapshot(record),
+    )
+    _alert(kpi, response_text(record), deviation=deviation, tell=told)
+    return deviation
+
+
+def _check_executor(kpi: Kpi, executor: Member | None) -> None:
+    if executor is None:
+        raise ValidationError({"executor": _("Choose who answers for the KPI from now on.")})
+    same_workspace(kpi.workspace, "executor", executor)
+    if executor.pk == kpi.owner_id:
+        raise ValidationError(
+            {"executor": _("%(name)s already answers for this KPI.") % {"name": executor}}
+        )
+
+
+def _check_improvement(kpi: Kpi, improvement: Improvement | None, note: str) -> Improvement:
+    """The improvement to open, complete: without a title of its own, the note names it;
+    without an owner, the KPI's owner makes it."""
+    if improvement is not None and not improvement.title.strip() and note:
+        improvement = dataclasses.replace(improvement, title=note[:300])
+    if improvement is not None and improvement.owner is None:
+        improvement = dataclasses.replace(improvement, owner=kpi.owner)
+    errors = {}
+    if improvement is None or not improvement.title.strip():
+        errors["initiative_title"] = _("Name the improvement to make.")
+    if improvement is None or improvement.owner is None:
+        errors["initiative_owner"] = _("Choose who makes the improvement.")
+    if improvement is None or improvement.due_on is None:
+        errors["initiative_due"] = _("Give the improvement a due date.")
+    elif improvement.due_on < kpi.workspace.today():
+        errors["initiative_due"] = _("The due date is in the past.")
+    if errors:
+        raise ValidationError(errors)
+    same_workspace(kpi.workspace, "initiative_owner", improvement.owner)
+    return improvement
+
+
+def _correct_plan(
+    kpi: Kpi, plan: dict, day: dt.date, *, reason: str, by: Member | None, actor
+) -> tuple[KpiPlan | None, dt.date]:
+    """Change the KPI's plan from the period that holds ``day`` on; the plan it replaces is
+    kept for the periods before. Returns (the kept plan, the new plan's first day)."""
+    unknown = set(plan) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)}")
+    if not reason:
+        raise ValidationError({"note": _("Say why the plan changes.")})
+    changes = {f: v for f, v in plan.items() if v != getattr(kpi, f)}
+    if not changes:
+        raise ValidationError(
+            _("Change the target or a threshold: the new plan is the same as the old.")
+        )
+    start = maths.period_of(day, kpi.frequency)[0]
+    until = start - dt.timedelta(days=1)
+    last = KpiPlan.objects.filter(kpi=kpi).order_by("-until").first()
+    if last is not None and until < last.until:
+        raise ValidationError(
+            {
+                "plan_from": _(
+                    "The plan was already corrected from %(date)s: a new correction starts "
+                    "then or later."
+                )
+                % {"date": last.until + dt.timedelta(days=1)}
+            }
+        )
+    kept = last
+    if last is None or until > last.until:
+        # The old plan keeps its periods; a second correction from the same day replaces
+        # the plan that never applied to any period.
+        kept = KpiPlan.objects.create(
+            workspace=kpi.workspace,
+            kpi=kpi,
+            until=until,
+            reason=reason,
+            replaced_by=by,
+            **{f: getattr(kpi, f) for f in PLAN_FIELDS},
+        )
+        audit.record(
+            workspace=kpi.workspace,
+            actor=actor,
+            action="kpi.plan_corrected",
+            obj=kept,
+            after=audit.snapshot(kept),
+        )
+    kpi_update(kpi=kpi, actor=actor, **changes)
+    return kept, start
+
+
+def response_text(r: DeviationResponse) -> str:
+    """What a response did, in a sentence for the feed, e-mail and Slack."""
+    kpi = r.deviation.kpi
+    if r.kind == Deviation.Response.CHANGE_EXECUTOR:
+        text = _("“%(kpi)s” has a new executor: %(name)s answers for it from now on.") % {
+            "kpi": kpi.name,
+            "name": r.executor,
+        }
+    elif r.kind == Deviation.Response.CORRECT_PLAN:
+        text = _("The plan of “%(kpi)s” is corrected from %(date)s.") % {
+            "kpi": kpi.name,
+            "date": r.plan_from.isoformat(),
+        }
+    else:
+        text = _("To improve “%(kpi)s”: %(title)s, by %(owner)s, due %(date)s.") % {
+            "kpi": kpi.name,
+            "title": r.initiative.title,
+            "owner": r.initiative.owner,
+            "date": r.initiative.due_on.isoformat(),
+        }
+    return f"{text} {r.note}".strip()
+
+
+def responses_judge(kpi: Kpi, actor: User | None = None) -> int:
+    """Give a verdict to the KPI's responses that wait for one, on the complete periods that
+    followed them; one that did not work asks the deviation's owner, if it is still open, to
+    choose again. Returns how many were judged."""
+    pending = list(
+        DeviationResponse.objects.filter(
+            workspace_id=kpi.workspace_id, verdict="", deviation__kpi=kpi
+        ).select_related("deviation")
+    )
+    if not pending:
+        return 0
+    today = kpi.workspace.today()
+    first = min(r.chosen_on for r in pending) + dt.timedelta(days=1)
+    periods = kpi_periods(kpi, today, between=(first, today))
+    judged = 0
+    for r in pending:
+        following = [p for p in periods if p.start > r.chosen_on and p.end < today and p.status][
+            :RESPONSE_PERIODS
+        ]
+        if any(p.status == maths.HEALTHY for p in following):
+            verdict = DeviationResponse.Verdict.WORKED
+        elif len(following) == RESPONSE_PERIODS:
+            verdict = DeviationResponse.Verdict.FAILED
+        else:
+            continue
+        audit.save_changes(
+            r,
+            actor=actor,
+            action="deviation.judged",
+            workspace=kpi.workspace,
+            fields={"verdict": verdict, "judged_on": today},
+        )
+        judged += 1
+        if verdict == DeviationResponse.Verdict.FAILED and r.deviation.is_open:
+            audit.save_changes(
+                r.deviation,
+                actor=actor,
+                action="deviation.choose_again",
+                workspace=kpi.workspace,
+                fields={"response": ""},
+            )
+            _alert(
+                kpi,
+                _(
+                    "The response “%(response)s” did not bring “%(kpi)s” back into its band "
+                    "in %(n)s periods. Choose a response again."
+                )
+                % {"response": r.get_kind_display(), "kpi": kpi.name, "n": RESPONSE_PERIODS},
+                deviation=r.deviation,
+            )
+    return judged
 
 
 # --- Annotations --------------------------------------------------------------------------

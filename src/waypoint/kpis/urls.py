@@ -8,6 +8,7 @@ app_name = "kpis"
 urlpatterns = [
     path("kpis/", views.board, name="board"),
     path("kpis/processes/", views.processes, name="processes"),
+    path("kpis/responses/", views.responses, name="responses"),
     path("kpis/templates/", views.templates, name="templates"),
     path("kpis/new/", views.kpi_create, name="create"),
     path("kpis/derive/", views.derive, name="derive"),

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
 from waypoint.okrs import selectors as okr_selectors
+from waypoint.okrs.models import Initiative
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
@@ -30,11 +32,12 @@ from .forms import (
     DeviationResponseForm,
     FunnelForm,
     KpiForm,
+    OutcomesForm,
     PasteForm,
     PromoteForm,
     UploadForm,
 )
-from .models import DataPoint, Deviation, Kpi
+from .models import DataPoint, Deviation, DeviationResponse, Kpi
 
 
 def _kpi(request, pk) -> Kpi:
@@ -113,6 +116,34 @@ def processes(request):
         ]
         groups.append({"process": process, "stages": stage_list})
     return render(request, "kpis/processes.html", {"groups": groups})
+
+
+@workspace_view()
+def responses(request):
+    """Seed 002's loop, closed: which responses to deviations brought KPIs back into their
+    band, by process and by team, over a span of dates (the last year by default)."""
+    ws = request.workspace
+    today = ws.today()
+    form = OutcomesForm(request.GET or None)
+    start, end = today - dt.timedelta(days=365), today
+    if form.is_valid():
+        start = form.cleaned_data["start"] or start
+        end = form.cleaned_data["end"] or end
+    context = {
+        "form": form,
+        "start": start,
+        "end": end,
+        "kinds": Deviation.Response.choices,
+        "tables": [
+            (
+                _("By process"),
+                _("Not linked to a process"),
+                selectors.response_outcomes(ws, start, end, "process"),
+            ),
+            (_("By team"), _("No team"), selectors.response_outcomes(ws, start, end, "team")),
+        ],
+    }
+    return render(request, "kpis/responses.html", context)
 
 
 # --- Creating and editing -------------------------------------------------------------------
@@ -214,6 +245,9 @@ def _source_form(kpi):
     )
 
 
+# The deviations a KPI's page lists, newest first (their history is on the responses page).
+DEVIATIONS_SHOWN = 20
+
 # How far back a KPI's page reads and draws, by frequency.
 HISTORY_DAYS = {
     maths.DAILY: 366,
@@ -225,6 +259,7 @@ HISTORY_DAYS = {
 
 def _detail_context(request, kpi, **extra):
     ws = request.workspace
+    prefetch_related_objects([kpi], "plans")  # judged and drawn by its plans over time
     today = ws.today()
     # The page shows a window of history, so that ten years of daily data cost what one does.
     history = DataPoint.objects.filter(kpi=kpi)
@@ -240,7 +275,7 @@ def _detail_context(request, kpi, **extra):
         points,
         frequency=kpi.frequency,
         method=kpi.aggregation,
-        thresholds=kpi.thresholds,
+        thresholds=kpi.schedule,
         today=today,
     )
     start, end = maths.period_of(today, kpi.frequency)
@@ -276,7 +311,22 @@ def _detail_context(request, kpi, **extra):
     )
     latest = periods[-1] if periods else None
     cycle = okr_selectors.current_cycle(ws)
-    deviations = list(Deviation.objects.filter(kpi=kpi).select_related("owner__user"))
+    deviations = list(
+        Deviation.objects.filter(kpi=kpi)
+        .select_related("owner__user")
+        .prefetch_related(
+            Prefetch(
+                "responses",
+                queryset=DeviationResponse.objects.select_related(
+                    "chosen_by__user",
+                    "executor__user",
+                    "executor_before__user",
+                    "plan_before",
+                    "initiative__owner__user",
+                ),
+            )
+        )[:DEVIATIONS_SHOWN]
+    )
     can_feed = permissions.can_feed_kpi(request.member, kpi)
     context = {
         "kpi": kpi,
@@ -291,11 +341,14 @@ def _detail_context(request, kpi, **extra):
         "chart_locale": charts.vega_locale(request.LANGUAGE_CODE) if chart else None,
         "annotations": annotations,
         "deviations": deviations,
+        "kpi_initiatives": list(
+            Initiative.objects.filter(kpi=kpi)
+            .select_related("owner__user")
+            .order_by("-id")[:DEVIATIONS_SHOWN]
+        ),
         "response_forms": {
             d.pk: DeviationResponseForm(
-                workspace=ws,
-                prefix=f"d{d.pk}",
-                initial={"response": d.response, "note": d.note, "owner": d.owner},
+                kpi=kpi, prefix=f"d{d.pk}", initial={"response": d.response, "note": d.note}
             )
             for d in deviations
             if d.is_open
@@ -440,13 +493,22 @@ def data_confirm(request, pk):
 def deviation_respond(request, pk):
     deviation = scoped_get(Deviation.objects.select_related("kpi"), request.workspace, pk=pk)
     kpi = _fed_kpi(request, deviation.kpi_id)
-    form = DeviationResponseForm(request.POST, workspace=request.workspace, prefix=f"d{pk}")
+    form = DeviationResponseForm(request.POST, kpi=kpi, prefix=f"d{pk}")
     if form.is_valid():
-        services.deviation_respond(deviation=deviation, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Response recorded."))
-        return redirect(
-            reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#deviations"
-        )
+        try:
+            services.deviation_respond(
+                deviation=deviation,
+                actor=request.user,
+                by=request.member,
+                **form.service_arguments(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Response recorded."))
+            return redirect(
+                reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#deviations"
+            )
     context = _detail_context(request, kpi)
     context["response_forms"][deviation.pk] = form
     return render(request, "kpis/kpi.html", context, status=422)

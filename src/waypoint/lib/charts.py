@@ -174,6 +174,31 @@ def kpi_zones(
     return [{"y": a, "y2": b, "zone": z} for a, b, z in cuts]
 
 
+def _plan_segments(periods, forecast, target, thresholds, earlier) -> list[dict]:
+    """Each plan with the dates it covers on the chart ({"from", "to", "target", ...}):
+    the current one alone spans it all; earlier ones end on their last day."""
+    current = {"target": target, **thresholds}
+    dates = [p["date"] for p in periods] + ([forecast["to"]] if forecast else [])
+    if not earlier or not dates:
+        return [{"from": None, "to": None, **current}]
+    first, last = min(dates), max(dates)
+    out, start = [], first
+    for plan in earlier:
+        until = plan["until"]
+        if until >= start:
+            out.append({**{k: plan.get(k) for k in current}, "from": start, "to": min(until, last)})
+        start = max(start, _next_day(until))
+    if start <= last:
+        out.append({**current, "from": start, "to": last})
+    return out
+
+
+def _next_day(iso: str) -> str:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(iso) + dt.timedelta(days=1)).isoformat()
+
+
 def kpi_chart(
     *,
     periods: list[dict],
@@ -183,8 +208,13 @@ def kpi_chart(
     annotations: list[dict],
     forecast: dict | None,
     labels: dict,
+    earlier: list[dict] | None = None,
 ) -> dict:
     """A KPI over its periods: threshold bands, target line, annotations and the forecast.
+
+    ``earlier``: the plans it followed before its current one, each {"until", "target",
+    "warning", ...} in date order: each draws its own bands and target up to its last day,
+    so a corrected plan leaves the old one on the chart where it applied.
 
     ``periods`` rows: {"date", "value", "status"}, and "pace" for a running summed period
     (drawn as a hollow point joined to its value so far); ``annotations``: {"date", "text"};
@@ -193,9 +223,9 @@ def kpi_chart(
     paced = [p for p in periods if p.get("pace") is not None]
     numbers = [p["value"] for p in periods if p["value"] is not None]
     numbers += [p["pace"] for p in paced]
-    numbers += [v for v in thresholds.values() if v is not None]
-    if target is not None:
-        numbers.append(target)
+    plans = _plan_segments(periods, forecast, target, thresholds, earlier or [])
+    for plan in plans:
+        numbers += [v for k, v in plan.items() if k not in ("from", "to") and v is not None]
     if forecast:
         numbers += [forecast["low"], forecast["high"]]
     lo, hi = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
@@ -208,11 +238,28 @@ def kpi_chart(
         "title": labels["date"],
         "axis": {"labelOverlap": True, "grid": False},
     }
+    zones = [
+        {**zone, "from": plan["from"], "to": plan["to"]}
+        for plan in plans
+        for zone in kpi_zones(
+            direction, lo, hi, **{k: plan[k] for k in thresholds if plan.get(k) is not None}
+        )
+    ]
+    # One plan spans the chart; several each cover their own dates.
+    spans = (
+        {
+            "x": {"field": "from", "type": "temporal"},
+            "x2": {"field": "to"},
+        }
+        if len(plans) > 1
+        else {}
+    )
     layers: list[dict] = [
         {
-            "data": {"values": kpi_zones(direction, lo, hi, **thresholds)},
+            "data": {"values": zones},
             "mark": {"type": "rect", "opacity": 0.7},
             "encoding": {
+                **spans,
                 "y": {
                     "field": "y",
                     "type": "quantitative",
@@ -229,12 +276,18 @@ def kpi_chart(
             },
         },
     ]
-    if target is not None:
+    targets = [
+        {"target": p["target"], "label": labels["target"], "from": p["from"], "to": p["to"]}
+        for p in plans
+        if p["target"] is not None
+    ]
+    if targets:
         layers.append(
             {
-                "data": {"values": [{"target": target, "label": labels["target"]}]},
+                "data": {"values": targets},
                 "mark": {"type": "rule", "strokeDash": [6, 4], "color": "#1d4ed8"},
                 "encoding": {
+                    **spans,
                     "y": {"field": "target", "type": "quantitative", "scale": y_scale},
                     "tooltip": [{"field": "label"}, {"field": "target"}],
                 },

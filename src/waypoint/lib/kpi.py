@@ -102,6 +102,25 @@ class Thresholds:
     warning_high: float | None = None
     critical_high: float | None = None
 
+    def at(self, day: dt.date) -> Thresholds:
+        return self
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Thresholds that changed over time (seed 002: a plan corrected from a date on): each
+    earlier plan applies up to its last day (``earlier``: (last day, thresholds), in date
+    order), the current one after the last of them."""
+
+    earlier: tuple[tuple[dt.date, Thresholds], ...]
+    current: Thresholds
+
+    def at(self, day: dt.date) -> Thresholds:
+        for until, thresholds in self.earlier:
+            if day <= until:
+                return thresholds
+        return self.current
+
 
 def status(value: float | None, t: Thresholds) -> str | None:
     """healthy, warning or critical; None without a value. Reaching a threshold crosses it."""
@@ -207,10 +226,11 @@ def periods(
     *,
     frequency: str,
     method: str,
-    thresholds: Thresholds,
+    thresholds: Thresholds | Schedule,
     today: dt.date | None = None,
 ) -> list[Period]:
-    """Data points grouped into periods (oldest first), aggregated and judged.
+    """Data points grouped into periods (oldest first), aggregated and judged (each by the
+    thresholds in force on its first day).
 
     Given ``today``, a summed period that is not over yet is judged on its pace through the
     later of its last data day and yesterday (today is not over either): data that stops
@@ -229,7 +249,9 @@ def periods(
             through = max(rows[-1][0], today - dt.timedelta(days=1))
             paced = pace(value, start, end, min(through, end))
         judged = value if paced is None else paced
-        out.append(Period(start, end, value, len(rows), status(judged, thresholds), paced))
+        out.append(
+            Period(start, end, value, len(rows), status(judged, thresholds.at(start)), paced)
+        )
     return out
 
 

@@ -304,7 +304,11 @@ class CheckIn(models.Model):
 
 
 class Initiative(models.Model):
-    """Work meant to move a key result (a task or project). Not a key result itself."""
+    """Work meant to move a key result or to mend a KPI's process (a task or project), with
+    the person who answers for it and when it is due. Not a key result itself.
+
+    A KPI's initiative may come from a deviation (seed 002's "analyse the causes and improve
+    the process"); it then stays linked to the deviation it answers."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -317,12 +321,33 @@ class Initiative(models.Model):
         KeyResult,
         verbose_name=_("key result"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+    )
+    kpi = models.ForeignKey(
+        "kpis.Kpi",
+        verbose_name=_("KPI"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+    )
+    deviation = models.ForeignKey(
+        "kpis.Deviation",
+        verbose_name=_("deviation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="initiatives",
     )
     title = models.CharField(_("title"), max_length=300)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    # The day it was marked done, kept by the services (cleared when it is reopened).
+    done_on = models.DateField(_("done on"), null=True, blank=True, editable=False)
     owner = models.ForeignKey(
         Member,
         verbose_name=_("owner"),
@@ -337,9 +362,21 @@ class Initiative(models.Model):
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
         ordering = ["key_result", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key_result__isnull=False) | Q(kpi__isnull=False),
+                name="initiative_moves_a_key_result_or_a_kpi",
+            )
+        ]
+
+    OPEN = (Status.PLANNED, Status.IN_PROGRESS)
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
 
 
 class Comment(models.Model):

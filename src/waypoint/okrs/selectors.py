@@ -65,6 +65,22 @@ def visible_q(member: Member | None, via: str = "") -> Q:
     return public | Q(**{f"{via}owner": member}) | Q(Exists(in_team))
 
 
+def visible_through(member: Member | None, via: str) -> Q:
+    """``visible_q`` for records that hang on a key result or on something else (an
+    annotation or initiative of a KPI, ``via`` null): those of a key result follow its
+    objective, the others are seen by every member."""
+    rule = visible_q(member, f"{via}__objective__")
+    return rule if not rule else Q(**{f"{via}__isnull": True}) | rule
+
+
+def visible_initiatives(workspace: Workspace, member: Member | None) -> QuerySet[Initiative]:
+    """Initiatives the member may see: a key result's follow its objective (``visible_q``),
+    a KPI's are seen by every member."""
+    return Initiative.objects.filter(workspace=workspace).filter(
+        visible_through(member, "key_result")
+    )
+
+
 def visible_objectives(workspace: Workspace, member: Member | None) -> QuerySet[Objective]:
     """Objectives the member may see (``visible_q``)."""
     return Objective.objects.filter(workspace=workspace).filter(visible_q(member))

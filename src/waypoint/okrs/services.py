@@ -642,30 +642,59 @@ def checkins_record(
 # --- Initiatives --------------------------------------------------------------------------
 
 
+def _initiative_cycle(initiative: Initiative) -> Cycle | None:
+    """The cycle whose closing freezes it: a key result's; a KPI's initiative has none."""
+    return initiative.key_result.objective.cycle if initiative.key_result_id else None
+
+
+def _check_initiative(fields: dict, workspace: Workspace) -> None:
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise ValidationError({"title": _("An initiative needs a title.")})
+    if "status" in fields and fields["status"] not in Initiative.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    same_workspace(workspace, "owner", fields.get("owner"))
+
+
+def _done_on(status: str, was_done: bool, workspace: Workspace) -> dict:
+    """The day it is marked done, kept; reopened, it has none."""
+    if status == Initiative.Status.DONE:
+        return {} if was_done else {"done_on": workspace.today()}
+    return {"done_on": None}
+
+
 @transaction.atomic
 def initiative_create(
     *,
-    key_result: KeyResult,
     title: str,
+    key_result: KeyResult | None = None,
+    kpi=None,
+    deviation=None,
     status: str = Initiative.Status.PLANNED,
     owner: Member | None = None,
+    due_on: dt.date | None = None,
     actor: User | None,
 ) -> Initiative:
-    writable(key_result.objective.cycle)
-    if not title.strip():
-        raise ValidationError({"title": _("An initiative needs a title.")})
-    if status not in Initiative.Status.values:
-        raise ValidationError({"status": _("Unknown status.")})
-    same_workspace(key_result.workspace, "owner", owner)
+    """Work on a key result, or on a KPI's process (``kpi``; with ``deviation``, the
+    improvement a deviation asked for)."""
+    if (key_result is None) == (kpi is None):
+        raise TypeError("an initiative moves either a key result or a KPI")
+    workspace = key_result.workspace if key_result is not None else kpi.workspace
+    if key_result is not None:
+        writable(key_result.objective.cycle)
+    _check_initiative({"title": title, "status": status, "owner": owner}, workspace)
     initiative = Initiative.objects.create(
-        workspace=key_result.workspace,
+        workspace=workspace,
         key_result=key_result,
+        kpi=kpi,
+        deviation=deviation,
         title=title.strip(),
         status=status,
         owner=owner,
+        due_on=due_on,
+        done_on=workspace.today() if status == Initiative.Status.DONE else None,
     )
     audit.record(
-        workspace=key_result.workspace,
+        workspace=workspace,
         actor=actor,
         action="initiative.create",
         obj=initiative,
@@ -676,17 +705,18 @@ def initiative_create(
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -> Initiative:
-    if initiative.key_result.objective.cycle.status == Cycle.Status.CLOSED and not _differs(
-        initiative, fields
-    ):
-        return initiative
-    writable(initiative.key_result.objective.cycle)
-    _check_fields(fields, {"title", "status", "owner"})
-    if "status" in fields and fields["status"] not in Initiative.Status.values:
-        raise ValidationError({"status": _("Unknown status.")})
-    if "title" in fields and not fields["title"].strip():
-        raise ValidationError({"title": _("An initiative needs a title.")})
-    same_workspace(initiative.workspace, "owner", fields.get("owner"))
+    cycle = _initiative_cycle(initiative)
+    if cycle is not None:
+        if cycle.status == Cycle.Status.CLOSED and not _differs(initiative, fields):
+            return initiative
+        writable(cycle)
+    _check_fields(fields, {"title", "status", "owner", "due_on"})
+    _check_initiative(fields, initiative.workspace)
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+    if "status" in fields:
+        was_done = initiative.status == Initiative.Status.DONE
+        fields.update(_done_on(fields["status"], was_done, initiative.workspace))
     return audit.save_changes(
         initiative,
         actor=actor,
@@ -698,7 +728,9 @@ def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -
 
 @transaction.atomic
 def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
-    writable(initiative.key_result.objective.cycle)
+    cycle = _initiative_cycle(initiative)
+    if cycle is not None:
+        writable(cycle)
     audit.record(
         workspace=initiative.workspace,
         actor=actor,

@@ -86,7 +86,7 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     )
     scope = report_scope(report, cycles)
     rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), end)
-    kpis = list(scope["kpis"])
+    kpis = list(scope["kpis"].prefetch_related("plans"))
     points: dict[int, list] = {k.pk: [] for k in kpis}
     for kpi_id, day, value in (
         DataPoint.objects.filter(kpi__in=scope["kpis"], date__gte=start, date__lte=end)
@@ -110,7 +110,7 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
             points[k.pk],
             frequency=k.frequency,
             method=k.aggregation,
-            thresholds=k.thresholds,
+            thresholds=k.schedule,
             today=today,
         )
         spec = kpi_selectors.chart_spec(

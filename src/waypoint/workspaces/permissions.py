@@ -57,3 +57,13 @@ def can_check_in(member: Member | None, key_result) -> bool:
 def can_feed_kpi(member: Member | None, kpi) -> bool:
     """Who enters a KPI's data and answers its deviations: its owner, editors and above."""
     return can_edit_all(member) or (at_least(member, Role.MEMBER) and kpi.owner_id == member.pk)
+
+
+def can_edit_initiative(member: Member | None, initiative) -> bool:
+    """A key result's initiatives: those who edit its objective; a KPI's: those who feed it;
+    and, either way, the initiative's own owner (who marks their work done)."""
+    if at_least(member, Role.MEMBER) and initiative.owner_id == member.pk:
+        return True
+    if initiative.key_result_id:
+        return can_edit_objective(member, initiative.key_result.objective)
+    return can_feed_kpi(member, initiative.kpi)
