@@ -184,3 +184,58 @@ def test_a_retrospective_is_written_before_grading_and_a_grade_taken_back(
     assert KeyResult.objects.get(pk=key_result.pk).grade is None
     taken = AuditEntry.objects.get(action="objective.retrospective_delete")
     assert taken.before["grade"] == 0.3 and taken.before["learned"] == "Survey in week 2"
+
+
+def test_the_api_corrects_a_plan_and_hands_a_kpis_work_to_a_new_executor(
+    client, tokens, breached, teammate
+):
+    deviation = breached.deviations.get()
+    path = f"/deviations/{deviation.pk}/respond"
+    day = dt.date(2026, 11, 2)  # the day that breached
+    plan = {
+        "response": "correct_plan",
+        "plan": {"warning": 85, "critical": 80},
+        "plan_from": day.isoformat(),
+        "note": "The new data centre is not ready: 90 % is what we can hold this month",
+    }
+    assert call(client, "post", path, tokens["owner"], {**plan, "note": ""}).status_code == 422
+    answer = call(client, "post", path, tokens["owner"], plan)
+    assert answer.status_code == 200
+    (given,) = answer.json()["responses"]
+    assert (given["kind"], given["plan_from"], given["verdict"]) == (
+        "correct_plan",
+        day.isoformat(),
+        "",
+    )
+    kept = breached.plans.get()
+    assert (kept.warning, kept.critical, kept.until) == (99, 95, day - dt.timedelta(days=1))
+    # The day that breached is judged by the new plan, in which 90 is healthy.
+    assert Deviation.objects.get(pk=deviation.pk).closed_on is not None
+    listed = call(client, "get", f"/deviations?kpi_id={breached.pk}", tokens["read"]).json()
+    assert listed["items"][0]["responses"][0]["kind"] == "correct_plan"
+
+
+def test_a_kpis_initiatives_are_listed_and_their_owner_marks_them_done(
+    client, tokens, breached, teammate
+):
+    due = (breached.workspace.today() + dt.timedelta(days=5)).isoformat()
+    body = {"kpi_id": breached.pk, "title": "Second uplink", "owner_id": teammate.pk, "due_on": due}
+    assert call(client, "post", "/initiatives", tokens["member"], body).status_code == 403
+    both = {**body, "key_result_id": 1}
+    assert call(client, "post", "/initiatives", tokens["owner"], both).status_code == 422
+    made = call(client, "post", "/initiatives", tokens["owner"], body)
+    assert made.status_code == 201
+    row = made.json()
+    assert (row["kpi_id"], row["key_result_id"], row["due_on"], row["done_on"]) == (
+        breached.pk,
+        None,
+        due,
+        None,
+    )
+    listed = call(client, "get", f"/initiatives?kpi_id={breached.pk}", tokens["read"]).json()
+    assert [i["id"] for i in listed["items"]] == [row["id"]]
+    # Its owner, a member who does not feed the KPI, marks it done.
+    done = call(client, "patch", f"/initiatives/{row['id']}", tokens["member"], {"status": "done"})
+    assert done.status_code == 200
+    assert done.json()["done_on"] == breached.workspace.today().isoformat()
+    assert call(client, "get", "/initiatives", tokens["rival"]).json()["count"] == 0
