@@ -17,6 +17,7 @@ from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Deviation, DeviationResponse, KpiPlan
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import Initiative
+from waypoint.reports import services as reports
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import AuditEntry, Role
 
@@ -345,6 +346,16 @@ def test_the_kpi_page_and_the_responses_page_show_the_history(
     assert outcomes.status_code == 200
     text = outcomes.content.decode()
     assert "Support" in text and "Helpdesk" in text and "1 worked, 0 did not" in text
+    report = reports.report_create(
+        workspace=workspace,
+        title="March",
+        period_start=W0,
+        period_end=W2,
+        by=None,
+        actor=None,
+    )
+    body = client.get(f"/w/acme/reports/{report.pk}/").content.decode()
+    assert "Change the executor" in body and "Worked" in body and "Tess knows it" in body
     bad = client.get("/w/acme/kpis/responses/?start=2026-12-31&end=2026-01-01")
     assert bad.status_code == 200 and "The start comes after the end" in bad.content.decode()
 
@@ -393,3 +404,30 @@ def test_an_admin_sees_the_notes_on_key_results_as_well_as_on_kpis(
         "On the KPI",
         "On the key result",
     }
+
+
+def test_a_period_that_starts_on_the_day_of_the_response_is_one_of_those_it_is_judged_on(
+    response_time, teammate, clock
+):
+    deviation = breached(response_time, clock)
+    clock.day = W1  # a Monday: the response is in place for all of W1
+    respond(deviation, response="change_executor", executor=teammate)
+    clock.day = W2 + dt.timedelta(days=6)
+    record(response_time, (W1, 9), (W2, 9))
+    clock.day = W3
+    record(response_time, (W3, 9))
+    assert DeviationResponse.objects.get().verdict == "failed"
+
+
+def test_the_demo_tells_the_story_of_a_response_that_failed_and_one_that_worked(db):
+    from waypoint import demo
+
+    demo.load_demo(today=dt.date(2026, 11, 22), progress=lambda _: None)
+    story = DeviationResponse.objects.filter(
+        deviation__kpi__name="Average response time to a new lead"
+    ).order_by("id")
+    assert list(story.values_list("kind", "verdict")) == [
+        ("change_executor", "failed"),
+        ("improve_process", "worked"),
+    ]
+    assert story[1].initiative.done_on is not None

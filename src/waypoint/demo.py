@@ -9,6 +9,7 @@ data (seeded randomness); check-ins run up to the given day.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from collections.abc import Callable
@@ -880,7 +881,8 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
             email=email,
             defaults={"verified": True, "primary": True},
         )
-    _load_kpis(ws, today, say)
+    with _as_of(today):  # the KPIs judge their periods by the demo's day
+        _load_kpis(ws, today, say)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     _write_report(ws, owner, today, say)
     return ws
@@ -1089,7 +1091,7 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         serves=response_kr,
         template="response_time",
     )
-    kpis.data_points_record(kpi=response, rows=series(60, 7, 2, step=3, trend=-0.08), actor=None)
+    _replay_responses(ws, response, today, tz, member["piotr@brightstone.test"])
     tickets = kpis.kpi_create(
         workspace=ws,
         actor=None,
@@ -1126,6 +1128,70 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         template="call_completion",
     )
     say("  8 KPIs with their data, a deviation and annotations")
+
+
+@contextlib.contextmanager
+def _as_of(day: dt.date):
+    """The demo replays its past: the services date what they write (deviations, responses,
+    verdicts, audit rows) by the clock, so the clock is set to that day while it runs."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    with mock.patch.object(timezone, "now", lambda: moment):
+        yield
+
+
+def _replay_responses(ws, kpi, today: dt.date, before, after) -> None:
+    """Seed 002's loop as it happened to the lead response time: it drifted out of its band,
+    a new executor did not bring it back, the owner was asked to choose again, and an
+    improvement of the process did."""
+    from waypoint.kpis import services as kpis
+    from waypoint.kpis.models import Deviation
+    from waypoint.okrs import services as okr
+
+    monday = today - dt.timedelta(days=today.weekday())
+    week = [monday - dt.timedelta(weeks=n) for n in range(10, 0, -1)]  # 10 weeks ago .. last
+    hours = [7.4, 8.1, 7.2, 6.6, 5.1, 4.2, 3.6, 3.1, 2.8, 2.5]
+
+    def data(first, last):
+        rows = [
+            (week[i] + dt.timedelta(days=d), round(hours[i] + (d - 2) * 0.3, 1))
+            for i in range(first, last)
+            for d in range(5)
+        ]
+        kpis.data_points_record(kpi=kpi, rows=rows, actor=None)
+
+    with _as_of(week[1]):
+        kpis.kpi_update(kpi=kpi, owner=before, actor=None)
+        data(0, 1)
+        deviation = Deviation.objects.get(kpi=kpi, closed_on__isnull=True)
+        kpis.deviation_respond(
+            deviation=deviation,
+            response="change_executor",
+            executor=after,
+            note="Tomasz is on site most days; Piotr sits with the phones.",
+            actor=None,
+        )
+    with _as_of(week[3] + dt.timedelta(days=1)):
+        data(1, 3)  # two more weeks in warning: the response did not work
+        deviation.refresh_from_db()
+        kpis.deviation_respond(
+            deviation=deviation,
+            response="improve_process",
+            note="Leads from Friday afternoon wait until Monday: nobody owns the weekend inbox.",
+            improvement=kpis.Improvement(
+                "A weekend rota for the leads inbox, with an auto-reply that books a call",
+                after,
+                week[5],
+            ),
+            actor=None,
+        )
+    with _as_of(week[4] + dt.timedelta(days=3)):
+        okr.initiative_update(initiative=deviation.initiatives.get(), status="done", actor=None)
+    with _as_of(week[9] + dt.timedelta(days=5)):
+        data(3, 10)
 
 
 RETROS = {

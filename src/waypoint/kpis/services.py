@@ -517,9 +517,10 @@ def _alert(
 
 # --- Responses to deviations (seed 002) -------------------------------------------------------
 
-# A response is judged on the complete periods that begin after the day it was chosen: it
-# worked when one of the first RESPONSE_PERIODS is back in the band, and did not when all of
-# them are outside it (its owner is then asked to choose again).
+# A response is judged on the complete periods that begin on or after the day it was chosen
+# (the periods it was in place for from their first day): it worked when one of the first
+# RESPONSE_PERIODS of them is back in the band, and did not when all of them are outside it
+# (its owner is then asked to choose again).
 RESPONSE_PERIODS = 2
 
 PLAN_FIELDS = KpiPlan.PLAN_FIELDS
@@ -739,11 +740,10 @@ def responses_judge(kpi: Kpi, actor: User | None = None) -> int:
     if not pending:
         return 0
     today = kpi.workspace.today()
-    first = min(r.chosen_on for r in pending) + dt.timedelta(days=1)
-    periods = kpi_periods(kpi, today, between=(first, today))
+    periods = kpi_periods(kpi, today, between=(min(r.chosen_on for r in pending), today))
     judged = 0
     for r in pending:
-        following = [p for p in periods if p.start > r.chosen_on and p.end < today and p.status][
+        following = [p for p in periods if p.start >= r.chosen_on and p.end < today and p.status][
             :RESPONSE_PERIODS
         ]
         if any(p.status == maths.HEALTHY for p in following):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from waypoint.kpis import selectors as kpi_selectors
-from waypoint.kpis.models import DataPoint, Deviation, Kpi
+from waypoint.kpis.models import DataPoint, Deviation, DeviationResponse, Kpi
 from waypoint.lib import charts
 from waypoint.lib import kpi as maths
 from waypoint.lib.pdf import html_to_pdf
@@ -131,6 +131,17 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
         Deviation.objects.filter(workspace=ws, kpi__in=scope["kpis"], period_start__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
         .select_related("kpi", "owner__user")
+        .prefetch_related(
+            Prefetch(
+                "responses",
+                queryset=DeviationResponse.objects.filter(chosen_on__lte=end).select_related(
+                    "executor__user",
+                    "executor_before__user",
+                    "plan_before",
+                    "initiative__owner__user",
+                ),
+            )
+        )
     )
     return {
         "cycles": cycles,
