@@ -321,6 +321,7 @@ def test_responses_are_counted_by_process_and_team_in_one_query(
     assert (cells["change_executor"]["worked"], cells["change_executor"]["rate"]) == (1, 100)
     assert cells["correct_plan"] == {
         "kind": "correct_plan",
+        "label": "Correct the plan",
         "worked": 0,
         "failed": 0,
         "pending": 0,

@@ -150,6 +150,7 @@ class OutcomeRow:
             out.append(
                 {
                     "kind": kind,
+                    "label": Deviation.Response(kind).label,
                     "worked": c.get("worked", 0),
                     "failed": c.get("failed", 0),
                     "pending": c.get("", 0),
