@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Annotation, DataPoint, Deviation, Kpi, Process
+from .models import Annotation, DataPoint, Deviation, DeviationResponse, Kpi, KpiPlan, Process
 
 
 @admin.register(Process)
@@ -55,3 +55,28 @@ class DeviationAdmin(AuditedAdmin):
     list_filter = ["level", "response", "workspace"]
     list_select_related = ["kpi", "owner__user"]
     autocomplete_fields = ["workspace", "kpi", "owner"]
+
+
+@admin.register(KpiPlan)
+class KpiPlanAdmin(AuditedAdmin):
+    """The plans KPIs followed before a correction: history, read here, written by the
+    "correct the plan" response only."""
+
+    list_display = ["kpi", "until", "target", "warning", "critical", "replaced_by"]
+    list_filter = ["workspace"]
+    list_select_related = ["kpi", "replaced_by__user"]
+    readonly_fields = [f.name for f in KpiPlan._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DeviationResponse)
+class DeviationResponseAdmin(AuditedAdmin):
+    list_display = ["deviation", "kind", "chosen_on", "verdict", "judged_on"]
+    list_filter = ["kind", "verdict", "workspace"]
+    list_select_related = ["deviation__kpi"]
+    readonly_fields = [f.name for f in DeviationResponse._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
