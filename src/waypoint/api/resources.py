@@ -284,6 +284,11 @@ class CheckInIn(In):
     date: Day | None = None
 
 
+class StepIO(In):
+    text: str = Field(..., max_length=200)
+    done: bool = False
+
+
 class InitiativeOut(Schema):
     id: int
     key_result_id: int | None
@@ -294,6 +299,7 @@ class InitiativeOut(Schema):
     owner_id: int | None
     due_on: dt.date | None
     done_on: dt.date | None
+    checklist: list[StepIO]
 
 
 class InitiativeIn(In):
@@ -303,6 +309,7 @@ class InitiativeIn(In):
     status: str = "planned"
     owner_id: Id | None = None
     due_on: Day | None = None
+    checklist: list[StepIO] = Field(default_factory=list, max_length=30)
 
 
 class InitiativePatch(In):
@@ -310,6 +317,7 @@ class InitiativePatch(In):
     status: str | None = None
     owner_id: Id | None = None
     due_on: Day | None = None
+    checklist: list[StepIO] | None = Field(None, max_length=30, description="Replaced whole.")
 
 
 class KpiOut(Schema):
@@ -965,6 +973,7 @@ def initiative_create(request: HttpRequest, payload: InitiativeIn):
                 status=payload.status,
                 owner=_member(request, payload.owner_id),
                 due_on=payload.due_on,
+                checklist=[step.dict() for step in payload.checklist],
                 actor=request.member.user,
             ),
         )

@@ -77,6 +77,7 @@ class Kind(models.TextChoices):
     GRADE_DUE = "grade_due", _("Grades due at the end of a cycle")
     DIGEST = "digest", _("Weekly digest (team leads)")
     COMMITMENT = "commitment", _("Commitments at risk in your teams (team leads)")
+    INITIATIVE_DUE = "initiative_due", _("Your initiatives past their due date")
 
 
 class Channel(models.TextChoices):
@@ -99,6 +100,7 @@ DEFAULT_CHANNELS = {
     Kind.GRADE_DUE: [Channel.APP, Channel.EMAIL],
     Kind.DIGEST: [Channel.EMAIL],
     Kind.COMMITMENT: _EVERYWHERE,
+    Kind.INITIATIVE_DUE: [Channel.APP, Channel.EMAIL],
 }
 # Where a kind cannot go: a digest is a letter, not a line of the feed.
 CHANNELS_OF = {kind: list(Channel) for kind in Kind} | {Kind.DIGEST: [Channel.EMAIL]}

@@ -480,6 +480,52 @@ def grades_due(workspace: Workspace, today: dt.date) -> int:
     return told
 
 
+# An initiative past its due date is told about on the days that follow, for this long (a
+# missed daily run still tells); once per due date.
+OVERDUE_WINDOW = dt.timedelta(days=7)
+
+
+def initiatives_overdue(workspace: Workspace, today: dt.date) -> int:
+    """Each open initiative whose due date passed lately: its owner hears, once per due date
+    (moving the date and missing it again tells again)."""
+    from waypoint.okrs.models import Initiative
+
+    told = 0
+    late = (
+        Initiative.objects.filter(
+            workspace=workspace,
+            status__in=Initiative.OPEN,
+            owner__isnull=False,
+            due_on__lt=today,
+            due_on__gte=today - OVERDUE_WINDOW,
+        )
+        .select_related("owner__user", "key_result__objective", "kpi")
+        .order_by("due_on", "id")
+    )
+    with translation.override(workspace.language):
+        for initiative in late:
+            if initiative.key_result_id:
+                url = (
+                    reverse(
+                        "okrs:objective",
+                        args=[workspace.slug, initiative.key_result.objective_id],
+                    )
+                    + f"#initiative-{initiative.pk}"
+                )
+            else:
+                url = reverse("kpis:detail", args=[workspace.slug, initiative.kpi_id])
+            told += notify(
+                workspace=workspace,
+                recipients=[initiative.owner],
+                kind=Kind.INITIATIVE_DUE,
+                key=f"initiative_due:{initiative.pk}:{initiative.due_on.isoformat()}",
+                url=url,
+                text=_("“%(title)s” was due on %(date)s: mark it done, or give it a new date.")
+                % {"title": initiative.title, "date": initiative.due_on.isoformat()},
+            )
+    return told
+
+
 def _why_red(objective: Objective, today: dt.date) -> str | None:
     """Why a commitment is red: a key result whose owner says it is off track, or the
     objective far behind its pace (``scoring.pace_band``); None when it is not."""
@@ -569,14 +615,15 @@ def commitments_at_risk(workspace: Workspace, today: dt.date) -> int:
 
 
 def run_daily(now: dt.datetime) -> int:
-    """The hourly job's daily part, at 9 in each workspace's time zone: grades due, and
-    commitments that turned red without a check-in."""
+    """The hourly job's daily part, at 9 in each workspace's time zone: grades due,
+    commitments that turned red without a check-in, and initiatives past their due date."""
     told = 0
     for workspace in Workspace.objects.all():
         local = local_now(workspace, now)
         if local.hour == SEND_HOUR:
             told += grades_due(workspace, local.date())
             told += commitments_at_risk(workspace, local.date())
+            told += initiatives_overdue(workspace, local.date())
     return told
 
 

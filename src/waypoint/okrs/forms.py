@@ -154,10 +154,57 @@ class InitiativeForm(forms.Form):
     title = forms.CharField(label=_("Initiative"), max_length=300)
     status = forms.ChoiceField(label=_("Status"), choices=Initiative.Status.choices)
     owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
+
+
+class InitiativeEditForm(forms.Form):
+    """An initiative edited where it is listed: its title, status, owner, due date and
+    checklist (each step ticked or renamed; a cleared step goes, a new one is added)."""
+
+    title = forms.CharField(label=_("Initiative"), max_length=300)
+    status = forms.ChoiceField(label=_("Status"), choices=Initiative.Status.choices)
+    owner = MemberChoiceField(label=_("Owner"), queryset=Member.objects.none(), required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput())
+    new_step = forms.CharField(label=_("New step"), max_length=200, required=False)
+
+    def __init__(self, *args, initiative, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": initiative.title,
+                "status": initiative.status,
+                "owner": initiative.owner,
+                "due_on": initiative.due_on,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.initiative = initiative
+        self.fields["owner"].queryset = member_choices(initiative.workspace)
+
+    def steps(self) -> list[dict]:
+        """The checklist's steps with their field names, as posted or as stored."""
+        source = self.data if self.is_bound else None
+        out = []
+        for i, step in enumerate(self.initiative.checklist):
+            text, done = step["text"], step["done"]
+            if source is not None:
+                text = source.get(self.add_prefix(f"step-{i}-text"), text)
+                done = bool(source.get(self.add_prefix(f"step-{i}-done")))
+            out.append({"i": i, "text": text, "done": done})
+        return out
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        checklist = [{"text": s["text"], "done": s["done"]} for s in self.steps()]
+        new = data.pop("new_step", "").strip()
+        if new:
+            checklist.append({"text": new, "done": False})
+        data["checklist"] = checklist
+        return data
 
 
 class YearForm(forms.Form):

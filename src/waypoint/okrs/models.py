@@ -346,6 +346,8 @@ class Initiative(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
+    # Its steps, in order: [{"text": ..., "done": bool}], written whole by the services.
+    checklist = models.JSONField(_("checklist"), default=list, blank=True)
     # The day it was marked done, kept by the services (cleared when it is reopened).
     done_on = models.DateField(_("done on"), null=True, blank=True, editable=False)
     owner = models.ForeignKey(

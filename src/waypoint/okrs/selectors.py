@@ -417,3 +417,28 @@ def team_stats(workspace: Workspace, member: Member, cycle: Cycle | None, teams)
     for t in teams:
         t.objective_count, t.mean_score, t.mean_progress = stats.get(t.pk, (0, None, None))
     return teams
+
+
+def work_then_movement(kr: KeyResult) -> list[dict]:
+    """Evidence that the work moved the goal: for each initiative of the key result that was
+    done (theirs prefetched, with its check-ins), its value on that day and the first later
+    check-in that changed it ({"initiative", "then", "moved", "days"}; ``moved`` None while
+    nothing moved). Reads nothing more."""
+    done = sorted((i for i in kr.initiatives.all() if i.done_on), key=lambda i: i.done_on)
+    if not done:
+        return []
+    checkins = sorted(kr.checkins.all(), key=lambda c: (c.date, c.pk))
+    out = []
+    for initiative in done:
+        before = [c for c in checkins if c.date <= initiative.done_on]
+        then = before[-1].value if before else kr.start
+        moved = next((c for c in checkins if c.date > initiative.done_on and c.value != then), None)
+        out.append(
+            {
+                "initiative": initiative,
+                "then": then,
+                "moved": moved,
+                "days": (moved.date - initiative.done_on).days if moved else None,
+            }
+        )
+    return out

@@ -647,9 +647,34 @@ def _initiative_cycle(initiative: Initiative) -> Cycle | None:
     return initiative.key_result.objective.cycle if initiative.key_result_id else None
 
 
+CHECKLIST_ITEMS = 30
+CHECKLIST_TEXT = 200
+
+
+def clean_checklist(items) -> list[dict]:
+    """A checklist as stored: up to ``CHECKLIST_ITEMS`` steps of text (blank ones dropped)
+    and whether each is done."""
+    if not isinstance(items, list):
+        raise ValidationError({"checklist": _("A checklist is a list of steps.")})
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("text", ""), str):
+            raise ValidationError({"checklist": _("Each step has a text and whether it is done.")})
+        text = item.get("text", "").strip()
+        if text:
+            out.append({"text": text[:CHECKLIST_TEXT], "done": bool(item.get("done"))})
+    if len(out) > CHECKLIST_ITEMS:
+        raise ValidationError(
+            {"checklist": _("At most %(n)s steps: split the work.") % {"n": CHECKLIST_ITEMS}}
+        )
+    return out
+
+
 def _check_initiative(fields: dict, workspace: Workspace) -> None:
     if "title" in fields and not (fields["title"] or "").strip():
         raise ValidationError({"title": _("An initiative needs a title.")})
+    if "checklist" in fields:
+        fields["checklist"] = clean_checklist(fields["checklist"])
     if "status" in fields and fields["status"] not in Initiative.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     same_workspace(workspace, "owner", fields.get("owner"))
@@ -672,6 +697,7 @@ def initiative_create(
     status: str = Initiative.Status.PLANNED,
     owner: Member | None = None,
     due_on: dt.date | None = None,
+    checklist: list | None = None,
     actor: User | None,
 ) -> Initiative:
     """Work on a key result, or on a KPI's process (``kpi``; with ``deviation``, the
@@ -681,7 +707,8 @@ def initiative_create(
     workspace = key_result.workspace if key_result is not None else kpi.workspace
     if key_result is not None:
         writable(key_result.objective.cycle)
-    _check_initiative({"title": title, "status": status, "owner": owner}, workspace)
+    checked = {"title": title, "status": status, "owner": owner, "checklist": checklist or []}
+    _check_initiative(checked, workspace)
     initiative = Initiative.objects.create(
         workspace=workspace,
         key_result=key_result,
@@ -691,6 +718,7 @@ def initiative_create(
         status=status,
         owner=owner,
         due_on=due_on,
+        checklist=checked["checklist"],
         done_on=workspace.today() if status == Initiative.Status.DONE else None,
     )
     audit.record(
@@ -710,7 +738,7 @@ def initiative_update(*, initiative: Initiative, actor: User | None, **fields) -
         if cycle.status == Cycle.Status.CLOSED and not _differs(initiative, fields):
             return initiative
         writable(cycle)
-    _check_fields(fields, {"title", "status", "owner", "due_on"})
+    _check_fields(fields, {"title", "status", "owner", "due_on", "checklist"})
     _check_initiative(fields, initiative.workspace)
     if "title" in fields:
         fields["title"] = fields["title"].strip()

@@ -37,4 +37,7 @@ urlpatterns = [
     path("krs/<int:pk>/delete/", views.kr_delete, name="kr_delete"),
     path("krs/<int:pk>/move/<str:direction>/", views.kr_move, name="kr_move"),
     path("krs/<int:pk>/initiatives/new/", views.initiative_create, name="initiative_create"),
+    path("initiatives/<int:pk>/", views.initiative_edit, name="initiative_edit"),
+    path("initiatives/<int:pk>/done/", views.initiative_done, name="initiative_done"),
+    path("initiatives/<int:pk>/delete/", views.initiative_delete, name="initiative_delete"),
 ]

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +33,7 @@ from .forms import (
     CheckInForm,
     CommentForm,
     CycleForm,
+    InitiativeEditForm,
     InitiativeForm,
     KeyResultForm,
     MoveForm,
@@ -102,6 +103,9 @@ def _kr_row(kr, today) -> selectors.KeyResultRow:
 # --- Home ---------------------------------------------------------------------------------
 
 
+MY_INITIATIVES = 10
+
+
 @workspace_view()
 def home(request):
     ws, me = request.workspace, request.member
@@ -146,6 +150,13 @@ def home(request):
         .select_related("key_result__objective", "author__user")
         .order_by("-date", "-id")
     )
+    # The reader's open initiatives, the overdue first, then by due date.
+    mine = selectors.visible_initiatives(ws, me).filter(owner=me, status__in=Initiative.OPEN)
+    my_initiatives = list(
+        mine.select_related("key_result", "kpi", "owner__user").order_by(
+            F("due_on").asc(nulls_last=True), "id"
+        )[:MY_INITIATIVES]
+    )
     setup = None
     if permissions.can_admin(me) and not ws.setup_hidden:
         from waypoint.integrations.selectors import setup_steps
@@ -166,6 +177,8 @@ def home(request):
             "due": due,
             "ended_cycles": ended,
             "activity": activity,
+            "my_initiatives": my_initiatives,
+            "overdue_count": mine.filter(due_on__lt=today).count() if my_initiatives else 0,
         },
     )
 
@@ -668,9 +681,11 @@ def _objective_context(request, objective):
     objective.cycle  # noqa: B018 - loaded with the lookup
     rows = []
     series = {}
+    evidence = {}
     for kr in krs:
         row = _kr_row(kr, today)
         rows.append(row)
+        evidence[kr.pk] = selectors.work_then_movement(kr)
         if kr.driven_by_children:
             continue
         points = [
@@ -730,7 +745,7 @@ def _objective_context(request, objective):
         "can_edit": permissions.can_edit_objective(me, objective),
         "can_comment": permissions.at_least(me, Role.MEMBER),
         "teams": objective.teams.all(),
-        "initiative_form": InitiativeForm(workspace=ws),
+        "evidence": evidence,
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective),
@@ -1102,11 +1117,93 @@ def initiative_create(request, pk):
     kr = _editable_kr(request, pk)
     form = InitiativeForm(request.POST, workspace=request.workspace)
     if form.is_valid():
-        services.initiative_create(key_result=kr, actor=request.user, **form.cleaned_data)
+        fields = form.cleaned_data
+        fields["owner"] = fields["owner"] or kr.owner  # the key result's owner, until changed
+        services.initiative_create(key_result=kr, actor=request.user, **fields)
         messages.success(request, _("Initiative added."))
     else:
         messages.error(request, _("An initiative needs a title."))
     return redirect("okrs:objective", request.workspace.slug, kr.objective_id)
+
+
+def _editable_initiative(request, pk) -> Initiative:
+    initiative = scoped_get(
+        selectors.visible_initiatives(request.workspace, request.member).select_related(
+            "key_result__objective__cycle", "kpi", "owner__user", "workspace"
+        ),
+        request.workspace,
+        pk=pk,
+    )
+    if not permissions.can_edit_initiative(request.member, initiative):
+        raise PermissionDenied
+    return initiative
+
+
+def _initiative_home(request, initiative) -> str:
+    """Where an initiative is listed: its key result on the objective page, or its KPI."""
+    slug = request.workspace.slug
+    if initiative.key_result_id:
+        return (
+            reverse("okrs:objective", args=[slug, initiative.key_result.objective_id])
+            + f"#kr-{initiative.key_result_id}"
+        )
+    return reverse("kpis:detail", args=[slug, initiative.kpi_id]) + "#deviations"
+
+
+@workspace_view(Role.MEMBER)
+def initiative_edit(request, pk):
+    """An initiative's form, where it is listed (fetched when its row opens) or on its own
+    page; saved, it goes back to that list."""
+    initiative = _editable_initiative(request, pk)
+    form = InitiativeEditForm(
+        request.POST or None, initiative=initiative, prefix=f"i{initiative.pk}"
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.initiative_update(
+                initiative=initiative, actor=request.user, **form.service_fields()
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Initiative saved."))
+            return redirect(_initiative_home(request, initiative))
+    template = "okrs/_initiative_form.html" if request.htmx else "okrs/initiative_edit.html"
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        template,
+        {"form": form, "initiative": initiative, "back": _initiative_home(request, initiative)},
+        status=status,
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def initiative_done(request, pk):
+    """One click from the list: the initiative is done today."""
+    initiative = _editable_initiative(request, pk)
+    try:
+        services.initiative_update(
+            initiative=initiative, actor=request.user, status=Initiative.Status.DONE
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_initiative_home(request, initiative))
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def initiative_delete(request, pk):
+    initiative = _editable_initiative(request, pk)
+    back = _initiative_home(request, initiative)
+    try:
+        services.initiative_delete(initiative=initiative, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Initiative deleted."))
+    return redirect(back)
 
 
 # --- Cycles -------------------------------------------------------------------------------

@@ -110,6 +110,12 @@ def progress_bar(progress, expected=None, label=""):
 
 
 @register.filter
+def steps_done(checklist) -> int:
+    """How many steps of an initiative's checklist are done."""
+    return sum(1 for step in checklist or () if step.get("done"))
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
