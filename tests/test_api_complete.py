@@ -216,12 +216,12 @@ def test_the_api_corrects_a_plan_and_hands_a_kpis_work_to_a_new_executor(
 
 
 def test_a_kpis_initiatives_are_listed_and_their_owner_marks_them_done(
-    client, tokens, breached, teammate
+    client, tokens, breached, teammate, key_result
 ):
     due = (breached.workspace.today() + dt.timedelta(days=5)).isoformat()
     body = {"kpi_id": breached.pk, "title": "Second uplink", "owner_id": teammate.pk, "due_on": due}
     assert call(client, "post", "/initiatives", tokens["member"], body).status_code == 403
-    both = {**body, "key_result_id": 1}
+    both = {**body, "key_result_id": key_result.pk}
     assert call(client, "post", "/initiatives", tokens["owner"], both).status_code == 422
     made = call(client, "post", "/initiatives", tokens["owner"], body)
     assert made.status_code == 201

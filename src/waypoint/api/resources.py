@@ -951,19 +951,20 @@ def initiatives(
 @router.post("/initiatives", response={201: InitiativeOut}, tags=["okrs"])
 def initiative_create(request: HttpRequest, payload: InitiativeIn):
     _writes(request)
-    if (payload.key_result_id is None) == (payload.kpi_id is None):
-        raise HttpError(422, "Give either key_result_id or kpi_id.")
     on: dict = {}
+    # Each id is looked up (another workspace's is a 404) before the pair is judged.
     if payload.key_result_id is not None:
         kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
         if not permissions.can_edit_objective(request.member, kr.objective):
             raise HttpError(403, "You may not edit this key result.")
         on["key_result"] = kr
-    else:
+    if payload.kpi_id is not None:
         kpi = _get(request, Kpi.objects.select_related("workspace"), payload.kpi_id)
         if not permissions.can_feed_kpi(request.member, kpi):
             raise HttpError(403, "Only the KPI's owner and editors plan work on it.")
         on["kpi"] = kpi
+    if len(on) != 1:
+        raise HttpError(422, "Give either key_result_id or kpi_id.")
     try:
         return Status(
             201,
