@@ -95,6 +95,9 @@ COMMENTS = {
     ],
 }
 
+# Done weeks ago in the demo, so that its key result shows what moved after it.
+LEAD_ALERT_BOT = "Lead alert bot in the CRM"
+
 
 def _kr(title, type_, start, target, owner, *, unit="", team=None, end=None, **extra):
     """A key result and the fraction of its range it will have covered by the cycle's end."""
@@ -249,6 +252,15 @@ def _objectives_current(prev_ref: str | None) -> list[dict]:
                         "other week",
                         "status": "in_progress",
                         "owner": "olga@brightstone.test",
+                        "due_in": 10,
+                    }
+                ],
+                0: [
+                    {
+                        "title": "Book a show-home visit straight from each house's page",
+                        "status": "in_progress",
+                        "owner": "anna@brightstone.test",
+                        "due_in": -3,
                     }
                 ],
             },
@@ -287,8 +299,8 @@ def _objectives_current(prev_ref: str | None) -> list[dict]:
             "initiatives": {
                 1: [
                     {
-                        "title": "Lead alert bot in the CRM",
-                        "status": "done",
+                        "title": LEAD_ALERT_BOT,
+                        "status": "in_progress",
                         "owner": "zhang@brightstone.test",
                     }
                 ],
@@ -758,9 +770,13 @@ def _add_checkins(objectives, cycle_start, cycle_end, today, rng, *, step_weeks=
                 kr["checkins"] = checkins
 
 
-def _attach_initiatives(objectives):
+def _attach_initiatives(objectives, today: dt.date):
+    """Each objective's initiatives onto its key results; ``due_in`` days from today."""
     for obj in objectives:
         for index, items in obj.pop("initiatives", {}).items():
+            for item in items:
+                if "due_in" in item:
+                    item["due"] = today + dt.timedelta(days=item.pop("due_in"))
             obj["key_results"][index]["initiatives"] = items
 
 
@@ -801,7 +817,7 @@ def build_documents(today: dt.date) -> list[dict]:
     name, start, end = quarter(prev_year, prev_q)
     prev_objs = _objectives_previous()
     _add_checkins(prev_objs, start, end, today, rng)
-    _attach_initiatives(prev_objs)
+    _attach_initiatives(prev_objs, today)
     prev_cycle = {"name": name, "start": start, "end": end, "kind": "quarter"}
     if prev_year == year:
         prev_cycle["within"] = year_name
@@ -813,7 +829,7 @@ def build_documents(today: dt.date) -> list[dict]:
         if obj.get("aligns_to", "").startswith("YEAR/"):
             obj["aligns_to"] = obj["aligns_to"].replace("YEAR", year_name)
     _add_checkins(current, start, end, today, rng)
-    _attach_initiatives(current)
+    _attach_initiatives(current, today)
     docs.append(
         {
             "workspace": DEMO_SLUG,
@@ -883,6 +899,7 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
         )
     with _as_of(today):  # the KPIs judge their periods by the demo's day
         _load_kpis(ws, today, say)
+    _finish_work(ws, today)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     _write_report(ws, owner, today, say)
     return ws
@@ -1128,6 +1145,16 @@ def _load_kpis(ws: Workspace, today: dt.date, say) -> None:
         template="call_completion",
     )
     say("  8 KPIs with their data, a deviation and annotations")
+
+
+def _finish_work(ws, today: dt.date) -> None:
+    """Work done weeks ago, so that its key result shows what moved after it."""
+    from waypoint.okrs.models import Initiative
+
+    bot = Initiative.objects.filter(workspace=ws, title=LEAD_ALERT_BOT).first()
+    if bot is not None and bot.key_result.objective.cycle.status == "open":
+        with _as_of(today - dt.timedelta(days=40)):
+            services.initiative_update(initiative=bot, status="done", actor=None)
 
 
 @contextlib.contextmanager

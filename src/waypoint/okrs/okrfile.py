@@ -78,6 +78,7 @@ class InitiativeDoc(_Doc):
     title: Text
     status: Literal["planned", "in_progress", "done", "cancelled"] = "planned"
     owner: Email | None = None
+    due: dt.date | None = None
 
 
 class KeyResultDoc(_Doc):
@@ -552,11 +553,14 @@ class _Importer:
             for idoc in kd.initiatives:
                 owner = self.member(idoc.owner)
                 if idoc.title in initiatives:
+                    # A file without ``due`` (written before it existed) keeps the date.
+                    due = {"due_on": idoc.due} if "due" in idoc.model_fields_set else {}
                     services.initiative_update(
                         initiative=initiatives[idoc.title],
                         status=idoc.status,
                         owner=owner,
                         actor=self.actor,
+                        **due,
                     )
                 else:
                     services.initiative_create(
@@ -564,6 +568,7 @@ class _Importer:
                         title=idoc.title,
                         status=idoc.status,
                         owner=owner,
+                        due_on=idoc.due,
                         actor=self.actor,
                     )
 
@@ -646,6 +651,7 @@ def export_cycle(cycle: Cycle, *, with_scores: bool = False) -> dict:
                         "title": i.title,
                         "status": i.status,
                         "owner": email(i.owner),
+                        "due": i.due_on,
                     }.items()
                     if v is not None
                 }
