@@ -143,7 +143,11 @@ def test_the_monthly_report_is_mailed_as_a_pdf_on_the_first_monday(report, mailo
 
     ws = report.workspace
     schedule = services.schedule_save(
-        workspace=ws, recipients="client@acme.test\nanna@x.test", active=True, actor=None
+        workspace=ws,
+        recipients="client@acme.test\nanna@x.test",
+        active=True,
+        send_as_drafted=True,  # without review (the review is in test_report_drafting)
+        actor=None,
     )
     assert services.send_scheduled(schedule, dt.date(2026, 12, 8)) is None  # second Monday
     sent = services.send_scheduled(schedule, dt.date(2026, 12, 7))

@@ -78,6 +78,7 @@ class Kind(models.TextChoices):
     DIGEST = "digest", _("Weekly digest (team leads)")
     COMMITMENT = "commitment", _("Commitments at risk in your teams (team leads)")
     INITIATIVE_DUE = "initiative_due", _("Your initiatives past their due date")
+    REPORT_REVIEW = "report_review", _("Scheduled reports to review and send (editors)")
 
 
 class Channel(models.TextChoices):
@@ -101,6 +102,7 @@ DEFAULT_CHANNELS = {
     Kind.DIGEST: [Channel.EMAIL],
     Kind.COMMITMENT: _EVERYWHERE,
     Kind.INITIATIVE_DUE: [Channel.APP, Channel.EMAIL],
+    Kind.REPORT_REVIEW: [Channel.APP, Channel.EMAIL],
 }
 # Where a kind cannot go: a digest is a letter, not a line of the feed.
 CHANNELS_OF = {kind: list(Channel) for kind in Kind} | {Kind.DIGEST: [Channel.EMAIL]}

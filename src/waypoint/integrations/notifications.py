@@ -480,6 +480,30 @@ def grades_due(workspace: Workspace, today: dt.date) -> int:
     return told
 
 
+REVIEWERS = 50  # the editors told of a report to review, at most
+
+
+def report_review(report, *, event: int) -> int:
+    """A scheduled report with a drafted summary: the workspace's editors and admins are
+    asked to read it, edit the summary and send it."""
+    ws = report.workspace
+    editors = list(
+        Member.objects.filter(workspace=ws, role__in=[Role.OWNER, Role.ADMIN, Role.EDITOR])
+        .select_related("user")
+        .order_by("id")[:REVIEWERS]
+    )
+    with translation.override(ws.language):
+        return notify(
+            workspace=ws,
+            recipients=editors,
+            kind=Kind.REPORT_REVIEW,
+            key=f"report_review:{event}",
+            url=reverse("reports:detail", args=[ws.slug, report.pk]),
+            text=_("“%(title)s” is ready with a drafted summary: read it, edit it and send it.")
+            % {"title": report.title},
+        )
+
+
 # An initiative past its due date is told about on the days that follow, for this long (a
 # missed daily run still tells); once per due date.
 OVERDUE_WINDOW = dt.timedelta(days=7)

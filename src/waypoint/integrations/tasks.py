@@ -101,6 +101,28 @@ def comment(event: int) -> None:
 queue.listen("comment.created", "notifications.comment")
 
 
+@queue.handler("notifications.report_review", lease=120)
+def report_review(event: int) -> None:
+    """A scheduled report waits for its summary to be reviewed: its editors hear."""
+    from waypoint.reports.models import Report
+
+    from .notifications import report_review as send
+
+    source = Event.objects.filter(pk=event).first()
+    if source is None:
+        return
+    report = (
+        Report.objects.select_related("workspace")
+        .filter(pk=source.payload.get("report"), workspace_id=source.workspace_id)
+        .first()
+    )
+    if report is not None:
+        send(report, event=source.pk)
+
+
+queue.listen("report.review", "notifications.report_review")
+
+
 @queue.handler("notifications.commitment", lease=120)
 def commitment(event: int) -> None:
     """A check-in on a committed objective: if it turned red, its owner's lead hears now."""

@@ -3,6 +3,43 @@ from django.utils.translation import gettext_lazy as _
 
 from waypoint.workspaces.models import Member, Workspace
 
+# What a report can hold, in the order it shows them (a template chooses some).
+SECTIONS = (
+    ("summary", _("Summary")),
+    ("okrs", _("OKR progress")),
+    ("kpis", _("KPIs")),
+    ("deviations", _("Deviations")),
+    ("annotations", _("Annotations")),
+)
+SECTION_KEYS = tuple(key for key, _label in SECTIONS)
+
+
+class ReportTemplate(models.Model):
+    """A saved shape of report (seed 003's ready-made templates): its sections, and the teams
+    and KPIs it covers; reports and the monthly schedule are made from it."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="report_templates"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    sections = models.JSONField(_("sections"), default=list)
+    teams = models.ManyToManyField(
+        "workspaces.Team", verbose_name=_("teams"), blank=True, related_name="+"
+    )
+    kpis = models.ManyToManyField("kpis.Kpi", verbose_name=_("KPIs"), blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report template")
+        verbose_name_plural = _("report templates")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="report_template_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
 
 class Report(models.Model):
     """A period's picture of a workspace for its client (seed 003): OKR progress, KPI charts
@@ -27,6 +64,11 @@ class Report(models.Model):
         "workspaces.Team", verbose_name=_("teams"), blank=True, related_name="+"
     )
     kpis = models.ManyToManyField("kpis.Kpi", verbose_name=_("KPIs"), blank=True, related_name="+")
+    # The sections it shows (``SECTION_KEYS``, in their order); empty: all of them.
+    sections = models.JSONField(_("sections"), default=list, blank=True)
+    # When it was e-mailed to the schedule's recipients; a scheduled report that waits for
+    # its summary to be reviewed has none yet.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -35,6 +77,10 @@ class Report(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_sections(self) -> tuple[str, ...]:
+        return tuple(k for k in SECTION_KEYS if k in self.sections) or SECTION_KEYS
 
 
 class ShareLink(models.Model):
@@ -82,6 +128,17 @@ class ReportSchedule(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     last_sent_on = models.DateField(_("last sent"), null=True, blank=True)
+    template = models.ForeignKey(
+        ReportTemplate,
+        verbose_name=_("template"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Off (the default): the report is made with a drafted summary and waits for someone to
+    # edit and send it. On: it goes out at once with the draft as its summary.
+    send_as_drafted = models.BooleanField(_("send the drafted summary as it is"), default=False)
 
     class Meta:
         verbose_name = _("report schedule")

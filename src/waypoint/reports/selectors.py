@@ -86,10 +86,11 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     )
     scope = report_scope(report, cycles)
     rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), end)
-    kpis = list(scope["kpis"].prefetch_related("plans"))
+    # A section left out of the report is not computed (its charts are the costly part).
+    kpis = list(scope["kpis"].prefetch_related("plans")) if "kpis" in report.shown_sections else []
     points: dict[int, list] = {k.pk: [] for k in kpis}
     for kpi_id, day, value in (
-        DataPoint.objects.filter(kpi__in=scope["kpis"], date__gte=start, date__lte=end)
+        DataPoint.objects.filter(kpi__in=[k.pk for k in kpis], date__gte=start, date__lte=end)
         .order_by("date")
         .values_list("kpi_id", "date", "value")
     ):

@@ -22,13 +22,48 @@ from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import selectors, services
-from .models import Report, ShareLink
+from .models import SECTION_KEYS, SECTIONS, Report, ReportSchedule, ReportTemplate, ShareLink
 
 
 class ReportForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     period_start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
     period_end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("Template"),
+        queryset=ReportTemplate.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("(every section, the default contents)"),
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReportTemplate.objects.filter(workspace=workspace)
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    sections = forms.MultipleChoiceField(
+        label=gettext_lazy("Sections"),
+        choices=SECTIONS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(SECTION_KEYS),
+    )
+    teams = NamedChoicesField(
+        label=gettext_lazy("Teams whose objectives it shows"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("The company's objectives are always in it."),
+    )
+    kpis = NamedChoicesField(label=gettext_lazy("KPIs"), queryset=None, required=False)
+
+    def __init__(self, *args, workspace, **kwargs):
+        from waypoint.kpis.models import Kpi
+        from waypoint.workspaces.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = Team.objects.filter(workspace=workspace).order_by("name")
+        self.fields["kpis"].queryset = Kpi.objects.filter(workspace=workspace).order_by("name")
 
 
 class SummaryForm(forms.Form):
@@ -67,6 +102,7 @@ def reports(request):
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     form = ReportForm(
         request.POST or None,
+        workspace=ws,
         initial={
             "title": _("%(workspace)s: report for %(month)s")
             % {"workspace": ws.name, "month": last_month_end.strftime("%Y-%m")},
@@ -88,7 +124,6 @@ def reports(request):
                 apply_errors(form, exc)
             else:
                 return redirect("reports:detail", ws.slug, report.pk)
-    from .models import ReportSchedule
 
     schedule = ReportSchedule.objects.filter(workspace=ws).first()
     return render(
@@ -100,13 +135,46 @@ def reports(request):
             "dashboard_links": selectors.active_links(ws, kind=ShareLink.Kind.DASHBOARD),
             "schedule": schedule,
             "schedule_form": ScheduleForm(
+                workspace=ws,
                 initial={
                     "recipients": schedule.recipients if schedule else "",
                     "active": schedule.active if schedule else True,
-                }
+                    "template": schedule.template if schedule else None,
+                    "send_as_drafted": schedule.send_as_drafted if schedule else False,
+                },
             ),
+            "templates": ReportTemplate.objects.filter(workspace=ws),
+            "template_form": TemplateForm(workspace=ws),
+            "sections": SECTIONS,
         },
     )
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def template_create(request):
+    form = TemplateForm(request.POST, workspace=request.workspace)
+    if form.is_valid():
+        try:
+            services.template_save(
+                workspace=request.workspace, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Report template saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(reverse("reports:list", args=[request.workspace.slug]) + "#templates")
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def template_delete(request, pk):
+    template = scoped_get(ReportTemplate, request.workspace, pk=pk)
+    services.template_delete(template=template, actor=request.user)
+    messages.success(request, _("Report template deleted."))
+    return redirect(reverse("reports:list", args=[request.workspace.slug]) + "#templates")
 
 
 class ScheduleForm(forms.Form):
@@ -119,12 +187,30 @@ class ScheduleForm(forms.Form):
         label=gettext_lazy("Send last month's report as a PDF on the first Monday of each month"),
         required=False,
     )
+    template = forms.ModelChoiceField(
+        label=gettext_lazy("Template"),
+        queryset=ReportTemplate.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("(every section, the default contents)"),
+    )
+    send_as_drafted = forms.BooleanField(
+        label=gettext_lazy("Send it with the drafted summary, without review"),
+        required=False,
+        help_text=gettext_lazy(
+            "Otherwise the report is made with a drafted summary and its editors are asked "
+            "to edit and send it."
+        ),
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReportTemplate.objects.filter(workspace=workspace)
 
 
 @require_POST
 @workspace_view(Role.ADMIN)
 def schedule(request):
-    form = ScheduleForm(request.POST)
+    form = ScheduleForm(request.POST, workspace=request.workspace)
     if form.is_valid():
         try:
             services.schedule_save(
@@ -159,6 +245,25 @@ def detail(request, pk):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
+        action = request.POST.get("action")
+        if action == "draft":
+            services.report_draft_summary(report=report, actor=request.user)
+            messages.success(request, _("Summary drafted from the period's data: edit it."))
+            return redirect("reports:detail", ws.slug, report.pk)
+        if action == "send":
+            if form.is_valid():  # what was typed is what goes
+                services.report_update(
+                    report=report, actor=request.user, summary=form.cleaned_data["summary"]
+                )
+            try:
+                services.report_send(report=report, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except OSError:
+                messages.error(request, _("The e-mail could not be sent; try again later."))
+            else:
+                messages.success(request, _("Report sent."))
+            return redirect("reports:detail", ws.slug, report.pk)
         if scoping and scope_form.is_valid():
             services.report_set_scope(
                 report=report,
@@ -184,6 +289,7 @@ def detail(request, pk):
             "scope_form": scope_form,
             "can_edit": can_edit,
             "links": links,
+            "schedule": ReportSchedule.objects.filter(workspace=ws).first(),
         },
         status=422 if form.errors or scope_form.errors else 200,
     )
