@@ -139,9 +139,8 @@ def test_a_draft_that_cannot_be_sent_waits_for_review_instead(workspace, owner, 
         workspace=workspace, recipients="client@example.com", send_as_drafted=True
     )
     failing = mock.patch.object(services, "report_send", side_effect=OSError("no route"))
-    with failing:
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            report = services.send_scheduled(ReportSchedule.objects.get(), FIRST_MONDAY_OF_APRIL)
+    with failing, TestCase.captureOnCommitCallbacks(execute=True):
+        report = services.send_scheduled(ReportSchedule.objects.get(), FIRST_MONDAY_OF_APRIL)
     assert Report.objects.get(pk=report.pk).sent_at is None
     assert Notification.objects.filter(recipient=owner, kind="report_review").exists()
 
