@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from waypoint.lib.widgets import DateInput
-from waypoint.workspaces.forms import MemberChoiceField
+from waypoint.workspaces.forms import MemberChoiceField, NamedChoicesField
 from waypoint.workspaces.models import Member, Team
 
 from . import selectors
@@ -148,6 +148,30 @@ class MoveForm(forms.Form):
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = Cycle.objects.filter(workspace=workspace)
+
+
+class CopyForm(forms.Form):
+    """Where a copy of an objective goes: a cycle, an owner and teams (the original's unless
+    changed)."""
+
+    cycle = forms.ModelChoiceField(label=_("To cycle"), queryset=Cycle.objects.none())
+    owner = MemberChoiceField(
+        label=_("Owner"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("Left empty: the same owner."),
+    )
+    teams = NamedChoicesField(label=_("Teams"), queryset=Team.objects.none(), required=False)
+
+    def __init__(self, *args, workspace, may_choose_owner: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = Cycle.objects.filter(
+            workspace=workspace, status=Cycle.Status.OPEN
+        ).order_by("-start")
+        self.fields["owner"].queryset = member_choices(workspace)
+        self.fields["teams"].queryset = Team.objects.filter(workspace=workspace).order_by("name")
+        if not may_choose_owner:
+            del self.fields["owner"]
 
 
 class InitiativeForm(forms.Form):

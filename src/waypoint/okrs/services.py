@@ -1143,6 +1143,61 @@ def objective_carry_over(
 
 
 @transaction.atomic
+def objective_copy(
+    *,
+    objective: Objective,
+    cycle: Cycle,
+    owner: Member | None = None,
+    teams: Iterable[Team] | None = None,
+    actor: User | None,
+) -> Objective:
+    """A draft copy of an objective and its key results (their start and target, no
+    check-ins) in ``cycle``, for ``owner`` and ``teams`` (the same as the original's unless
+    given). It keeps its parent within the same cycle; in another cycle it aligns anew. Key
+    results the original's owner held go to the new owner."""
+    same_workspace(objective.workspace, "cycle", cycle)
+    new_owner = objective.owner if owner is None else owner
+    new = objective_create(
+        workspace=objective.workspace,
+        cycle=cycle,
+        title=objective.title,
+        why=objective.why,
+        level=objective.level,
+        owner=new_owner,
+        teams=list(objective.teams.all()) if teams is None else list(teams),
+        kind=objective.kind,
+        parent=objective.parent if cycle.pk == objective.cycle_id else None,
+        status=Objective.Status.DRAFT,
+        private=objective.private,  # a copy of a private objective stays private
+        actor=actor,
+    )
+    for kr in objective.key_results.order_by("position", "id"):
+        key_result_create(
+            objective=new,
+            title=kr.title,
+            type=kr.type,
+            start=kr.start,
+            target=kr.target,
+            unit=kr.unit,
+            scoring=kr.scoring,
+            direction=kr.direction,
+            weight=kr.weight,
+            owner=new_owner if kr.owner_id == objective.owner_id else kr.owner,
+            team=kr.team,
+            kpi=kr.kpi,
+            actor=actor,
+        )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="objective.copy",
+        obj=new,
+        after={"from": objective.pk, "cycle": cycle.pk},
+    )
+    return new
+
+
+@transaction.atomic
 def initiative_to_objective(
     *, initiative: Initiative, cycle: Cycle, actor: User | None
 ) -> Objective:

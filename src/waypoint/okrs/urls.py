@@ -30,6 +30,7 @@ urlpatterns = [
     path("objectives/<int:pk>/krs/new/", views.kr_create, name="kr_create"),
     path("objectives/<int:pk>/krs/order/", views.kr_reorder, name="kr_reorder"),
     path("objectives/<int:pk>/move/", views.objective_move, name="objective_move"),
+    path("objectives/<int:pk>/copy/", views.objective_copy, name="objective_copy"),
     path("objectives/<int:pk>/archive/", views.objective_archive, name="objective_archive"),
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective_delete"),
     path("krs/fields/", views.kr_form_fields, name="kr_fields"),

@@ -31,6 +31,7 @@ from waypoint.workspaces.web import apply_errors, safe_next, workspace_view
 from . import selectors, services
 from .forms import (
     CheckInForm,
+    CopyForm,
     CommentForm,
     CycleForm,
     InitiativeEditForm,
@@ -1079,6 +1080,45 @@ def objective_move(request, pk):
 
 
 @workspace_view(Role.MEMBER)
+def objective_copy(request, pk):
+    """A draft copy of an objective the reader may see, in a cycle, for an owner and teams;
+    a member who may not edit others' objectives copies it as their own."""
+    ws, me = request.workspace, request.member
+    objective = scoped_get(
+        selectors.visible_objectives(ws, me).select_related("cycle", "owner__user"), ws, pk=pk
+    )
+    may_choose = permissions.can_edit_all(me)
+    form = CopyForm(
+        request.POST or None,
+        workspace=ws,
+        may_choose_owner=may_choose,
+        initial={
+            "cycle": selectors.current_cycle(ws) or objective.cycle,
+            "teams": objective.teams.all(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new = services.objective_copy(
+                objective=objective,
+                cycle=data["cycle"],
+                owner=data.get("owner") if may_choose else me,
+                teams=data["teams"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Copied as a draft: adjust it and set it active."))
+            return redirect("okrs:objective_edit", ws.slug, new.pk)
+    status = 422 if form.errors else 200
+    return render(
+        request, "okrs/objective_copy.html", {"form": form, "objective": objective}, status=status
+    )
+
+
+@workspace_view(Role.MEMBER)
 def objective_archive(request, pk):
     objective = _editable_objective(request, pk)
     if request.method == "POST":
@@ -1373,20 +1413,22 @@ def present(request, pk):
 
 @workspace_view(Role.MEMBER)
 def starters(request):
-    """Starter objectives to begin from (GET), or one made a draft of the reader (POST)."""
-    from . import starters as library
+    """The OKR template library (GET: searched, filtered by function, each with the coach's
+    verdict), or one entry made a draft of the reader (POST)."""
+    from . import library
 
     ws, me = request.workspace, request.member
+    language = library.active_language()
     chosen = request.POST.get("cycle") or request.GET.get("cycle") or ""
     cycle = _cycle_or_current(request, int(chosen) if chosen.isdigit() else None)
     if request.method == "POST":
-        starter = library.BY_KEY.get(request.POST.get("starter", ""))
-        if starter is None or cycle is None:
+        entry = library.by_key(language).get(request.POST.get("starter", ""))
+        if entry is None or entry.counter or cycle is None:
             messages.error(request, _("Choose one of the examples."))
             return redirect("okrs:starters", ws.slug)
         try:
-            objective = library.objective_from_starter(
-                starter=starter, cycle=cycle, owner=me, actor=request.user
+            objective = library.objective_from_entry(
+                entry=entry, cycle=cycle, owner=me, actor=request.user
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -1396,7 +1438,31 @@ def starters(request):
             _("A draft from the example: make the numbers yours, then set it active."),
         )
         return redirect("okrs:objective_edit", ws.slug, objective.pk)
-    return render(request, "okrs/starters.html", {"starters": library.STARTERS, "cycle": cycle})
+    q = request.GET.get("q", "")[:100]
+    function = request.GET.get("function", "")
+    function = function if function in library.FUNCTIONS else ""
+    found = library.search(language, q, function)
+    better = library.by_key(language)
+    items = [
+        {
+            "entry": e,
+            "findings": library.verdict(e),
+            "better": better[e.better] if e.better else None,
+        }
+        for e in found
+    ]
+    return render(
+        request,
+        "okrs/starters.html",
+        {
+            "items": items,
+            "cycle": cycle,
+            "q": q,
+            "function": function,
+            "functions": library.FUNCTIONS,
+            "total": len(library.entries(language)),
+        },
+    )
 
 
 @require_POST
