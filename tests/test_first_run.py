@@ -10,8 +10,8 @@ from django.utils import translation
 from waypoint.coach import selectors as coach
 from waypoint.integrations import notifications as n
 from waypoint.integrations.selectors import setup_steps
-from waypoint.okrs import services as okr
 from waypoint.okrs import library
+from waypoint.okrs import services as okr
 from waypoint.okrs.models import KeyResult, Objective
 from waypoint.workspaces import services as ws_services
 

@@ -31,8 +31,8 @@ from waypoint.workspaces.web import apply_errors, safe_next, workspace_view
 from . import selectors, services
 from .forms import (
     CheckInForm,
-    CopyForm,
     CommentForm,
+    CopyForm,
     CycleForm,
     InitiativeEditForm,
     InitiativeForm,
