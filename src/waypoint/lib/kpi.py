@@ -314,6 +314,72 @@ def forecast_period(
     return Forecast(value, value - spread, value + spread)
 
 
+def forecast_line(
+    points: Sequence[tuple[dt.date, float]], at: dt.date, *, min_points: int = 3
+) -> Forecast | None:
+    """A key result's value on ``at`` (its cycle's end) from its check-ins: the least-squares
+    line through them, extended, with the 95 % prediction band of that line (wider the
+    fewer and the more scattered the points, and the farther ``at`` lies). None with fewer
+    than ``min_points`` check-ins or all on one day."""
+    if len(points) < min_points:
+        return None
+    origin = min(d for d, _ in points)
+    xs = [(d - origin).days for d, _ in points]
+    ys = [v for _, v in points]
+    if len(set(xs)) < 2:
+        return None
+    slope, intercept = _least_squares(xs, ys)
+    x0 = (at - origin).days
+    value = slope * x0 + intercept
+    n = len(xs)
+    residuals = [y - (slope * x + intercept) for x, y in zip(xs, ys, strict=True)]
+    s = math.sqrt(sum(r * r for r in residuals) / (n - 2)) if n > 2 else 0.0
+    mean_x = sum(xs) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    spread = _t95(n - 2) * s * math.sqrt(1 + 1 / n + (x0 - mean_x) ** 2 / sxx)
+    return Forecast(value, value - spread, value + spread)
+
+
+# Student's t at 97.5 % for 1 to 30 degrees of freedom: a line through few check-ins is
+# less certain than the normal distribution's 1.96 says.
+_T95 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+
+
+def _t95(df: int) -> float:
+    return _T95[df - 1] if 1 <= df <= len(_T95) else 1.96
+
+
 def _least_squares(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, float]:
     n = len(xs)
     mx, my = sum(xs) / n, sum(ys) / n

@@ -442,3 +442,50 @@ def work_then_movement(kr: KeyResult) -> list[dict]:
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class KrForecast:
+    """Where a key result's check-ins lead by its cycle's end: the value with its band, and
+    the progress it would make towards ``target`` (its own, or a what-if)."""
+
+    value: float
+    low: float
+    high: float
+    target: float
+    progress: float
+    progress_low: float
+    progress_high: float
+    what_if: bool = False
+
+
+def kr_forecast(kr: KeyResult, end: dt.date, target: float | None = None) -> KrForecast | None:
+    """The key result's value at ``end`` from its check-ins (prefetched) and the progress it
+    makes towards its target, or towards ``target`` for a what-if. None for milestones, a
+    key result driven by others, or fewer than three check-ins."""
+    from waypoint.lib import kpi as maths
+
+    if kr.type not in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) or kr.driven_by_children:
+        return None
+    points = [(c.date, c.value) for c in kr.checkins.all()]
+    found = maths.forecast_line(points, end)
+    goal = kr.target if target is None else target
+    if found is None or goal is None:
+        return None
+
+    def progress(value: float) -> float:
+        return scoring.kr_progress(
+            kr.type, start=kr.start, target=goal, current=value, direction=kr.direction
+        )
+
+    ends = sorted([progress(found.low), progress(found.high)])
+    return KrForecast(
+        value=found.value,
+        low=found.low,
+        high=found.high,
+        target=goal,
+        progress=progress(found.value),
+        progress_low=ends[0],
+        progress_high=ends[1],
+        what_if=target is not None,
+    )

@@ -107,6 +107,17 @@ def _kr_row(kr, today) -> selectors.KeyResultRow:
 MY_INITIATIVES = 10
 
 
+def _what_if(request) -> dict[int, float]:
+    """A what-if target from the page's query (``?kr=<id>&target=<value>``), if it reads."""
+    import math
+
+    try:
+        kr, target = int(request.GET["kr"]), float(request.GET["target"])
+    except (KeyError, ValueError):
+        return {}
+    return {kr: target} if math.isfinite(target) and abs(target) < 1e15 else {}
+
+
 @workspace_view()
 def home(request):
     ws, me = request.workspace, request.member
@@ -682,11 +693,14 @@ def _objective_context(request, objective):
     objective.cycle  # noqa: B018 - loaded with the lookup
     rows = []
     series = {}
-    evidence = {}
+    evidence, forecasts = {}, {}
+    what_if = _what_if(request)
     for kr in krs:
         row = _kr_row(kr, today)
         rows.append(row)
         evidence[kr.pk] = selectors.work_then_movement(kr)
+        if objective.cycle.end >= today:
+            forecasts[kr.pk] = selectors.kr_forecast(kr, objective.cycle.end, what_if.get(kr.pk))
         if kr.driven_by_children:
             continue
         points = [
@@ -747,6 +761,7 @@ def _objective_context(request, objective):
         "can_comment": permissions.at_least(me, Role.MEMBER),
         "teams": objective.teams.all(),
         "evidence": evidence,
+        "forecasts": forecasts,
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective),
