@@ -897,11 +897,20 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
             email=email,
             defaults={"verified": True, "primary": True},
         )
+    # The maturity timeline (seed 000: only the change matters): as things stood before
+    # the KPIs and the last quarter's retrospectives, and as they stand today.
+    from waypoint.coach.services import maturity_store
+
+    before = docs[1].cycle.end + dt.timedelta(days=1)
+    with _as_of(before):
+        maturity_store(workspace=ws, day=before, actor=None)
     with _as_of(today):  # the KPIs judge their periods by the demo's day
         _load_kpis(ws, today, say)
     _finish_work(ws, today)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     _write_report(ws, owner, today, say)
+    with _as_of(today):
+        maturity_store(workspace=ws, day=today, actor=None)
     return ws
 
 

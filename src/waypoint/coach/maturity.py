@@ -7,6 +7,7 @@ practice, from its own data, with the evidence and the next steps.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -212,3 +213,36 @@ def diagnose(f: Facts) -> Diagnosis:
             break
     steps = [step for ok, step in conditions.get(stage + 1, []) if not ok]
     return Diagnosis(stage=stage, signals=signals, next_steps=steps)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One signal between two stored diagnoses."""
+
+    name: str
+    before: str
+    after: str
+    stage_before: int
+    stage_after: int
+
+    @property
+    def direction(self) -> int:
+        return (self.stage_after > self.stage_before) - (self.stage_after < self.stage_before)
+
+
+def changes(before: Diagnosis, after: Diagnosis) -> list[Change]:
+    """The signals that moved (value or stage) from one diagnosis to the next."""
+    earlier = {s.name: s for s in before.signals}
+    out = []
+    for s in after.signals:
+        old = earlier.get(s.name)
+        if old is not None and (old.value != s.value or old.stage != s.stage):
+            out.append(Change(s.name, old.value, s.value, old.stage, s.stage))
+    return out
+
+
+def from_stored(facts: dict) -> Diagnosis:
+    """A stored diagnosis's signals and steps, in the active language, from its facts (a
+    fact added since it was stored counts as zero)."""
+    known = {f.name: facts.get(f.name, 0) for f in dataclasses.fields(Facts)}
+    return diagnose(Facts(**known))

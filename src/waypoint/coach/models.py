@@ -21,3 +21,33 @@ class CoachSettings(models.Model):
 
     def __str__(self):
         return str(self.workspace)
+
+
+class MaturityDiagnosis(models.Model):
+    """The maturity diagnostic as it stood on a day (seed 000: only the change matters):
+    stored each month and on demand. It keeps the facts it read, so that its signals and
+    evidence are shown again in any language and compared with the diagnosis before."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="maturity_diagnoses"
+    )
+    taken_on = models.DateField(_("taken on"))
+    stage = models.PositiveSmallIntegerField(_("stage"))
+    facts = models.JSONField(_("facts"))
+    by = models.ForeignKey(
+        "workspaces.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("maturity diagnosis")
+        verbose_name_plural = _("maturity diagnoses")
+        ordering = ["-taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "taken_on"], name="maturity_diagnosis_one_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.workspace} {self.taken_on}: stage {self.stage}"

@@ -32,7 +32,8 @@ from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import grading, maturity, rules, selectors
-from .models import CoachSettings
+from . import services as coach_services
+from .models import CoachSettings, MaturityDiagnosis
 
 # --- Live checks in the editor --------------------------------------------------------------
 
@@ -86,9 +87,32 @@ def check(request):
 
 @workspace_view()
 def maturity_page(request):
+    """Where the workspace stands today, and the timeline of its stored diagnoses, each with
+    what changed since the one before; an admin stores today's (POST)."""
     ws = request.workspace
-    facts = selectors.maturity_facts(ws, ws.today())
+    today = ws.today()
+    if request.method == "POST":
+        if not permissions.can_admin(request.member):
+            raise PermissionDenied
+        coach_services.maturity_store(
+            workspace=ws, day=today, by=request.member, actor=request.user
+        )
+        messages.success(request, _("Today's diagnosis is stored in the timeline."))
+        return redirect("coach:maturity", ws.slug)
+    facts = selectors.maturity_facts(ws, today)
     diagnosis = maturity.diagnose(facts)
+    stored = list(MaturityDiagnosis.objects.filter(workspace=ws)[: TIMELINE + 1])
+    diagnoses = [maturity.from_stored(d.facts) for d in stored]
+    timeline = [
+        {
+            "stored": d,
+            "diagnosis": diagnoses[i],
+            "changes": maturity.changes(diagnoses[i + 1], diagnoses[i])
+            if i + 1 < len(stored)
+            else None,
+        }
+        for i, d in enumerate(stored[:TIMELINE])
+    ]
     return render(
         request,
         "coach/maturity.html",
@@ -96,8 +120,13 @@ def maturity_page(request):
             "diagnosis": diagnosis,
             "stages": maturity.STAGES,
             "facts": facts,
+            "timeline": timeline,
+            "stored_today": bool(stored) and stored[0].taken_on == today,
         },
     )
+
+
+TIMELINE = 12  # stored diagnoses shown, newest first
 
 
 # --- Coach settings -------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""Writes of the coach: the maturity diagnostic stored as it stands (monthly, or on demand),
+audited."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db import transaction
+
+from waypoint.workspaces import audit
+from waypoint.workspaces.models import Member, User, Workspace
+
+from . import maturity, selectors
+from .models import MaturityDiagnosis
+
+
+@transaction.atomic
+def maturity_store(
+    *, workspace: Workspace, day: dt.date, by: Member | None = None, actor: User | None
+) -> MaturityDiagnosis:
+    """Today's diagnostic kept with the facts it read; taken again the same day, it replaces
+    that day's."""
+    facts = selectors.maturity_facts(workspace, day)
+    stage = maturity.diagnose(facts).stage
+    stored, created = MaturityDiagnosis.objects.update_or_create(
+        workspace=workspace,
+        taken_on=day,
+        defaults={"stage": stage, "facts": dataclasses.asdict(facts), "by": by},
+    )
+    audit.record(
+        workspace=workspace,
+        actor=actor,
+        action="maturity.store",
+        obj=stored,
+        after={"taken_on": day.isoformat(), "stage": stage, "replaced": not created},
+    )
+    return stored
+
+
+def monthly_due(workspace: Workspace, today: dt.date) -> bool:
+    """Whether this month has no stored diagnostic yet."""
+    return not MaturityDiagnosis.objects.filter(
+        workspace=workspace, taken_on__gte=today.replace(day=1)
+    ).exists()
+
+
+STORE_HOUR = 5
+
+
+def maturity_monthly_run(now: dt.datetime) -> int:
+    """Where it is 5 o'clock, the month's diagnostic of each workspace that has none yet (a
+    month that missed its first day still gets one); how many were stored."""
+    from waypoint.integrations.notifications import local_now
+
+    stored = 0
+    for ws in Workspace.objects.all():
+        local = local_now(ws, now)
+        if local.hour == STORE_HOUR and monthly_due(ws, local.date()):
+            maturity_store(workspace=ws, day=local.date(), actor=None)
+            stored += 1
+    return stored
