@@ -39,6 +39,8 @@ class Facts:
     kpis_with_data: int
     kpis_linked: int  # serving a key result or measuring a process
     cycle_kinds: int  # different lengths in use at once (year, quarter, custom)
+    pulse_answers: int = 0  # answers to the check-in pulse in the last 90 days
+    pulse_useful: int = 0  # of those, "it was useful"
 
 
 @dataclass
@@ -58,6 +60,9 @@ class Diagnosis:
     @property
     def stage_name(self):
         return STAGES[self.stage]
+
+
+PULSE_ENOUGH = 5  # pulse answers before "routine or useful" counts towards a stage
 
 
 def _share(part: int, whole: int) -> float:
@@ -118,6 +123,18 @@ def diagnose(f: Facts) -> Diagnosis:
             "chore is stage 1; useful but heavy, stage 2; focused on achievements, stage 3."
         ),
     )
+    useful = _share(f.pulse_useful, f.pulse_answers)
+    if f.pulse_answers:
+        add(
+            _("Tracking: useful or a routine"),
+            _("%(useful)s useful, of %(n)s answers")
+            % {"useful": f"{useful:.0%}", "n": f.pulse_answers},
+            3 if useful >= 0.5 else (2 if useful >= 0.25 else 1),
+            _(
+                "The pulse after each check-in asks whether it was useful. Tracking that is "
+                "a chore is stage 1; from stage 3 it is focused on achievements and useful."
+            ),
+        )
     add(
         _("Retrospectives"),
         _("%(reviewed)s of %(closed)s closed cycles")
@@ -167,6 +184,13 @@ def diagnose(f: Facts) -> Diagnosis:
                 ),
             ),
             (f.cross_team >= 1, _("Set at least one objective shared by two teams.")),
+            (
+                f.pulse_answers < PULSE_ENOUGH or useful >= 0.5,
+                _(
+                    "Make the check-in useful, not a routine: talk about what moved and what "
+                    "to do next, and drop what nobody reads."
+                ),
+            ),
             (
                 rhythm >= 0.5,
                 _(

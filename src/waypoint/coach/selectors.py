@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from waypoint.kpis.models import Kpi
 from waypoint.okrs import selectors as okr_selectors
-from waypoint.okrs.models import Cycle, KeyResult, Objective, Retrospective
+from waypoint.okrs.models import CheckInPulse, Cycle, KeyResult, Objective, Retrospective
 from waypoint.workspaces import permissions, versions
 from waypoint.workspaces.models import Workspace
 
@@ -243,7 +243,12 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         + kpis.filter(serves__isnull=True, process__isnull=False).count()
     )
     today_cycles = Cycle.objects.filter(workspace=workspace, start__lte=today, end__gte=today)
+    pulses = CheckInPulse.objects.filter(
+        workspace=workspace, week__gt=today - dt.timedelta(days=90), week__lte=today
+    ).aggregate(n=Count("pk"), useful=Count("pk", filter=Q(useful=True)))
     return maturity.Facts(
+        pulse_answers=pulses["n"],
+        pulse_useful=pulses["useful"],
         company_objectives=len(company_ids),
         metric_objectives=len(by_rule.get("objective-is-metric", set()) & company_ids),
         lower_objectives=lower_counts["total"],

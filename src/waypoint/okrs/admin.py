@@ -4,6 +4,7 @@ from waypoint.workspaces.admin import AuditedAdmin
 
 from .models import (
     CheckIn,
+    CheckInPulse,
     Comment,
     Cycle,
     CycleReview,
@@ -112,3 +113,13 @@ class CycleReviewAdmin(AuditedAdmin):
     list_display = ["cycle", "held_on"]
     list_select_related = ["cycle"]
     autocomplete_fields = ["workspace", "cycle"]
+
+
+@admin.register(CheckInPulse)
+class CheckInPulseAdmin(AuditedAdmin):
+    list_display = ["member", "week", "useful", "changed_plan"]
+    list_filter = ["workspace", "useful"]
+    readonly_fields = [f.name for f in CheckInPulse._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -455,3 +455,26 @@ class CycleReview(models.Model):
 
     def __str__(self):
         return str(self.cycle)
+
+
+class CheckInPulse(models.Model):
+    """Two optional questions after a week's check-in (seed 000: is tracking useful, or a
+    routine?): was it useful, and did it change what the person does this week. One answer
+    a person a week; it feeds the maturity diagnostic."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="pulses")
+    week = models.DateField(_("week"))  # its Monday
+    useful = models.BooleanField(_("the check-in was useful"))
+    changed_plan = models.BooleanField(_("it changed what I do this week"), null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in pulse")
+        verbose_name_plural = _("check-in pulses")
+        ordering = ["-week", "-id"]
+        constraints = [models.UniqueConstraint(fields=["member", "week"], name="pulse_one_a_week")]
+        indexes = [models.Index(fields=["workspace", "week"], name="pulse_workspace_week")]
+
+    def __str__(self):
+        return f"{self.member} {self.week}: {'useful' if self.useful else 'routine'}"

@@ -27,6 +27,7 @@ from waypoint.workspaces.services import check_dates, same_workspace
 from . import rollups
 from .models import (
     CheckIn,
+    CheckInPulse,
     Comment,
     Cycle,
     CycleReview,
@@ -767,6 +768,28 @@ def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
         before=audit.snapshot(initiative),
     )
     initiative.delete()
+
+
+# --- The pulse after a check-in -------------------------------------------------------------
+
+
+@transaction.atomic
+def pulse_answer(
+    *, member: Member, useful: bool, changed_plan: bool | None, day: dt.date
+) -> CheckInPulse:
+    """A person's answer to the week's two questions; answering again the same week
+    replaces it."""
+    week = day - dt.timedelta(days=day.weekday())
+    pulse, _created = CheckInPulse.objects.update_or_create(
+        member=member,
+        week=week,
+        defaults={
+            "workspace_id": member.workspace_id,
+            "useful": useful,
+            "changed_plan": changed_plan,
+        },
+    )
+    return pulse
 
 
 # --- Comments -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("start/examples/", views.starters, name="starters"),
     path("start/hide/", views.setup_hide, name="setup_hide"),
     path("krs/<int:pk>/checkin/", views.checkin_create, name="checkin_create"),
+    path("checkin/pulse/", views.pulse, name="pulse"),
     path("overview/", views.overview_current, name="overview_current"),
     path("cycles/", views.cycles, name="cycles"),
     path("cycles/year/", views.cycle_create_year, name="cycle_create_year"),

@@ -5,6 +5,7 @@ Each view: scoped lookup, form validation, one service call, then a redirect or 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from django.contrib import messages
@@ -42,7 +43,16 @@ from .forms import (
     OverviewFilterForm,
     YearForm,
 )
-from .models import CheckIn, Comment, Cycle, Initiative, KeyResult, Objective, Retrospective
+from .models import (
+    CheckIn,
+    CheckInPulse,
+    Comment,
+    Cycle,
+    Initiative,
+    KeyResult,
+    Objective,
+    Retrospective,
+)
 from .templatetags.okrs import pace_class
 
 
@@ -225,15 +235,35 @@ def _checkin_page(request, cycle, *, data=None, saved=(), errors=None, status=20
             if errors[row.kr.pk] is not None:
                 apply_errors(form, errors[row.kr.pk])
         items.append({"row": row, "form": form, "saved": row.kr.pk in saved, "wrong": wrong})
+    week = today - dt.timedelta(days=today.weekday())
     context = {
         "cycle": cycle,
         "items": items,
         "today": today,
+        # Two optional questions once the week's check-in is saved, if not answered yet.
+        "pulse": bool(saved) and not CheckInPulse.objects.filter(member=me, week=week).exists(),
         "streak": selectors.checkin_streak(me, today),
         "teams_week": selectors.teams_week(ws, me, cycle, today) if cycle else [],
         "autofocus": data is None,
     }
     return render(request, "okrs/checkin.html", context, status=status)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def pulse(request):
+    """The two questions after a check-in: answered, or skipped (nothing is written)."""
+    answers = {"yes": True, "no": False}
+    useful = answers.get(request.POST.get("useful", ""))
+    if useful is not None:
+        services.pulse_answer(
+            member=request.member,
+            useful=useful,
+            changed_plan=answers.get(request.POST.get("changed_plan", "")),
+            day=request.workspace.today(),
+        )
+        messages.success(request, _("Thank you: your answer helps the coach."))
+    return redirect("okrs:checkin", request.workspace.slug)
 
 
 @workspace_view(Role.MEMBER)
