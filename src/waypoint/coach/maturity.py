@@ -39,6 +39,7 @@ class Facts:
     kpis_with_data: int
     kpis_linked: int  # serving a key result or measuring a process
     cycle_kinds: int  # different lengths in use at once (year, quarter, custom)
+    reviewed_lower: int = 0  # team and individual objectives proposed by their owners
     pulse_answers: int = 0  # answers to the check-in pulse in the last 90 days
     pulse_useful: int = 0  # of those, "it was useful"
 
@@ -123,6 +124,17 @@ def diagnose(f: Facts) -> Diagnosis:
             "chore is stage 1; useful but heavy, stage 2; focused on achievements, stage 3."
         ),
     )
+    if f.lower_objectives:
+        taken_part = _share(f.reviewed_lower, f.lower_objectives)
+        add(
+            _("Goals set with the people who do them"),
+            _("%(share)s proposed by their owners and reviewed") % {"share": f"{taken_part:.0%}"},
+            3 if taken_part >= 0.5 else 2,
+            _(
+                "At stage 2 goals come down from above; at stage 3 the people who will do "
+                "the work propose them and their leads review them."
+            ),
+        )
     useful = _share(f.pulse_useful, f.pulse_answers)
     if f.pulse_answers:
         add(

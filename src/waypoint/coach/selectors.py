@@ -229,7 +229,9 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         recent=Count("pk", filter=Q(current_date__gte=today - dt.timedelta(days=14))),
     )
     lower_counts = lower.aggregate(
-        total=Count("pk"), aligned=Count("pk", filter=Q(parent__isnull=False))
+        total=Count("pk"),
+        aligned=Count("pk", filter=Q(parent__isnull=False)),
+        reviewed=Count("pk", filter=~Q(review=Objective.Review.NONE)),
     )
     closed = Cycle.objects.filter(workspace=workspace, status=Cycle.Status.CLOSED)
     closed_objectives = Objective.objects.filter(cycle__in=closed)
@@ -247,6 +249,7 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         workspace=workspace, week__gt=today - dt.timedelta(days=90), week__lte=today
     ).aggregate(n=Count("pk"), useful=Count("pk", filter=Q(useful=True)))
     return maturity.Facts(
+        reviewed_lower=lower_counts["reviewed"],
         pulse_answers=pulses["n"],
         pulse_useful=pulses["useful"],
         company_objectives=len(company_ids),

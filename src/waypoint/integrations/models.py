@@ -79,6 +79,7 @@ class Kind(models.TextChoices):
     COMMITMENT = "commitment", _("Commitments at risk in your teams (team leads)")
     INITIATIVE_DUE = "initiative_due", _("Your initiatives past their due date")
     REPORT_REVIEW = "report_review", _("Scheduled reports to review and send (editors)")
+    OBJECTIVE_REVIEW = "objective_review", _("Draft objectives to review (team leads)")
 
 
 class Channel(models.TextChoices):
@@ -103,6 +104,7 @@ DEFAULT_CHANNELS = {
     Kind.COMMITMENT: _EVERYWHERE,
     Kind.INITIATIVE_DUE: [Channel.APP, Channel.EMAIL],
     Kind.REPORT_REVIEW: [Channel.APP, Channel.EMAIL],
+    Kind.OBJECTIVE_REVIEW: [Channel.APP, Channel.EMAIL],
 }
 # Where a kind cannot go: a digest is a letter, not a line of the feed.
 CHANNELS_OF = {kind: list(Channel) for kind in Kind} | {Kind.DIGEST: [Channel.EMAIL]}

@@ -480,6 +480,23 @@ def grades_due(workspace: Workspace, today: dt.date) -> int:
     return told
 
 
+def objective_proposed(objective, *, event: int) -> int:
+    """A draft proposed for review: the leads of its teams and its owner's who may see it
+    (the workspace's admins without any) are asked to review it."""
+    ws = objective.workspace
+    with translation.override(ws.language):
+        return notify(
+            workspace=ws,
+            recipients=_leads_of(objective),
+            kind=Kind.OBJECTIVE_REVIEW,
+            key=f"objective_review:{event}",
+            url=reverse("okrs:objective", args=[ws.slug, objective.pk]) + "#review",
+            actor=objective.owner,
+            text=_("%(owner)s proposes “%(title)s”: review it, agree or ask for changes.")
+            % {"owner": objective.owner or _("Someone"), "title": objective.title},
+        )
+
+
 REVIEWERS = 50  # the editors told of a report to review, at most
 
 
@@ -567,14 +584,11 @@ def _leads_of(objective: Objective) -> list[Member]:
     """Who a commitment at risk goes to: the leads of its teams and of its owner's teams
     who may see it (a private objective stays private); without any, the workspace's
     admins. Never its owner."""
-    teams = Team.objects.filter(
-        Q(objectives=objective) | Q(members=objective.owner_id), lead__isnull=False
-    ).select_related("lead__user")
     visible = okr_selectors.visible_objectives
     leads = {
-        t.lead
-        for t in teams
-        if visible(objective.workspace, t.lead).filter(pk=objective.pk).exists()
+        lead
+        for lead in okr_selectors.team_leads(objective)
+        if visible(objective.workspace, lead).filter(pk=objective.pk).exists()
     }
     if not leads:
         leads = set(

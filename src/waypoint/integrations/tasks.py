@@ -123,6 +123,28 @@ def report_review(event: int) -> None:
 queue.listen("report.review", "notifications.report_review")
 
 
+@queue.handler("notifications.objective_proposed", lease=120)
+def objective_proposed(event: int) -> None:
+    """A draft proposed for review: its reviewers hear."""
+    from waypoint.okrs.models import Objective
+
+    from .notifications import objective_proposed as send
+
+    source = Event.objects.filter(pk=event).first()
+    if source is None:
+        return
+    objective = (
+        Objective.objects.select_related("workspace", "owner__user")
+        .filter(pk=source.payload.get("objective"), workspace_id=source.workspace_id)
+        .first()
+    )
+    if objective is not None:
+        send(objective, event=source.pk)
+
+
+queue.listen("objective.proposed", "notifications.objective_proposed")
+
+
 @queue.handler("notifications.commitment", lease=120)
 def commitment(event: int) -> None:
     """A check-in on a committed objective: if it turned red, its owner's lead hears now."""

@@ -81,6 +81,15 @@ class Objective(StoredRollups):
         CLOSED = "closed", _("Closed")
         ARCHIVED = "archived", _("Archived")
 
+    class Review(models.TextChoices):
+        """A draft proposed by its owner, reviewed by a lead (seed 000: the people who set
+        goals take part in alignment)."""
+
+        NONE = "", _("Not proposed")
+        PROPOSED = "proposed", _("Proposed for review")
+        CHANGES = "changes", _("Changes asked for")
+        AGREED = "agreed", _("Agreed")
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="objectives")
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="objectives"
@@ -118,6 +127,9 @@ class Objective(StoredRollups):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    review = models.CharField(
+        _("review"), max_length=10, choices=Review.choices, blank=True, default=""
     )
     private = models.BooleanField(_("private"), default=False)
     position = models.PositiveIntegerField(_("position"), default=0)

@@ -489,3 +489,22 @@ def kr_forecast(kr: KeyResult, end: dt.date, target: float | None = None) -> KrF
         progress_high=ends[1],
         what_if=target is not None,
     )
+
+
+def team_leads(objective: Objective) -> set[Member]:
+    """The leads of the objective's teams and of its owner's teams (who review its draft and
+    hear when a commitment turns red), its owner excepted."""
+    from waypoint.workspaces.models import Team
+
+    teams = Team.objects.filter(
+        Q(objectives=objective) | Q(members=objective.owner_id), lead__isnull=False
+    ).select_related("lead__user")
+    return {t.lead for t in teams if t.lead_id != objective.owner_id}
+
+
+def may_review(member: Member | None, objective: Objective) -> bool:
+    """Editors and above, and the leads of its teams or its owner's, review a proposed
+    draft; never its own owner."""
+    if member is None or member.pk == objective.owner_id:
+        return False
+    return permissions.can_edit_all(member) or member in team_leads(objective)

@@ -770,6 +770,57 @@ def initiative_delete(*, initiative: Initiative, actor: User | None) -> None:
     initiative.delete()
 
 
+# --- Propose, review, agree (seed 000) -------------------------------------------------------
+
+
+@transaction.atomic
+def objective_propose(*, objective: Objective, actor: User | None) -> Objective:
+    """A draft put forward by its owner for the leads of its teams to review; they are
+    told."""
+    writable(objective.cycle)
+    if objective.status != Objective.Status.DRAFT:
+        raise ValidationError(_("Only a draft is proposed for review."))
+    if objective.review == Objective.Review.PROPOSED:
+        return objective
+    audit.save_changes(
+        objective,
+        actor=actor,
+        action="objective.propose",
+        workspace=objective.workspace,
+        fields={"review": Objective.Review.PROPOSED},
+    )
+    events.record(objective.workspace, "objective.proposed", {"objective": objective.pk})
+    return objective
+
+
+@transaction.atomic
+def objective_review(
+    *, objective: Objective, agree: bool, comment: str = "", by: Member, actor: User | None
+) -> Objective:
+    """A lead's answer to a proposed draft: agreed, it becomes active; otherwise its owner is
+    asked for changes, which ``comment`` names. The answer is said in the objective's
+    conversation, so its owner hears it."""
+    writable(objective.cycle)
+    if objective.review != Objective.Review.PROPOSED:
+        raise ValidationError(_("This objective is not waiting for a review."))
+    comment = comment.strip()
+    if not agree and not comment:
+        raise ValidationError({"comment": _("Say what should change.")})
+    fields = {"review": Objective.Review.AGREED if agree else Objective.Review.CHANGES}
+    if agree:
+        fields["status"] = Objective.Status.ACTIVE
+    audit.save_changes(
+        objective,
+        actor=actor,
+        action="objective.review",
+        workspace=objective.workspace,
+        fields=fields,
+    )
+    verdict = _("Agreed.") if agree else _("Changes asked for:")
+    comment_create(objective=objective, body=f"{verdict} {comment}".strip(), author=by, actor=actor)
+    return objective
+
+
 # --- The pulse after a check-in -------------------------------------------------------------
 
 

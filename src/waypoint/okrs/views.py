@@ -788,6 +788,8 @@ def _objective_context(request, objective):
         "comments": Comment.objects.filter(objective=objective).select_related("author__user"),
         "comment_form": CommentForm(),
         "can_edit": permissions.can_edit_objective(me, objective),
+        "may_review": objective.review == Objective.Review.PROPOSED
+        and selectors.may_review(me, objective),
         "can_comment": permissions.at_least(me, Role.MEMBER),
         "teams": objective.teams.all(),
         "evidence": evidence,
@@ -1122,6 +1124,45 @@ def objective_move(request, pk):
         )
         messages.success(request, _("Moved to %(cycle)s.") % {"cycle": form.cleaned_data["cycle"]})
     return redirect("okrs:objective", request.workspace.slug, objective.pk)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def objective_propose(request, pk):
+    """Its owner (or an editor) puts a draft forward for review."""
+    objective = _editable_objective(request, pk)
+    try:
+        services.objective_propose(objective=objective, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Proposed: the leads of its teams are asked to review it."))
+    return redirect(reverse("okrs:objective", args=[request.workspace.slug, pk]) + "#review")
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def objective_review(request, pk):
+    """A lead agrees to a proposed draft, or asks for changes."""
+    ws = request.workspace
+    objective = scoped_get(
+        selectors.visible_objectives(ws, request.member).select_related("cycle"), ws, pk=pk
+    )
+    if not selectors.may_review(request.member, objective):
+        raise PermissionDenied
+    try:
+        services.objective_review(
+            objective=objective,
+            agree=request.POST.get("action") == "agree",
+            comment=request.POST.get("comment", "")[:5000],
+            by=request.member,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Review recorded: its owner hears it."))
+    return redirect(reverse("okrs:objective", args=[ws.slug, pk]) + "#review")
 
 
 @workspace_view(Role.MEMBER)
