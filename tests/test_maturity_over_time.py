@@ -67,3 +67,31 @@ def test_the_demo_has_two_stored_diagnoses_that_differ(db):
     later, earlier = (maturity.from_stored(d.facts) for d in stored)
     names = {c.name for c in maturity.changes(earlier, later)}
     assert {"Retrospectives", "KPIs as a parallel process"} <= names
+
+
+def test_the_portfolio_shows_each_workspace_of_the_coach_and_its_direction(
+    client, owner_user, workspace, other_workspace
+):
+    from waypoint.workspaces import services as ws_services
+
+    ws_services.member_ensure(
+        workspace=other_workspace, email=owner_user.email, role="member", actor=None
+    )
+    MaturityDiagnosis.objects.create(
+        workspace=workspace, taken_on=dt.date(2026, 1, 1), stage=1, facts={}
+    )
+    MaturityDiagnosis.objects.create(
+        workspace=workspace, taken_on=dt.date(2026, 2, 1), stage=2, facts={}
+    )
+    MaturityDiagnosis.objects.create(
+        workspace=workspace, taken_on=dt.date(2026, 3, 1), stage=3, facts={}
+    )
+    client.force_login(owner_user)
+    page = client.get("/portfolio/").content.decode()
+    acme = page[page.index('data-portfolio="acme"') :]
+    assert "↑ from stage 2" in acme[: acme.index("</tr>")]
+    other = page[page.index(f'data-portfolio="{other_workspace.slug}"') :]
+    assert "No diagnosis stored yet" in other[: other.index("</tr>")]
+    assert client.get("/portfolio/").status_code == 200
+    client.logout()
+    assert client.get("/portfolio/").status_code == 302  # to the login

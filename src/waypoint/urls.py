@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 
 from waypoint import health, observability, pwa
 from waypoint.api.api import api
+from waypoint.coach import views as coach_views
 from waypoint.integrations import slack
 from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
@@ -59,6 +60,7 @@ urlpatterns = [
     path("offline/", pwa.offline, name="offline"),
     path("icons/<int:size>.png", pwa.icon, name="icon"),
     path("workspaces/new/", workspace_views.workspace_create, name="workspaces_create"),
+    path("portfolio/", coach_views.portfolio, name="portfolio"),
     path("invite/<str:token>/", workspace_views.invitation_accept, name="invitation"),
     path("w/<slug:slug>/", include("waypoint.okrs.urls")),
     path("w/<slug:slug>/", include("waypoint.workspaces.urls")),

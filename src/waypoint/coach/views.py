@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -658,3 +659,38 @@ def split(request, pk):
         "coach/split.html",
         {"kr": kr, "form": form, "quarters": quarters, "preview": preview},
     )
+
+
+@login_required
+def portfolio(request):
+    """Seed 000 for a coach who takes several companies through the stages: every workspace
+    the reader belongs to, its latest stored diagnosis and the one before (two queries,
+    whatever the number of workspaces)."""
+    from waypoint.workspaces.selectors import workspaces_of_user
+
+    workspaces = list(workspaces_of_user(request.user).order_by("name"))
+    latest: dict[int, list[MaturityDiagnosis]] = {}
+    for d in MaturityDiagnosis.objects.filter(workspace__in=workspaces).order_by(
+        "workspace", "-taken_on"
+    ):
+        kept = latest.setdefault(d.workspace_id, [])
+        if len(kept) < 2:
+            kept.append(d)
+    rows = []
+    for ws in workspaces:
+        stored = latest.get(ws.pk, [])
+        now = stored[0] if stored else None
+        before = stored[1] if len(stored) > 1 else None
+        rows.append(
+            {
+                "workspace": ws,
+                "now": now,
+                "before": before,
+                "name": maturity.STAGES.get(now.stage) if now else None,
+                "trend": (now.stage > before.stage) - (now.stage < before.stage)
+                if now and before
+                else None,
+            }
+        )
+    rows.sort(key=lambda r: (r["now"] is None, -(r["now"].stage if r["now"] else 0)))
+    return render(request, "coach/portfolio.html", {"rows": rows, "stages": maturity.STAGES})
