@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Report, ReportSchedule, ShareLink
+from .models import Report, ReportSchedule, ReportTemplate, ShareLink
 
 
 @admin.register(Report)
@@ -27,4 +27,12 @@ class ShareLinkAdmin(AuditedAdmin):
 @admin.register(ReportSchedule)
 class ReportScheduleAdmin(AuditedAdmin):
     list_display = ["workspace", "active", "last_sent_on"]
+    autocomplete_fields = ["workspace"]
+
+
+@admin.register(ReportTemplate)
+class ReportTemplateAdmin(AuditedAdmin):
+    list_display = ["name", "workspace"]
+    list_filter = ["workspace"]
+    search_fields = ["name"]
     autocomplete_fields = ["workspace"]
