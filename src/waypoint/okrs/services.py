@@ -1191,21 +1191,7 @@ def objective_carry_over(
         start = kr.start if current is None else current
         if kr.type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start == kr.target:
             continue  # already reached: nothing to carry
-        key_result_create(
-            objective=new,
-            title=kr.title,
-            type=kr.type,
-            start=start,
-            target=kr.target,
-            unit=kr.unit,
-            scoring=kr.scoring,
-            direction=kr.direction,
-            weight=kr.weight,
-            owner=kr.owner,
-            team=kr.team,
-            kpi=kr.kpi,
-            actor=actor,
-        )
+        _key_result_copy(kr, new, start=start, owner=kr.owner, actor=actor)
     audit.record(
         workspace=objective.workspace,
         actor=actor,
@@ -1214,6 +1200,26 @@ def objective_carry_over(
         after={"from": objective.pk, "cycle": cycle.pk},
     )
     return new
+
+
+def _key_result_copy(kr: KeyResult, objective: Objective, *, start, owner, actor) -> KeyResult:
+    """The key result's definition on another objective (carried over or copied), from
+    ``start``, for ``owner``; none of its check-ins."""
+    return key_result_create(
+        objective=objective,
+        title=kr.title,
+        type=kr.type,
+        start=start,
+        target=kr.target,
+        unit=kr.unit,
+        scoring=kr.scoring,
+        direction=kr.direction,
+        weight=kr.weight,
+        owner=owner,
+        team=kr.team,
+        kpi=kr.kpi,
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -1246,19 +1252,11 @@ def objective_copy(
         actor=actor,
     )
     for kr in objective.key_results.order_by("position", "id"):
-        key_result_create(
-            objective=new,
-            title=kr.title,
-            type=kr.type,
+        _key_result_copy(
+            kr,
+            new,
             start=kr.start,
-            target=kr.target,
-            unit=kr.unit,
-            scoring=kr.scoring,
-            direction=kr.direction,
-            weight=kr.weight,
             owner=new_owner if kr.owner_id == objective.owner_id else kr.owner,
-            team=kr.team,
-            kpi=kr.kpi,
             actor=actor,
         )
     audit.record(

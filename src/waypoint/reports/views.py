@@ -41,31 +41,6 @@ class ReportForm(forms.Form):
         self.fields["template"].queryset = ReportTemplate.objects.filter(workspace=workspace)
 
 
-class TemplateForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
-    sections = forms.MultipleChoiceField(
-        label=gettext_lazy("Sections"),
-        choices=SECTIONS,
-        widget=forms.CheckboxSelectMultiple,
-        initial=list(SECTION_KEYS),
-    )
-    teams = NamedChoicesField(
-        label=gettext_lazy("Teams whose objectives it shows"),
-        queryset=None,
-        required=False,
-        help_text=gettext_lazy("The company's objectives are always in it."),
-    )
-    kpis = NamedChoicesField(label=gettext_lazy("KPIs"), queryset=None, required=False)
-
-    def __init__(self, *args, workspace, **kwargs):
-        from waypoint.kpis.models import Kpi
-        from waypoint.workspaces.models import Team
-
-        super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = Team.objects.filter(workspace=workspace).order_by("name")
-        self.fields["kpis"].queryset = Kpi.objects.filter(workspace=workspace).order_by("name")
-
-
 class SummaryForm(forms.Form):
     summary = forms.CharField(
         label=gettext_lazy("Summary"),
@@ -93,6 +68,19 @@ class ScopeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = Team.objects.filter(workspace=workspace).order_by("name")
         self.fields["kpis"].queryset = Kpi.objects.filter(workspace=workspace).order_by("name")
+
+
+class TemplateForm(ScopeForm):
+    """A report template: a name and its sections, and the contents of ``ScopeForm``."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    sections = forms.MultipleChoiceField(
+        label=gettext_lazy("Sections"),
+        choices=SECTIONS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(SECTION_KEYS),
+    )
+    field_order = ["name", "sections", "teams", "kpis"]
 
 
 @workspace_view()
