@@ -51,11 +51,9 @@ STORE_HOUR = 5
 def maturity_monthly_run(now: dt.datetime) -> int:
     """Where it is 5 o'clock, the month's diagnostic of each workspace that has none yet (a
     month that missed its first day still gets one); how many were stored."""
-    from waypoint.integrations.notifications import local_now
-
     stored = 0
     for ws in Workspace.objects.all():
-        local = local_now(ws, now)
+        local = now.astimezone(ws.zone)
         if local.hour == STORE_HOUR and monthly_due(ws, local.date()):
             maturity_store(workspace=ws, day=local.date(), actor=None)
             stored += 1
