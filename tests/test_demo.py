@@ -125,3 +125,39 @@ def test_the_demo_has_a_client_report_with_its_kpi_charts_and_summary(demo_ws, c
     assert "Autumn “choose your finish” campaign" in html
     assert "Wall area plastered" in html and "data-vega-spec" in html  # its chart
     assert "Second supplier for gypsum" in html  # the deviation's response
+
+
+def test_the_demo_tells_the_story_of_a_response_that_failed_and_one_that_worked(demo_ws):
+    from waypoint.kpis.models import DeviationResponse
+
+    story = DeviationResponse.objects.filter(
+        deviation__kpi__workspace=demo_ws,
+        deviation__kpi__name="Average response time to a new lead",
+    ).order_by("id")
+    assert list(story.values_list("kind", "verdict")) == [
+        ("change_executor", "failed"),
+        ("improve_process", "worked"),
+    ]
+    assert story[1].initiative.done_on is not None
+
+
+def test_the_demo_shows_work_that_moved_its_key_result_and_an_overdue_initiative(demo_ws):
+    from waypoint.okrs import selectors
+
+    bot = Initiative.objects.get(workspace=demo_ws, title=demo.LEAD_ALERT_BOT)
+    assert bot.done_on == TODAY - dt.timedelta(days=40)
+    (evidence,) = selectors.work_then_movement(bot.key_result)
+    assert evidence["moved"] is not None and evidence["moved"].value < evidence["then"]
+    late = Initiative.objects.get(workspace=demo_ws, owner__user__email=demo.DEMO_LOGIN)
+    assert late.is_open and late.due_on < TODAY
+
+
+def test_the_demo_has_two_stored_diagnoses_that_differ(demo_ws):
+    from waypoint.coach import maturity
+    from waypoint.coach.models import MaturityDiagnosis
+
+    stored = list(MaturityDiagnosis.objects.filter(workspace=demo_ws))
+    assert len(stored) == 2
+    later, earlier = (maturity.from_stored(d.facts) for d in stored)
+    names = {c.name for c in maturity.changes(earlier, later)}
+    assert {"Retrospectives", "KPIs as a parallel process"} <= names

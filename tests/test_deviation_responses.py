@@ -418,17 +418,3 @@ def test_a_period_that_starts_on_the_day_of_the_response_is_one_of_those_it_is_j
     clock.day = W3
     record(response_time, (W3, 9))
     assert DeviationResponse.objects.get().verdict == "failed"
-
-
-def test_the_demo_tells_the_story_of_a_response_that_failed_and_one_that_worked(db):
-    from waypoint import demo
-
-    demo.load_demo(today=dt.date(2026, 11, 22), progress=lambda _: None)
-    story = DeviationResponse.objects.filter(
-        deviation__kpi__name="Average response time to a new lead"
-    ).order_by("id")
-    assert list(story.values_list("kind", "verdict")) == [
-        ("change_executor", "failed"),
-        ("improve_process", "worked"),
-    ]
-    assert story[1].initiative.done_on is not None

@@ -218,17 +218,3 @@ def test_a_new_initiative_on_the_page_belongs_to_the_key_results_owner_until_cha
     assert answer.status_code == 302
     made = Initiative.objects.get(title="Referral scheme")
     assert (made.owner, made.due_on) == (key_result.owner, dt.date(2026, 12, 31))
-
-
-def test_the_demo_shows_work_that_moved_its_key_result_and_an_overdue_initiative(db):
-    from waypoint import demo
-    from waypoint.okrs import selectors
-
-    day = dt.date(2026, 11, 22)
-    demo.load_demo(today=day, progress=lambda _: None)
-    bot = Initiative.objects.get(title=demo.LEAD_ALERT_BOT)
-    assert bot.done_on == day - dt.timedelta(days=40)
-    (evidence,) = selectors.work_then_movement(bot.key_result)
-    assert evidence["moved"] is not None and evidence["moved"].value < evidence["then"]
-    late = Initiative.objects.get(owner__user__email=demo.DEMO_LOGIN)
-    assert late.is_open and late.due_on < day

@@ -58,17 +58,6 @@ def test_the_monthly_job_stores_one_diagnosis_a_month(workspace):
     ]
 
 
-def test_the_demo_has_two_stored_diagnoses_that_differ(db):
-    from waypoint import demo
-
-    ws = demo.load_demo(today=dt.date(2026, 11, 22), progress=lambda _: None)
-    stored = list(MaturityDiagnosis.objects.filter(workspace=ws))
-    assert len(stored) == 2
-    later, earlier = (maturity.from_stored(d.facts) for d in stored)
-    names = {c.name for c in maturity.changes(earlier, later)}
-    assert {"Retrospectives", "KPIs as a parallel process"} <= names
-
-
 def test_the_portfolio_shows_each_workspace_of_the_coach_and_its_direction(
     client, owner_user, workspace, other_workspace
 ):
