@@ -84,3 +84,38 @@ def test_the_portfolio_shows_each_workspace_of_the_coach_and_its_direction(
     assert client.get("/portfolio/").status_code == 200
     client.logout()
     assert client.get("/portfolio/").status_code == 302  # to the login
+
+
+def test_the_next_steps_are_a_checklist_ticked_by_admins_and_met_by_the_data(
+    client, owner_user, workspace, now_cycle, teammate
+):
+    from waypoint.coach.models import MaturityStep
+
+    services.maturity_store(workspace=workspace, day=dt.date(2026, 1, 1), actor=None)
+    first = "Write the first company objectives with two to five key results each."
+    step = MaturityStep.objects.get(workspace=workspace, text=first)
+    assert step.met_on is None and step.done_on is None
+    client.force_login(teammate.user)
+    assert client.post("/w/acme/coach/maturity/", {"step": step.pk, "done": "1"}).status_code == 403
+    client.force_login(owner_user)
+    client.post("/w/acme/coach/maturity/", {"step": step.pk, "done": "1"})
+    step.refresh_from_db()
+    assert step.done_on == workspace.today()
+    # The data meets it: company objectives with key results, then a diagnosis.
+    for title in ("Win the mid-market", "Customers stay"):
+        o = okr.objective_create(
+            workspace=workspace, cycle=now_cycle, title=title, level="company", actor=None
+        )
+        okr.key_result_create(
+            objective=o, title="NPS from 30 to 50", start=30, target=50, actor=None
+        )
+    services.maturity_store(workspace=workspace, day=dt.date(2026, 2, 1), actor=None)
+    step.refresh_from_db()
+    assert step.met_on == dt.date(2026, 2, 1)
+    page = client.get("/w/acme/coach/maturity/").content.decode()
+    assert f'data-step="{step.pk}"' in page[page.index('id="steps"') :]
+    # Kept in English, the step is shown in the reader's language.
+    from django.utils import translation
+
+    with translation.override("ru"):
+        assert translation.gettext(step.text) not in ("", step.text)

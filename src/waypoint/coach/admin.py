@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import CoachSettings, MaturityDiagnosis
+from .models import CoachSettings, MaturityDiagnosis, MaturityStep
 
 
 @admin.register(CoachSettings)
@@ -19,3 +19,9 @@ class MaturityDiagnosisAdmin(AuditedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MaturityStep)
+class MaturityStepAdmin(AuditedAdmin):
+    list_display = ["workspace", "text", "first_seen", "done_on", "met_on"]
+    list_filter = ["workspace"]

@@ -51,3 +51,28 @@ class MaturityDiagnosis(models.Model):
 
     def __str__(self):
         return f"{self.workspace} {self.taken_on}: stage {self.stage}"
+
+
+class MaturityStep(models.Model):
+    """A next step of the maturity diagnostic, tracked as a checklist: it appears when a
+    stored diagnosis names it, is ticked by an admin when done, and is met when a later
+    stored diagnosis no longer needs it. ``text`` is the step in English, shown translated."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="maturity_steps"
+    )
+    text = models.CharField(_("step"), max_length=300)
+    first_seen = models.DateField(_("first seen"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("maturity step")
+        verbose_name_plural = _("maturity steps")
+        ordering = ["first_seen", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "text"], name="maturity_step_once")
+        ]
+
+    def __str__(self):
+        return self.text[:60]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from waypoint.workspaces.web import apply_errors, workspace_view
 
 from . import grading, maturity, rules, selectors
 from . import services as coach_services
-from .models import CoachSettings, MaturityDiagnosis
+from .models import CoachSettings, MaturityDiagnosis, MaturityStep
 
 # --- Live checks in the editor --------------------------------------------------------------
 
@@ -95,6 +95,12 @@ def maturity_page(request):
     if request.method == "POST":
         if not permissions.can_admin(request.member):
             raise PermissionDenied
+        if request.POST.get("step"):
+            step = scoped_get(MaturityStep, ws, pk=request.POST["step"])
+            coach_services.maturity_step_done(
+                step=step, done=request.POST.get("done") == "1", day=today, actor=request.user
+            )
+            return redirect(reverse("coach:maturity", args=[ws.slug]) + "#steps")
         coach_services.maturity_store(
             workspace=ws, day=today, by=request.member, actor=request.user
         )
@@ -123,11 +129,17 @@ def maturity_page(request):
             "facts": facts,
             "timeline": timeline,
             "stored_today": bool(stored) and stored[0].taken_on == today,
+            "steps": list(
+                MaturityStep.objects.filter(workspace=ws).order_by(
+                    F("done_on").desc(nulls_first=True), F("met_on").desc(nulls_first=True), "id"
+                )[:STEPS_SHOWN]
+            ),
         },
     )
 
 
 TIMELINE = 12  # stored diagnoses shown, newest first
+STEPS_SHOWN = 30  # the checklist's open steps first
 
 
 # --- Coach settings -------------------------------------------------------------------------
