@@ -101,8 +101,11 @@ def test_five_key_results_checked_in_with_the_keyboard_only(page, live_server, f
     log_in(page, live_server.url)
     page.goto(live_server.url + "/w/acme/checkin/")
     krs = five["krs"]
-    # The first value has the focus and its last value is there, selected for typing over.
-    assert page.evaluate("document.activeElement.name") == f"kr{krs[0].pk}-value"
+    # The first value has the focus and its last value is there, selected for typing over
+    # (the page's script may give it the focus just after the load event).
+    first = f"kr{krs[0].pk}-value"
+    page.wait_for_function(f"document.activeElement && document.activeElement.name === '{first}'")
+    assert page.evaluate("document.activeElement.name") == first
     assert page.input_value(f"input[name=kr{krs[0].pk}-value]") == "45"
     page.evaluate("document.activeElement.select()")
 
