@@ -98,6 +98,7 @@ def test_the_next_steps_are_a_checklist_ticked_by_admins_and_met_by_the_data(
     client.force_login(teammate.user)
     assert client.post("/w/acme/coach/maturity/", {"step": step.pk, "done": "1"}).status_code == 403
     client.force_login(owner_user)
+    assert client.post("/w/acme/coach/maturity/", {"step": "x'1"}).status_code == 404
     client.post("/w/acme/coach/maturity/", {"step": step.pk, "done": "1"})
     step.refresh_from_db()
     assert step.done_on == workspace.today()

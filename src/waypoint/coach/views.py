@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -95,8 +96,10 @@ def maturity_page(request):
     if request.method == "POST":
         if not permissions.can_admin(request.member):
             raise PermissionDenied
-        if request.POST.get("step"):
-            step = scoped_get(MaturityStep, ws, pk=request.POST["step"])
+        if "step" in request.POST:
+            if not request.POST["step"].isdigit():
+                raise Http404
+            step = scoped_get(MaturityStep, ws, pk=int(request.POST["step"]))
             coach_services.maturity_step_done(
                 step=step, done=request.POST.get("done") == "1", day=today, actor=request.user
             )
