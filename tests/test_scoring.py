@@ -223,3 +223,19 @@ def test_charts_speak_the_readers_language():
 
     assert charts.vega_locale("ru")["timeFormatLocale"]["shortMonths"][0] == "янв"
     assert charts.vega_locale("pl")["formatLocale"]["decimal"] == ","
+
+
+@given(st.one_of(finite, st.sampled_from([0.004999, 0.005, 0.045, -0.005, 0.125, 0.995, 1.005])))
+def test_percent_shown_equals_floatformat_in_every_language(value):
+    """The pages' percent filter rounds by hand (it is their hottest filter): it must show
+    exactly what Django's ``floatformat`` would, half up, in all four languages. (Below a
+    millionth, ``floatformat`` gives up and prints the float as it is; the filter says 0%.)"""
+    assume(value == 0 or abs(value) > 1e-6)
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from waypoint.okrs.templatetags.okrs import pct
+
+    for lang in ("en", "ru", "zh-hans", "pl"):
+        with translation.override(lang):
+            assert pct(value) == f"{floatformat(value * 100, 0)}%"

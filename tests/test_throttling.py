@@ -197,3 +197,26 @@ def test_a_hit_is_one_statement_and_ended_windows_are_cleared(db, monkeypatch):
     assert ratelimit.hit("api-token", "t2", "3/d") is None  # a new window: housekeeping
     assert not RateCount.objects.filter(key="old").exists()
     assert RateCount.objects.count() == 2
+
+
+def test_an_api_request_is_counted_against_its_address_and_token_in_one_statement(
+    db, monkeypatch
+):
+    """A request with a token counts against two limits; both are one upsert, so that on
+    SQLite an API request takes one turn at the writers' gate for its limits, not two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint import ratelimit
+    from waypoint.workspaces.models import RateCount
+
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.5)  # no housekeeping
+    limits = [("api-address", "10.0.0.1", "5/m"), ("api-token", "t", "2/m")]
+    with CaptureQueriesContext(connection) as queries:
+        assert ratelimit.hits(limits) is None
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1 and "ON CONFLICT" in statements[0]
+    assert sorted(RateCount.objects.values_list("count", flat=True)) == [1, 1]
+    assert ratelimit.hits(limits) is None
+    assert ratelimit.hits(limits) >= 1  # the token's third in a window of two
+    assert ratelimit.hits([limits[0]]) is None  # the address alone has room left (4 of 5)

@@ -40,50 +40,67 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def hit(scope: str, ident: str, rate: str) -> int | None:
     """Count a request; None when allowed, else the seconds until the window opens again."""
-    limit, period = parse_rate(rate)
+    return hits([(scope, ident, rate)])
+
+
+def hits(limits: list[tuple[str, str, str]]) -> int | None:
+    """Count one request against several limits (scope, ident, rate) at once: None when
+    every one allows it, else the longest wait. In the database all of them are one
+    statement, so that on SQLite a request takes one turn at the writers' gate, not one a
+    limit."""
     now = time.time()
-    window = int(now // period)
-    key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
-    count = None
+    windows = []
+    for scope, ident, rate in limits:
+        limit, period = parse_rate(rate)
+        window = int(now // period)
+        key = "rl:" + hashlib.sha256(f"{scope}:{ident}:{window}".encode()).hexdigest()[:40]
+        windows.append((key, limit, (window + 1) * period))
+    counts: dict[str, int] = {}
     if settings.REDIS_URL:
         # The window's first request creates the counter; the others only increment it.
         try:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the first in its window, unless another process just made it
-                count = 1 if cache.add(key, 1, period + 1) else cache.incr(key)
+            for key, _limit, end in windows:
+                try:
+                    counts[key] = cache.incr(key)
+                except ValueError:  # the first in its window, unless another process made it
+                    counts[key] = 1 if cache.add(key, 1, int(end - now) + 2) else cache.incr(key)
         except RedisError:  # Redis is down: the database counts until it is back
-            count = None
-    if count is None:
-        count = _count_in_database(key, (window + 1) * period)
-    if count > limit:
-        return max(int((window + 1) * period - now) + 1, 1)
-    return None
+            counts = {}
+    if not counts:
+        counts = _count_in_database([(key, end) for key, _limit, end in windows])
+    waits = [
+        max(int(end - now) + 1, 1) for key, limit, end in windows if counts.get(key, 0) > limit
+    ]
+    return max(waits) if waits else None
 
 
-def _count_in_database(key: str, window_end: float) -> int:
+def _count_in_database(windows: list[tuple[str, float]]) -> dict[str, int]:
+    """Count one hit on each (key, end of its window): {key: its count now}."""
     from waypoint.workspaces.models import RateCount
 
     q = connection.ops.quote_name
     table, k, n, e = q(RateCount._meta.db_table), q("key"), q("count"), q("expires")
-    expires = dt.datetime.fromtimestamp(window_end + 1, tz=dt.UTC)
     adapt = connection.ops.adapt_datetimefield_value
+    rows = sorted(  # one order for every request, so that two upserts never wait in a circle
+        (key, adapt(dt.datetime.fromtimestamp(end + 1, tz=dt.UTC))) for key, end in windows
+    )
+    values = ", ".join(["(%s, 1, %s)"] * len(rows))
     # One statement, in a transaction of its own so that on SQLite it takes its turn at the
     # writers' gate (lib/sqlite) instead of sleeping in SQLite's busy handler.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({k}, {n}, {e}) VALUES (%s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT ({k}) DO UPDATE SET {n} = {table}.{n} + 1 RETURNING {n}",
-            [key, adapt(expires)],
+            f"INSERT INTO {table} ({k}, {n}, {e}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT ({k}) DO UPDATE SET {n} = {table}.{n} + 1 RETURNING {k}, {n}",
+            [v for row in rows for v in row],
         )
-        count = cursor.fetchone()[0]
-        if count == 1 and random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+        counts = dict(cursor.fetchall())
+        if min(counts.values()) == 1 and random.random() < 0.01:  # noqa: S311 - housekeeping
             # Now and then a new window clears the windows that have ended.
             cursor.execute(
                 f"DELETE FROM {table} WHERE {e} < %s",  # noqa: S608
                 [adapt(dt.datetime.now(tz=dt.UTC))],
             )
-    return count
+    return counts
 
 
 def too_many(retry_after: int) -> HttpResponse:
@@ -108,11 +125,12 @@ class ApiRateLimitMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            wait = hit("api-address", client_address(request), settings.API_RATE_PER_ADDRESS)
+            limits = [("api-address", client_address(request), settings.API_RATE_PER_ADDRESS)]
             auth = request.META.get("HTTP_AUTHORIZATION", "")
-            if wait is None and auth:
+            if auth:
                 token = hashlib.sha256(auth.encode()).hexdigest()
-                wait = hit("api-token", token, settings.API_RATE_PER_TOKEN)
+                limits.append(("api-token", token, settings.API_RATE_PER_TOKEN))
+            wait = hits(limits)
             if wait is not None:
                 return too_many(wait)
         return self.get_response(request)

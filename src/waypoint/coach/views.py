@@ -272,15 +272,17 @@ class CarryForm(forms.Form):
         """``cycles`` and ``key_results``, when given, are the choices already read: a page
         with a form per objective then asks the database nothing per form."""
         super().__init__(*args, **kwargs)
-        self.fields["cycle"].queryset = Cycle.objects.filter(
-            workspace_id=objective.workspace_id, status=Cycle.Status.OPEN
-        ).exclude(pk=objective.cycle_id)
-        self.fields["key_results"].queryset = objective.key_results.all()
-        if cycles is not None:
+        if cycles is None:
+            self.fields["cycle"].queryset = Cycle.objects.filter(
+                workspace_id=objective.workspace_id, status=Cycle.Status.OPEN
+            ).exclude(pk=objective.cycle_id)
+        else:  # shown, not validated: the choices as read
             self.fields["cycle"].choices = [("", "---------")] + [
                 (c.pk, str(c)) for c in cycles if c.pk != objective.cycle_id
             ]
-        if key_results is not None:
+        if key_results is None:
+            self.fields["key_results"].queryset = objective.key_results.all()
+        else:
             self.fields["key_results"].choices = [(k.pk, str(k)) for k in key_results]
 
 
@@ -374,6 +376,7 @@ def _retro_page(request, cycle, bound=None, status=200):
     }
     next_cycle = _next_cycle(cycle)
     open_cycles = list(Cycle.objects.filter(workspace=ws, status=Cycle.Status.OPEN))
+    grading_open = cycle.grading_open(today)
     items = []
     for row in rows:
         o = row.objective
@@ -381,14 +384,18 @@ def _retro_page(request, cycle, bound=None, status=200):
         krs = [k.kr for k in row.krs]
         suggested = scoring.graded_mean(((k.grade, k.score, k.weight) for k in krs), row.score)
         grade = r.grade if r and r.grade is not None else None
+        can_grade = grading_open and permissions.can_edit_objective(me, o)
         items.append(
             {
                 "row": row,
                 "retro": r,
                 "suggested": suggested,
                 "guidance": grading.guidance(o.kind, grade if grade is not None else suggested),
-                "can_grade": permissions.can_edit_objective(me, o) and cycle.grading_open(today),
-                "form": bound
+                "can_grade": can_grade,
+                # The forms only where they are shown: a reader who cannot grade gets none.
+                "form": None
+                if not can_grade
+                else bound
                 if bound is not None and bound.prefix == f"o{o.pk}"
                 else GradeForm(
                     prefix=f"o{o.pk}",
@@ -402,7 +409,9 @@ def _retro_page(request, cycle, bound=None, status=200):
                         "learned": r.learned if r else "",
                     },
                 ),
-                "carry": CarryForm(
+                "carry": None
+                if not can_grade
+                else CarryForm(
                     objective=o,
                     cycles=open_cycles,
                     key_results=[k.kr for k in row.krs],

@@ -158,7 +158,14 @@ class Objective(StoredRollups):
                 fields=["cycle", "ref"], condition=~Q(ref=""), name="objective_ref_unique"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "cycle", "level"])]
+        indexes = [
+            # A cycle's objectives in the order pages list them: a page of them is the first
+            # rows of this index, not a sort of the whole cycle.
+            models.Index(
+                fields=["workspace", "cycle", "level", "position", "id"],
+                name="objective_cycle_order",
+            )
+        ]
 
     def __str__(self):
         return self.title

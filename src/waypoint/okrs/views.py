@@ -549,8 +549,9 @@ def overview_team(request, pk, team_pk):
 # --- Alignment tree -----------------------------------------------------------------------
 
 
-# The tree opens this many objectives at once; below them, branches open on demand.
-TREE_BUDGET = 60
+# The tree opens this many objectives at once (each with its key results, a few screens'
+# worth); below them, branches open on demand and the map above draws more.
+TREE_BUDGET = 30
 
 
 def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[list, int]:

@@ -1,5 +1,8 @@
 """Display helpers: numbers stay unrounded in the data and are rounded only here."""
 
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
@@ -13,12 +16,22 @@ register = template.Library()
 NO_VALUE = "\u2013"  # an en dash where there is no number yet
 
 
+_ONE = Decimal(1)
+
+
 @register.filter
 def pct(value):
-    """0.4545 -> "45%" (localised)."""
+    """0.4545 -> "45%": a whole percent, rounded half up as ``floatformat`` rounds it.
+
+    The hottest filter of the big pages (a tree shows hundreds of them), so the rounding is
+    done here rather than through ``floatformat``'s locale machinery, which adds nothing to
+    a whole number without grouping: a test holds the two equal in every language."""
     if value is None:
         return NO_VALUE
-    return f"{floatformat(value * 100, 0)}%"
+    x = float(value) * 100
+    if not math.isfinite(x):
+        return f"{floatformat(x, 0)}%"
+    return f"{int(Decimal(repr(x)).quantize(_ONE, rounding=ROUND_HALF_UP))}%"
 
 
 @register.filter
