@@ -199,9 +199,7 @@ def test_a_hit_is_one_statement_and_ended_windows_are_cleared(db, monkeypatch):
     assert RateCount.objects.count() == 2
 
 
-def test_an_api_request_is_counted_against_its_address_and_token_in_one_statement(
-    db, monkeypatch
-):
+def test_an_api_request_is_counted_against_its_address_and_token_in_one_statement(db, monkeypatch):
     """A request with a token counts against two limits; both are one upsert, so that on
     SQLite an API request takes one turn at the writers' gate for its limits, not two."""
     from django.db import connection
