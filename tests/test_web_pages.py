@@ -246,6 +246,47 @@ def test_the_objective_page_shows_history_chart_and_conversation(
     assert "How can I help?" in response.content.decode()
 
 
+def test_a_key_results_history_shows_its_latest_check_ins_and_the_rest_on_demand(
+    client, acme, owner_user, teammate
+):
+    """A key result fed every day (a KPI behind it) gathers hundreds of check-ins: its
+    objective's page shows the latest ten, and the earlier ones a hundred at a time."""
+    from waypoint.okrs.views import HISTORY_PAGE, HISTORY_ROWS
+
+    kr, start = acme["nps"], acme["cycle"].start
+    n = HISTORY_ROWS + HISTORY_PAGE + 5
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            workspace=acme["ws"],
+            key_result=kr,
+            date=start + dt.timedelta(days=i % 30),
+            value=55 + i / 100,
+            comment=f"note {i:03}",
+            author=teammate,
+        )
+        for i in range(n)
+    )
+    client.force_login(owner_user)
+    html = client.get(f"/w/acme/objectives/{acme['company'].pk}/").content.decode()
+    assert html.count("note ") == HISTORY_ROWS and f"{n} check-ins" in html
+    assert f"Show {n - HISTORY_ROWS} earlier check-ins" in html
+    more = client.get(
+        f"/w/acme/krs/{kr.pk}/history/?start={HISTORY_ROWS}", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert more.count("<tr>") == HISTORY_PAGE and "Show 5 earlier check-ins" in more
+    last = client.get(
+        f"/w/acme/krs/{kr.pk}/history/?start={HISTORY_ROWS + HISTORY_PAGE}", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert last.count("<tr>") == 5 and "earlier check-in" not in last
+    # Without htmx it is a page of its own, and a bad start is the first row; a key result
+    # its reader may not see is a 404.
+    page = client.get(f"/w/acme/krs/{kr.pk}/history/?start=x")
+    assert page.status_code == 200 and "<h1>NPS from 55 to 66</h1>" in page.content.decode()
+    okr.objective_update(objective=acme["company"], private=True, actor=None)
+    client.force_login(Member.objects.get(workspace=acme["ws"], role="member").user)
+    assert client.get(f"/w/acme/krs/{kr.pk}/history/").status_code == 404
+
+
 def test_writing_an_objective_leads_straight_to_adding_key_results(client, acme, owner_user):
     client.force_login(owner_user)
     response = client.post(

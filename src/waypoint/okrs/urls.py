@@ -38,6 +38,7 @@ urlpatterns = [
     path("objectives/<int:pk>/delete/", views.objective_delete, name="objective_delete"),
     path("krs/fields/", views.kr_form_fields, name="kr_fields"),
     path("krs/<int:pk>/edit/", views.kr_edit, name="kr_edit"),
+    path("krs/<int:pk>/history/", views.kr_history, name="kr_history"),
     path("krs/<int:pk>/delete/", views.kr_delete, name="kr_delete"),
     path("krs/<int:pk>/move/<str:direction>/", views.kr_move, name="kr_move"),
     path("krs/<int:pk>/initiatives/new/", views.initiative_create, name="initiative_create"),

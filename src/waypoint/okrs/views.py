@@ -795,6 +795,7 @@ def _objective_context(request, objective):
         "teams": objective.teams.all(),
         "evidence": evidence,
         "forecasts": forecasts,
+        "history_by_kr": {kr.pk: _history(list(kr.checkins.all()), 0) for kr in krs},
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective),
@@ -803,6 +804,44 @@ def _objective_context(request, objective):
         ),
         "today": today,
     }
+
+
+HISTORY_ROWS = 10  # check-ins a key result shows on its objective's page; the rest on demand
+HISTORY_PAGE = 100
+
+
+def _history(newest_first: list, start: int, size: int = HISTORY_ROWS) -> dict:
+    """A slice of a key result's check-ins, newest first, and how many come after it."""
+    rows = newest_first[start : start + size]
+    return {
+        "rows": rows,
+        "more": max(len(newest_first) - start - len(rows), 0),
+        "next_start": start + len(rows),
+    }
+
+
+@workspace_view()
+def kr_history(request, pk):
+    """A key result's earlier check-ins, a hundred at a time: rows for the objective page's
+    history table (htmx), or a page of their own."""
+    ws = request.workspace
+    kr = scoped_get(
+        selectors.visible_key_results(ws, request.member).select_related("objective"), ws, pk=pk
+    )
+    start = request.GET.get("start", "0")
+    start = min(int(start), 10**9) if start.isdigit() else 0
+    checkins = CheckIn.objects.filter(key_result=kr).order_by("-date", "-id")
+    total = checkins.count()
+    rows = list(checkins.select_related("author__user")[start : start + HISTORY_PAGE])
+    context = {
+        "kr": kr,
+        "checkins": rows,
+        "more": max(total - start - len(rows), 0),
+        "next_start": start + len(rows),
+    }
+    if request.htmx:
+        return render(request, "okrs/_checkin_rows.html", context)
+    return render(request, "okrs/kr_history.html", context)
 
 
 @workspace_view()
