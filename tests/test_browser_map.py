@@ -100,3 +100,17 @@ def test_the_map_data_is_scoped_and_a_branch_opens_on_demand(client, tree, other
         workspace=other_workspace, name="R", start="2026-01-01", end="2026-12-31"
     )
     assert client.get(f"/w/acme/cycles/{rival.pk}/map.json").status_code == 404
+
+
+def test_the_map_draws_a_dependency_between_the_objectives_it_shows(page, live_server, tree):
+    """Beta waits for Gamma: a dashed line joins them, and Beta is marked as blocked."""
+    okr.dependency_add(objective=tree["beta"], blocked_by=tree["gamma"], actor=None)
+    log_in(page, live_server.url)
+    page.goto(live_server.url + f"/w/acme/cycles/{tree['cycle'].pk}/tree/")
+    page.wait_for_selector("#alignment-map[data-ready]")
+    assert page.locator("path.map-dependency").count() == 1
+    beta = page.locator(f"g.map-node[data-id='{tree['beta'].pk}']")
+    assert "blocked" in beta.get_attribute("class")
+    assert "Gamma team goal" in beta.locator("title").text_content()
+    gamma = page.locator(f"g.map-node[data-id='{tree['gamma'].pk}']")
+    assert "blocked" not in gamma.get_attribute("class")

@@ -171,6 +171,32 @@ class Objective(StoredRollups):
         return self.title
 
 
+class Dependency(models.Model):
+    """One objective waits for another, often another team's ("blocked by"): shown on both
+    objectives' pages and on the alignment map, so a late blocker is seen by who waits."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependencies")
+    blocked_by = models.ForeignKey(
+        Objective, verbose_name=_("blocked by"), on_delete=models.CASCADE, related_name="blocking"
+    )
+    note = models.CharField(_("what it waits for"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dependency")
+        verbose_name_plural = _("dependencies")
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "blocked_by"], name="dependency_once"),
+            models.CheckConstraint(
+                condition=~Q(objective=models.F("blocked_by")), name="dependency_not_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.objective} ← {self.blocked_by}"
+
+
 class KeyResult(StoredRollups):
     """A measurable outcome of an objective, scored by the rules of the README's Scoring section."""
 

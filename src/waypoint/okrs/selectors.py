@@ -508,3 +508,83 @@ def may_review(member: Member | None, objective: Objective) -> bool:
     if member is None or member.pk == objective.owner_id:
         return False
     return permissions.can_edit_all(member) or member in team_leads(objective)
+
+
+# --- Dependencies ("blocked by") -------------------------------------------------------------
+
+
+@dataclass
+class DependencyRow:
+    """One side of a dependency as a page shows it: the other objective, its progress and
+    pace, and whether it is done (a blocker at 100% no longer blocks)."""
+
+    dependency: object
+    other: Objective
+    expected: float
+
+    @property
+    def pace(self) -> float:
+        return scoring.pace(self.other.progress, self.expected)
+
+    @property
+    def cleared(self) -> bool:
+        return self.other.progress >= 1
+
+
+def dependencies_of(objective: Objective, member: Member | None, today: dt.date) -> tuple:
+    """What an objective waits for and what waits for it, each as ``DependencyRow``s, among
+    the objectives the reader may see (one visibility rule: a private blocker stays out)."""
+    from .models import Dependency
+
+    def rows(qs, side):
+        out = []
+        for d in qs.select_related(f"{side}__owner__user", f"{side}__cycle").order_by(
+            f"{side}__title", "pk"
+        ):
+            other = getattr(d, side)
+            expected = scoring.expected_progress(other.cycle.start, other.cycle.end, today)
+            out.append(DependencyRow(dependency=d, other=other, expected=expected))
+        return out
+
+    waits_for = Dependency.objects.filter(objective=objective).filter(
+        visible_q(member, "blocked_by__")
+    )
+    blocks = Dependency.objects.filter(blocked_by=objective).filter(
+        visible_q(member, "objective__")
+    )
+    return rows(waits_for, "blocked_by"), rows(blocks, "objective")
+
+
+def blocker_candidates(objective: Objective, member: Member | None, words: str) -> list:
+    """Up to ten objectives whose title holds ``words`` that ``objective`` could wait for:
+    visible to the reader, in a cycle that overlaps its own, not itself nor one it already
+    waits for."""
+    words = words.strip()[:100]
+    if not words:
+        return []
+    cycle = objective.cycle
+    return list(
+        visible_objectives(objective.workspace, member)
+        .filter(title__icontains=words, cycle__start__lte=cycle.end, cycle__end__gte=cycle.start)
+        .exclude(pk=objective.pk)
+        .exclude(blocking__objective=objective)
+        .exclude(status=Objective.Status.ARCHIVED)
+        .select_related("owner__user", "cycle")
+        .order_by("title", "pk")[:10]
+    )
+
+
+def blockers_among(ids: list[int], member: Member | None) -> dict[int, list[int]]:
+    """For a page of objectives (at most a map's budget of ids), the visible objectives each
+    waits for: {objective id: [blocker ids]}."""
+    from .models import Dependency
+
+    out: dict[int, list[int]] = {}
+    for waiting, blocker in (
+        Dependency.objects.filter(objective__in=ids)
+        .filter(visible_q(member, "blocked_by__"))
+        .values_list("objective_id", "blocked_by_id")
+        .order_by("objective_id", "blocked_by_id")
+    ):
+        out.setdefault(waiting, []).append(blocker)
+    return out

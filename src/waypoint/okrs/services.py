@@ -7,6 +7,7 @@ An update that changes nothing writes nothing, so re-importing a file is a no-op
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from .models import (
     Comment,
     Cycle,
     CycleReview,
+    Dependency,
     Initiative,
     KeyResult,
     Objective,
@@ -819,6 +821,72 @@ def objective_review(
     verdict = _("Agreed.") if agree else _("Changes asked for:")
     comment_create(objective=objective, body=f"{verdict} {comment}".strip(), author=by, actor=actor)
     return objective
+
+
+# --- Dependencies ("blocked by") -------------------------------------------------------------
+
+DEPENDENCY_NOTE = 200
+
+
+@transaction.atomic
+def dependency_add(
+    *, objective: Objective, blocked_by: Objective, note: str = "", actor: User | None
+) -> Dependency:
+    """Record that ``objective`` waits for ``blocked_by``. Refused: itself, twice, an
+    objective of another workspace, and a circle (the blocker already waits, directly or
+    through others, for this objective: neither could ever start)."""
+    writable(objective.cycle)
+    same_workspace(objective.workspace, "blocked_by", blocked_by)
+    note = (note or "").strip()
+    if len(note) > DEPENDENCY_NOTE:
+        raise ValidationError({"note": _("At most %(n)s characters.") % {"n": DEPENDENCY_NOTE}})
+    if blocked_by.pk == objective.pk:
+        raise ValidationError({"blocked_by": _("An objective cannot wait for itself.")})
+    edges = defaultdict(set)  # the workspace's dependencies: a few hundred rows at most
+    for waiting, blocker in Dependency.objects.filter(
+        workspace_id=objective.workspace_id
+    ).values_list("objective_id", "blocked_by_id"):
+        edges[waiting].add(blocker)
+    if blocked_by.pk in edges[objective.pk]:
+        raise ValidationError({"blocked_by": _("It already waits for this objective.")})
+    seen, frontier = set(), {blocked_by.pk}
+    while frontier:
+        if objective.pk in frontier:
+            raise ValidationError(
+                {
+                    "blocked_by": _(
+                        "That would make a circle: “%(title)s” already waits for this "
+                        "objective, directly or through others."
+                    )
+                    % {"title": blocked_by.title}
+                }
+            )
+        seen |= frontier
+        frontier = {b for o in frontier for b in edges[o]} - seen
+    dependency = Dependency.objects.create(
+        workspace=objective.workspace, objective=objective, blocked_by=blocked_by, note=note
+    )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="dependency.create",
+        obj=dependency,
+        after=audit.snapshot(dependency),
+    )
+    return dependency
+
+
+@transaction.atomic
+def dependency_remove(*, dependency: Dependency, actor: User | None) -> None:
+    writable(dependency.objective.cycle)
+    audit.record(
+        workspace=dependency.objective.workspace,
+        actor=actor,
+        action="dependency.delete",
+        obj=dependency,
+        before=audit.snapshot(dependency),
+    )
+    dependency.delete()
 
 
 # --- The pulse after a check-in -------------------------------------------------------------

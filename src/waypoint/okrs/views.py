@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +49,7 @@ from .models import (
     CheckInPulse,
     Comment,
     Cycle,
+    Dependency,
     Initiative,
     KeyResult,
     Objective,
@@ -638,6 +640,7 @@ def tree(request, pk):
                 "ahead": _("on pace"),
                 "behind": _("behind"),
                 "late": _("far behind"),
+                "blocked": _("blocked by %(n)s"),
             },
         },
     )
@@ -646,7 +649,7 @@ def tree(request, pk):
 MAP_BUDGET = 300  # objectives in the map's first answer; a folded branch opens on demand
 
 
-def _map_node(node, slug, cycle) -> dict:
+def _map_node(node, slug, cycle, blockers: dict) -> dict:
     row = node["row"]
     o = row.objective
     return {
@@ -660,7 +663,8 @@ def _map_node(node, slug, cycle) -> dict:
         "pace": pace_class(row.pace),
         "confidence": row.confidence or "",
         "folded": node["folded"],
-        "children": [_map_node(c, slug, cycle) for c in node["children"]],
+        "blocked_by": blockers.get(o.pk, []),
+        "children": [_map_node(c, slug, cycle, blockers) for c in node["children"]],
     }
 
 
@@ -680,11 +684,17 @@ def tree_map(request, pk):
             return JsonResponse({"error": _("Unknown objective.")}, status=400)
         parent = scoped_get(selectors.visible_objectives(ws, request.member), ws, pk=int(under))
     nodes, total = _tree_nodes(request, cycle, parent, MAP_BUDGET if parent is None else 100)
+    ids, stack = [], list(nodes)
+    while stack:  # every objective of this answer: at most the budget
+        n = stack.pop()
+        ids.append(n["row"].objective.pk)
+        stack.extend(n["children"])
+    blockers = selectors.blockers_among(ids, request.member)
     return JsonResponse(
         {
             "cycle": cycle.name,
             "total": total,
-            "nodes": [_map_node(n, ws.slug, cycle) for n in nodes],
+            "nodes": [_map_node(n, ws.slug, cycle, blockers) for n in nodes],
         }
     )
 
@@ -795,6 +805,7 @@ def _objective_context(request, objective):
         "teams": objective.teams.all(),
         "evidence": evidence,
         "forecasts": forecasts,
+        "dependencies": selectors.dependencies_of(objective, me, today),
         "history_by_kr": {kr.pk: _history(list(kr.checkins.all()), 0) for kr in krs},
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
@@ -854,6 +865,10 @@ def objective_detail(request, pk):
     context["retro"] = Retrospective.objects.filter(
         objective=objective, grade__isnull=False
     ).first()
+    find = request.GET.get("find", "")[:100]
+    if find and context["can_edit"]:
+        context["find"] = find
+        context["candidates"] = selectors.blocker_candidates(objective, request.member, find)
     return render(request, "okrs/objective.html", context)
 
 
@@ -879,6 +894,66 @@ def comment_create(request, pk):
     if request.htmx:
         return render(request, "okrs/_comments.html", context)
     return redirect("okrs:objective", request.workspace.slug, objective.pk)
+
+
+# --- Dependencies ("blocked by") -------------------------------------------------------------
+
+
+def _dependencies_back(request, objective, find: str = ""):
+    url = reverse("okrs:objective", args=[request.workspace.slug, objective.pk])
+    return redirect(
+        f"{url}?{urlencode({'find': find})}#dependencies" if find else f"{url}#dependencies"
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def dependency_add(request, pk):
+    """The objective waits for another, picked from the search on its page."""
+    objective = _visible_objective(request, pk)
+    if not permissions.can_edit_objective(request.member, objective):
+        raise PermissionDenied
+    raw = request.POST.get("blocked_by", "")
+    blocker = None
+    if raw.isdigit():
+        blocker = (
+            selectors.visible_objectives(request.workspace, request.member)
+            .filter(pk=int(raw))
+            .first()
+        )
+    if blocker is None:
+        messages.error(request, _("Unknown objective."))
+        return _dependencies_back(request, objective)
+    try:
+        services.dependency_add(
+            objective=objective,
+            blocked_by=blocker,
+            note=request.POST.get("note", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return _dependencies_back(request, objective, request.POST.get("find", ""))
+    messages.success(request, _("Saved: it now waits for “%(title)s”.") % {"title": blocker.title})
+    return _dependencies_back(request, objective)
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def dependency_remove(request, pk):
+    ws = request.workspace
+    dependency = scoped_get(
+        Dependency.objects.filter(
+            objective__in=selectors.visible_objectives(ws, request.member).values("pk")
+        ).select_related("objective__cycle", "objective__workspace"),
+        ws,
+        pk=pk,
+    )
+    if not permissions.can_edit_objective(request.member, dependency.objective):
+        raise PermissionDenied
+    services.dependency_remove(dependency=dependency, actor=request.user)
+    return _dependencies_back(request, dependency.objective)
 
 
 # --- Editor -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
   var svg = d3.select(el).append("svg").attr("class", "map-svg").attr("role", "presentation");
   var stage = svg.append("g");
   var linkLayer = stage.append("g").attr("class", "map-links");
+  var dependencyLayer = stage.append("g").attr("class", "map-dependencies");
   var nodeLayer = stage.append("g").attr("class", "map-nodes");
   var zoom = d3.zoom().scaleExtent([0.15, 2.5]).on("zoom", function (e) {
     stage.attr("transform", e.transform);
@@ -75,6 +76,23 @@
       .attr("d", function (l) {
         return path({ source: { x: l.source.x, y: l.source.y + W / 2 }, target: { x: l.target.x, y: l.target.y - W / 2 } });
       });
+    // "Blocked by": a dashed line from the blocker to the objective that waits for it,
+    // where both are drawn.
+    var at = {};
+    nodes.forEach(function (d) { at[d.data.id] = d; });
+    var waits = [];
+    nodes.forEach(function (d) {
+      (d.data.blocked_by || []).forEach(function (b) {
+        if (at[b]) waits.push({ source: at[b], target: d });
+      });
+    });
+    dependencyLayer.selectAll("path").data(waits, function (l) { return l.source.data.id + ">" + l.target.data.id; })
+      .join("path").attr("class", "map-dependency")
+      .attr("d", function (l) {
+        var x1 = l.source.y, y1 = l.source.x + H / 2, x2 = l.target.y, y2 = l.target.x - H / 2;
+        if (l.source.x > l.target.x) { y1 = l.source.x - H / 2; y2 = l.target.x + H / 2; }
+        return "M" + x1 + "," + y1 + " C" + (x1 + 60) + "," + y1 + " " + (x2 - 60) + "," + y2 + " " + x2 + "," + y2;
+      });
     var g = nodeLayer.selectAll("g.map-node").data(nodes, function (d) { return d.data.id; })
       .join(function (enter) {
         var n = enter.append("g");
@@ -90,7 +108,8 @@
       var open = d.data.children && d.data.children.length;
       var closed = d.data._children || d.data.folded;
       return "map-node pace-" + (d.data.pace || "none") + (matches(d) ? "" : " dim") +
-        (closed ? " folded" : open ? " open" : "");
+        (closed ? " folded" : open ? " open" : "") +
+        (d.data.blocked_by && d.data.blocked_by.length ? " blocked" : "");
     })
       .attr("data-id", function (d) { return d.data.id; })
       .attr("transform", function (d) { return "translate(" + d.y + "," + d.x + ")"; })
@@ -114,7 +133,9 @@
     g.select("title").remove();
     g.append("title").text(function (d) {
       var hidden = d.data._children ? d.data._children.length : d.data.folded;
-      return d.data.title + (hidden ? " — " + format(labels.folded, { n: hidden }) : "");
+      var text = d.data.title + (hidden ? " — " + format(labels.folded, { n: hidden }) : "");
+      var blockers = (d.data.blocked_by || []).map(function (b) { return at[b] && at[b].data.title; }).filter(Boolean);
+      return text + (d.data.blocked_by && d.data.blocked_by.length ? " — " + format(labels.blocked, { n: d.data.blocked_by.length }) + (blockers.length ? ": " + blockers.join(", ") : "") : "");
     });
     return tree;
   }
