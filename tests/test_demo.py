@@ -161,3 +161,11 @@ def test_the_demo_has_two_stored_diagnoses_that_differ(demo_ws):
     later, earlier = (maturity.from_stored(d.facts) for d in stored)
     names = {c.name for c in maturity.changes(earlier, later)}
     assert {"Retrospectives", "KPIs as a parallel process"} <= names
+
+
+def test_the_demo_has_one_team_waiting_for_anothers_objective(demo_ws):
+    from waypoint.okrs.models import Dependency
+
+    (d,) = Dependency.objects.filter(workspace=demo_ws)
+    assert (d.objective.title, d.blocked_by.title) == (demo.HANDOVER, demo.ONLINE)
+    assert d.objective.cycle.is_current and d.blocked_by.cycle.is_current

@@ -907,6 +907,7 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
     with _as_of(today):  # the KPIs judge their periods by the demo's day
         _load_kpis(ws, today, say)
     _finish_work(ws, today)
+    _wait_across_teams(ws)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     _write_report(ws, owner, today, say)
     with _as_of(today):
@@ -1164,6 +1165,28 @@ def _finish_work(ws, today: dt.date) -> None:
     if bot is not None and bot.key_result.objective.cycle.status == "open":
         with _as_of(today - dt.timedelta(days=40)):
             services.initiative_update(initiative=bot, status="done", actor=None)
+
+
+HANDOVER, ONLINE = (
+    "Make moving in effortless",
+    "Create a seamless online environment for our buyers",
+)
+
+
+def _wait_across_teams(ws) -> None:
+    """One team waits for another's work: the handover signed online needs the buyers'
+    online accounts first (the map draws it as a dashed line)."""
+    from waypoint.okrs.models import Objective
+
+    current = Objective.objects.filter(workspace=ws, cycle__is_current=True)
+    waiting, blocker = current.filter(title=HANDOVER).first(), current.filter(title=ONLINE).first()
+    if waiting is not None and blocker is not None:
+        services.dependency_add(
+            objective=waiting,
+            blocked_by=blocker,
+            note="Buyers' online accounts, to sign the handover documents",
+            actor=None,
+        )
 
 
 @contextlib.contextmanager
