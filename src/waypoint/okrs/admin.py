@@ -8,6 +8,7 @@ from .models import (
     Comment,
     Cycle,
     CycleReview,
+    Dependency,
     Initiative,
     KeyResult,
     Objective,
@@ -120,6 +121,19 @@ class CheckInPulseAdmin(AuditedAdmin):
     list_display = ["member", "week", "useful", "changed_plan"]
     list_filter = ["workspace", "useful"]
     readonly_fields = [f.name for f in CheckInPulse._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Dependency)
+class DependencyAdmin(AuditedAdmin):
+    """Read here; written on the objective's page, where circles are refused."""
+
+    list_display = ["objective", "blocked_by", "note", "created_at"]
+    list_filter = ["workspace"]
+    list_select_related = ["objective", "blocked_by"]
+    readonly_fields = [f.name for f in Dependency._meta.fields]
 
     def has_add_permission(self, request):
         return False
