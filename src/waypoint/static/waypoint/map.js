@@ -121,6 +121,8 @@
       .select("text").text(function (d) { return short(d.data.title, 30); });
     g.select("text.map-meta").text(function (d) {
       var bits = [Math.round(d.data.progress * 100) + "%", labels[d.data.pace] || ""];
+      var waits = (d.data.blocked_by || []).length;
+      if (waits) bits.splice(1, 0, format(labels.blocked, { n: waits }));
       if (d.data.owner) bits.push(d.data.owner);
       if (d.data.other_cycle) bits.push(format(labels.other, { cycle: d.data.other_cycle }));
       return short(bits.filter(Boolean).join(" · "), 38);
