@@ -806,7 +806,10 @@ def _objective_context(request, objective):
         "evidence": evidence,
         "forecasts": forecasts,
         "dependencies": selectors.dependencies_of(objective, me, today),
-        "history_by_kr": {kr.pk: _history(list(kr.checkins.all()), 0) for kr in krs},
+        "history_by_kr": {
+            kr.pk: _history(kr.checkins.all()[:HISTORY_ROWS], 0, len(kr.checkins.all()))
+            for kr in krs
+        },
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective),
@@ -821,12 +824,12 @@ HISTORY_ROWS = 10  # check-ins a key result shows on its objective's page; the r
 HISTORY_PAGE = 100
 
 
-def _history(newest_first: list, start: int, size: int = HISTORY_ROWS) -> dict:
-    """A slice of a key result's check-ins, newest first, and how many come after it."""
-    rows = newest_first[start : start + size]
+def _history(rows: list, start: int, total: int) -> dict:
+    """Check-ins of a key result shown from ``start`` (newest first), and how many earlier
+    ones are left to open after them."""
     return {
-        "rows": rows,
-        "more": max(len(newest_first) - start - len(rows), 0),
+        "checkins": rows,
+        "more": max(total - start - len(rows), 0),
         "next_start": start + len(rows),
     }
 
@@ -842,14 +845,8 @@ def kr_history(request, pk):
     start = request.GET.get("start", "0")
     start = min(int(start), 10**9) if start.isdigit() else 0
     checkins = CheckIn.objects.filter(key_result=kr).order_by("-date", "-id")
-    total = checkins.count()
     rows = list(checkins.select_related("author__user")[start : start + HISTORY_PAGE])
-    context = {
-        "kr": kr,
-        "checkins": rows,
-        "more": max(total - start - len(rows), 0),
-        "next_start": start + len(rows),
-    }
+    context = {"kr": kr, **_history(rows, start, checkins.count())}
     if request.htmx:
         return render(request, "okrs/_checkin_rows.html", context)
     return render(request, "okrs/kr_history.html", context)
@@ -932,8 +929,7 @@ def dependency_add(request, pk):
             actor=request.user,
         )
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        messages.error(request, " ".join(exc.messages))
         return _dependencies_back(request, objective, request.POST.get("find", ""))
     messages.success(request, _("Saved: it now waits for “%(title)s”.") % {"title": blocker.title})
     return _dependencies_back(request, objective)
