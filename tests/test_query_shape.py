@@ -177,3 +177,20 @@ def test_these_pages_ask_the_same_queries_for_a_bigger_workspace(client, db, see
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_member_picker_counts_the_workspace_without_sorting_it(db, workspace, owner):
+    """Whether a member field is a list or an e-mail box is decided by counting up to 201
+    members: without the list's order, or the count sorts every member first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.okrs.forms import member_choices
+    from waypoint.workspaces.forms import MemberChoiceField
+
+    with CaptureQueriesContext(connection) as queries:
+        field = MemberChoiceField(
+            queryset=member_choices(workspace).order_by("user__full_name", "user__email")
+        )
+    (count,) = [q["sql"] for q in queries]
+    assert "COUNT" in count and "ORDER BY" not in count and field.by_email is False
