@@ -14,7 +14,7 @@ from waypoint.cli import main as cli
 from waypoint.lib import scoring
 from waypoint.okrs import rollups
 from waypoint.okrs import services as okr
-from waypoint.okrs.models import CheckIn, KeyResult, Objective
+from waypoint.okrs.models import CheckIn, Contribution, KeyResult, Objective
 
 DAY0 = dt.date(2026, 1, 5)
 
@@ -40,17 +40,35 @@ def from_scratch(workspace) -> scoring.Scores:
                 driven_by_children=kr.driven_by_children,
             )
         )
-    children: dict[int, list[int]] = {}
+    children: dict[int, dict[int, float]] = {}  # parent: {counting towards it: weight}
     objectives = list(Objective.objects.filter(workspace=workspace))
     for o in objectives:
         if o.parent_id:
-            children.setdefault(o.parent_id, []).append(o.pk)
+            children.setdefault(o.parent_id, {})[o.pk] = o.parent_weight
+    for c in Contribution.objects.filter(workspace=workspace):
+        children.setdefault(c.parent_id, {})[c.objective_id] = c.weight
     return scoring.score_objectives(
         {
-            o.pk: scoring.ObjectiveInput(o.pk, krs.get(o.pk, ()), children.get(o.pk, ()))
+            o.pk: scoring.ObjectiveInput(
+                o.pk, krs.get(o.pk, ()), list(children.get(o.pk, {})), children.get(o.pk, {})
+            )
             for o in objectives
         }
     )
+
+
+def assert_no_circle(workspace):
+    above: dict[int, set[int]] = {}
+    for o in Objective.objects.filter(workspace=workspace, parent__isnull=False):
+        above.setdefault(o.pk, set()).add(o.parent_id)
+    for c in Contribution.objects.filter(workspace=workspace):
+        above.setdefault(c.objective_id, set()).add(c.parent_id)
+    for start in above:
+        seen, frontier = set(), set(above[start])
+        while frontier:
+            assert start not in frontier, "a circle through parents and contributions"
+            seen |= frontier
+            frontier = {p for o in frontier for p in above.get(o, ())} - seen
 
 
 def assert_stored_equal_scratch(workspace):
@@ -95,11 +113,17 @@ CHECK_IN = st.tuples(
     st.sampled_from(["on_track", "at_risk", "off_track"]),
 )
 REPARENT = st.tuples(st.just("reparent"), st.integers(0, 8), st.integers(-1, 8))
+WEIGHTS = st.sampled_from([0.25, 1.0, 2.0, 5.0])
 OPERATION = st.one_of(
     CHECK_IN,
     CHECK_IN,
     CHECK_IN,
     REPARENT,
+    st.tuples(st.just("contribute"), st.integers(0, 8), st.integers(0, 8), WEIGHTS),
+    st.tuples(st.just("contribute"), st.integers(0, 8), st.integers(0, 8), WEIGHTS),
+    st.tuples(st.just("contribution_weight"), st.integers(0, 30), WEIGHTS),
+    st.tuples(st.just("uncontribute"), st.integers(0, 30)),
+    st.tuples(st.just("parent_weight"), st.integers(0, 8), WEIGHTS),
     st.tuples(st.just("target"), st.integers(0, 30), st.integers(0, 140)),
     st.tuples(st.just("driven"), st.integers(0, 30), st.booleans()),
     st.tuples(st.just("weight"), st.integers(0, 30), st.sampled_from([0.5, 1.0, 4.0])),
@@ -151,6 +175,21 @@ def _apply(op, objectives, krs, actor):
             else Objective.objects.get(pk=live_objectives[op[2] % len(live_objectives)].pk)
         )
         okr.objective_update(objective=obj, parent=parent, actor=actor)
+    elif name == "contribute" and live_objectives:
+        obj, parent = (
+            Objective.objects.get(pk=live_objectives[i % len(live_objectives)].pk)
+            for i in (op[1], op[2])
+        )
+        okr.contribution_add(objective=obj, parent=parent, weight=op[3], actor=actor)
+    elif name in ("contribution_weight", "uncontribute"):
+        live = list(Contribution.objects.order_by("pk"))
+        if live and name == "uncontribute":
+            okr.contribution_remove(contribution=live[op[1] % len(live)], actor=actor)
+        elif live:
+            okr.contribution_update(contribution=live[op[1] % len(live)], weight=op[2], actor=actor)
+    elif name == "parent_weight" and live_objectives:
+        obj = Objective.objects.get(pk=live_objectives[op[1] % len(live_objectives)].pk)
+        okr.objective_update(objective=obj, parent_weight=op[2], actor=actor)
     elif name == "delete_kr" and live_krs:
         okr.key_result_delete(
             key_result=KeyResult.objects.get(pk=live_krs[op[1] % len(live_krs)].pk), actor=actor
@@ -201,6 +240,8 @@ def test_stored_values_equal_the_rules_after_any_sequence_of_writes(
                     _apply(op, objectives, krs, owner_user)
             except ValidationError:
                 pass  # refused writes (a loop, an increase whose target went below its start)
+        # Whatever was accepted, the alignment and contributions hold no circle.
+        assert_no_circle(workspace)
         assert_stored_equal_scratch(workspace)
         assert rollups.recompute(workspace).changed == 0
         transaction.set_rollback(True)
@@ -345,4 +386,65 @@ def test_concurrent_check_ins_leave_every_stored_value_right(workspace, quarter,
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(write, range(160)))
     assert CheckIn.objects.count() == 160
+    assert_stored_equal_scratch(workspace)
+
+
+def test_a_contributor_counts_with_its_weight_beside_the_aligned_objectives(
+    chain, workspace, quarter, owner_user
+):
+    """The team is driven by the person aligned under it (score 0.5, weight 1); a project
+    of another team also counts towards it with weight 3. The team's driven key result is
+    the weighted mean: (0.5 × 1 + s × 3) / 4, and everything above follows each change."""
+    project = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Project", actor=owner_user
+    )
+    kr = okr.key_result_create(
+        objective=project, title="Ship", start=0, target=10, actor=owner_user
+    )
+    okr.checkin_create(key_result=kr, date=DAY0, value=10, actor=owner_user)
+    c = okr.contribution_add(objective=project, parent=chain["team"], weight=3, actor=owner_user)
+    assert scores_of(chain["team"], chain["company"]) == [0.875, 0.875]
+    okr.checkin_create(key_result=kr, date=DAY0 + dt.timedelta(days=1), value=2, actor=owner_user)
+    assert scores_of(chain["team"]) == [pytest.approx((0.5 + 0.2 * 3) / 4)]
+    okr.contribution_update(contribution=c, weight=1, actor=owner_user)
+    assert scores_of(chain["team"]) == [pytest.approx(0.35)]
+    okr.objective_update(objective=chain["person"], parent_weight=3, actor=owner_user)
+    assert scores_of(chain["team"]) == [pytest.approx((0.5 * 3 + 0.2) / 4)]
+    assert_stored_equal_scratch(workspace)
+    assert rollups.recompute(workspace).changed == 0
+    okr.contribution_remove(contribution=c, actor=owner_user)
+    assert scores_of(chain["team"], chain["company"]) == [0.5, 0.5]
+    c = okr.contribution_add(objective=project, parent=chain["team"], weight=1, actor=owner_user)
+    okr.objective_delete(objective=project, actor=owner_user)
+    assert scores_of(chain["team"]) == [0.5] and not Contribution.objects.exists()
+    assert_stored_equal_scratch(workspace)
+
+
+def test_contributions_refuse_circles_and_nonsense(chain, workspace, owner_user):
+    """Through parents and contributions alike, nothing may count towards itself; a
+    weight is above 0 and at most 100; a contribution is not to the objective's own
+    parent, nor twice; refused, nothing is written."""
+    company, team, person = chain["company"], chain["team"], chain["person"]
+
+    def refused(**kw):
+        with pytest.raises(ValidationError) as exc, transaction.atomic():
+            okr.contribution_add(actor=owner_user, **{"weight": 1, **kw})
+        return " ".join(exc.value.messages)
+
+    assert "itself" in refused(objective=company, parent=person)  # person counts under company
+    assert "itself" in refused(objective=team, parent=team)
+    assert "already aligns" in refused(objective=person, parent=team)
+    for bad in (0, -1, 101, float("nan"), "x"):
+        assert "weight" in refused(objective=person, parent=company, weight=bad)
+    okr.contribution_add(objective=person, parent=company, weight=2, actor=owner_user)
+    assert "already counts" in refused(objective=person, parent=company)
+    # Aligning the company under the person now closes a circle through the contribution.
+    with pytest.raises(ValidationError):
+        okr.objective_update(objective=company, parent=person, actor=owner_user)
+    # Nor may the person's parent become the objective it already contributes to.
+    with pytest.raises(ValidationError, match="remove that first"):
+        okr.objective_update(objective=person, parent=company, actor=owner_user)
+    with pytest.raises(ValidationError):
+        okr.objective_update(objective=person, parent_weight=0, actor=owner_user)
+    assert Contribution.objects.count() == 1
     assert_stored_equal_scratch(workspace)

@@ -124,11 +124,14 @@ class KeyResultInput:
 
 @dataclass(frozen=True)
 class ObjectiveInput:
-    """An objective, its key results and the objectives aligned under it (by id)."""
+    """An objective, its key results and the objectives that count towards it (by id):
+    those aligned under it and those that contribute to it besides their own parent, with
+    the weight of each (1 when not given)."""
 
     id: int
     key_results: Sequence[KeyResultInput] = ()
     children: Sequence[int] = ()
+    weights: Mapping[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,13 +148,19 @@ class Scores:
     kr_score: dict[int, float] = field(default_factory=dict)
 
 
+def driven_progress(children: Iterable[tuple[float, float]]) -> float:
+    """A key result driven by the objectives below: the weighted mean of their scores
+    (score, weight), in the order of their ids; 0 when none counts."""
+    return clamp01(weighted_mean(children))
+
+
 def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
     """Score every objective of a set, resolving key results driven by child objectives.
 
-    A key result driven by children takes as progress the mean score of the objectives
-    aligned under its objective (0 when none is). Children outside the given set are
-    ignored; a loop in the alignment (which the services refuse) scores the repeated
-    objective as 0 instead of recursing forever.
+    A key result driven by children takes as progress the weighted mean score of the
+    objectives that count towards its objective (``driven_progress``; 0 when none does).
+    Children outside the given set are ignored; a loop in the alignment (which the services
+    refuse) scores the repeated objective as 0 instead of recursing forever.
     """
     out = Scores()
     in_progress: set[int] = set()
@@ -167,8 +176,12 @@ def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
         progress_pairs = []
         for kr in obj.key_results:
             if kr.driven_by_children:
-                kids = [score(c) for c in obj.children if c in objectives]
-                progress = clamp01(sum(kids) / len(kids)) if kids else 0.0
+                kids = [
+                    (score(c), obj.weights.get(c, 1.0))
+                    for c in sorted(obj.children)
+                    if c in objectives
+                ]
+                progress = driven_progress(kids)
             else:
                 progress = kr_progress(
                     kr.type,

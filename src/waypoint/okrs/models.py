@@ -128,6 +128,13 @@ class Objective(StoredRollups):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    parent_weight = models.FloatField(
+        _("weight in its parent"),
+        default=1.0,
+        help_text=_(
+            "How much it counts in its parent's key results driven by the objectives below."
+        ),
+    )
     review = models.CharField(
         _("review"), max_length=10, choices=Review.choices, blank=True, default=""
     )
@@ -169,6 +176,37 @@ class Objective(StoredRollups):
 
     def __str__(self):
         return self.title
+
+
+class Contribution(models.Model):
+    """An objective that also counts towards another objective than the one it aligns to
+    (its ``parent``), with a weight: a key result driven by the objectives below takes the
+    weighted mean of their scores, contributors included (docs/concepts.md)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="contributions")
+    parent = models.ForeignKey(
+        Objective,
+        verbose_name=_("also counts towards"),
+        on_delete=models.CASCADE,
+        related_name="contributors",
+    )
+    weight = models.FloatField(_("weight"), default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "parent"], name="contribution_once"),
+            models.CheckConstraint(
+                condition=~Q(objective=models.F("parent")), name="contribution_not_itself"
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="contribution_weight_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.objective} → {self.parent} ({self.weight})"
 
 
 class Dependency(models.Model):

@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 
 from waypoint.lib import bulk, scoring
 
-from .models import CheckIn, KeyResult, Objective
+from .models import CheckIn, Contribution, KeyResult, Objective
 
 _CheckIn, _KeyResult, _Objective = CheckIn, KeyResult, Objective
 
@@ -106,19 +106,13 @@ def _score_round(ids: list[int]) -> set[int]:
         ):
             krs.setdefault(row["objective_id"], []).append(row)
         driven = [o for o, rows in krs.items() if any(r["driven_by_children"] for r in rows)]
-        child_scores: dict[int, list[float]] = {}
-        if driven:
-            for parent_id, score in Objective.objects.filter(parent_id__in=driven).values_list(
-                "parent_id", "score"
-            ):
-                child_scores.setdefault(parent_id, []).append(score)
+        child_scores = _counting_towards(driven)
         kr_updates, obj_updates = [], []
         for pk, obj in objectives.items():
             pairs, progress_pairs = [], []
             for row in krs.get(pk, ()):
                 if row["driven_by_children"]:
-                    kids = child_scores.get(pk, [])
-                    progress = scoring.clamp01(sum(kids) / len(kids)) if kids else 0.0
+                    progress = scoring.driven_progress(child_scores.get(pk, []))
                 else:
                     progress = scoring.kr_progress(
                         row["type"],
@@ -140,6 +134,12 @@ def _score_round(ids: list[int]) -> set[int]:
                     changed_parents.add(obj["parent_id"])
         _write(KeyResult, kr_updates)
         _write(Objective, obj_updates)
+        if obj_updates:  # the objectives they also count towards follow them too
+            changed_parents.update(
+                Contribution.objects.filter(
+                    objective_id__in=[pk for _p, _s, pk in obj_updates]
+                ).values_list("parent_id", flat=True)
+            )
     if not changed_parents:
         return set()
     # Only a parent with a key result driven by its children follows their scores.
@@ -148,6 +148,25 @@ def _score_round(ids: list[int]) -> set[int]:
         .values_list("objective_id", flat=True)
         .distinct()
     )
+
+
+def _counting_towards(parents: list[int]) -> dict[int, list[tuple[float, float]]]:
+    """For these objectives, the (score, weight) of every objective that counts towards
+    each: aligned under it, or contributing to it besides its own parent; by id."""
+    found: dict[int, list[tuple[int, float, float]]] = {}
+    if parents:
+        for parent_id, pk, score, weight in Objective.objects.filter(
+            parent_id__in=parents
+        ).values_list("parent_id", "pk", "score", "parent_weight"):
+            found.setdefault(parent_id, []).append((pk, score, weight))
+        for parent_id, pk, score, weight in Contribution.objects.filter(
+            parent_id__in=parents
+        ).values_list("parent_id", "objective_id", "objective__score", "weight"):
+            found.setdefault(parent_id, []).append((pk, score, weight))
+    return {
+        parent: [(score, weight) for _pk, score, weight in sorted(rows)]
+        for parent, rows in found.items()
+    }
 
 
 def _write(model, updates: list[tuple[float, float, int]]) -> None:
@@ -268,18 +287,28 @@ def recompute(workspace, *, models=None) -> Recomputed:
         )
         row["current_value"] = latest.get(row["pk"], (None,))[0]
         krs.setdefault(row["objective_id"], []).append(_kr_input(row))
-    children: dict[int, list[int]] = {}
+    children: dict[int, dict[int, float]] = {}  # parent: {objective counting towards it: weight}
     stored_obj = {}
-    for pk, parent_id, progress, score in Objective.objects.filter(workspace=workspace).values_list(
-        "pk", "parent_id", "progress", "score"
-    ):
+    # A migration's historical models predate weights and contributions: every weight is 1.
+    weighted = models is None
+    for pk, parent_id, progress, score, *weight in Objective.objects.filter(
+        workspace=workspace
+    ).values_list("pk", "parent_id", "progress", "score", *(["parent_weight"] * weighted)):
         stored_obj[pk] = (progress, score)
         if parent_id is not None:
-            children.setdefault(parent_id, []).append(pk)
+            children.setdefault(parent_id, {})[pk] = weight[0] if weight else 1.0
+    if weighted:
+        for pk, parent_id, weight in Contribution.objects.filter(workspace=workspace).values_list(
+            "objective_id", "parent_id", "weight"
+        ):
+            children.setdefault(parent_id, {})[pk] = weight
     scores = scoring.score_objectives(
         {
             pk: scoring.ObjectiveInput(
-                id=pk, key_results=krs.get(pk, ()), children=children.get(pk, ())
+                id=pk,
+                key_results=krs.get(pk, ()),
+                children=list(children.get(pk, {})),
+                weights=children.get(pk, {}),
             )
             for pk in stored_obj
         }

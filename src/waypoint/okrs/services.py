@@ -30,6 +30,7 @@ from .models import (
     CheckIn,
     CheckInPulse,
     Comment,
+    Contribution,
     Cycle,
     CycleReview,
     Dependency,
@@ -198,17 +199,58 @@ def _unique_ref(cycle: Cycle, title: str, exclude_pk=None) -> str:
     return ref
 
 
+def _counts_under(objective_pk: int, node: Objective) -> bool:
+    """Whether ``node`` is the objective or counts towards it, through parents and
+    contributions: then the objective may not count towards ``node``, or scores would
+    go round in a circle."""
+    seen, frontier = set(), {node.pk}
+    while frontier:
+        if objective_pk in frontier:
+            return True
+        seen |= frontier
+        above = set(
+            Objective.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
+        )
+        above |= set(
+            Contribution.objects.filter(objective_id__in=frontier).values_list(
+                "parent_id", flat=True
+            )
+        )
+        frontier = above - seen
+    return False
+
+
 def _check_parent(objective: Objective | None, workspace: Workspace, parent: Objective | None):
     if parent is None:
         return
     same_workspace(workspace, "parent", parent)
-    node = parent
-    while node is not None:
-        if objective is not None and node.pk == objective.pk:
-            raise ValidationError(
-                {"parent": _("An objective cannot align to itself or to one aligned under it.")}
-            )
-        node = node.parent
+    if objective is None:
+        return
+    if _counts_under(objective.pk, parent):
+        raise ValidationError(
+            {"parent": _("An objective cannot align to itself or to one aligned under it.")}
+        )
+    if Contribution.objects.filter(objective=objective, parent=parent).exists():
+        raise ValidationError(
+            {"parent": _("It already counts towards this objective: remove that first.")}
+        )
+
+
+WEIGHT_MAX = 100.0
+
+
+def _check_weight(field: str, weight) -> float:
+    try:
+        weight = float(weight)
+    except (TypeError, ValueError):
+        weight = 0.0
+    if not 0 < weight <= WEIGHT_MAX:  # also refuses NaN
+        raise ValidationError(
+            {field: _("A weight is a number above 0, at most %(max)s.") % {"max": 100}}
+        )
+    return weight
 
 
 def _check_objective_fields(workspace: Workspace, fields: dict) -> None:
@@ -297,6 +339,7 @@ OBJECTIVE_FIELDS = {
     "private",
     "ref",
     "position",
+    "parent_weight",
 }
 
 
@@ -310,6 +353,8 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
     _check_objective_fields(objective.workspace, fields)
     if "parent" in fields:
         _check_parent(objective, objective.workspace, fields["parent"])
+    if "parent_weight" in fields:
+        fields["parent_weight"] = _check_weight("parent_weight", fields["parent_weight"])
     if fields.get("ref") and (
         Objective.objects.filter(cycle=objective.cycle_id, ref=fields["ref"])
         .exclude(pk=objective.pk)
@@ -319,7 +364,7 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
     m2m = {"teams": list(fields.pop("teams"))} if "teams" in fields else None
     if "title" in fields:
         fields["title"] = fields["title"].strip()
-    old_parent = objective.parent_id
+    old_parent, old_weight = objective.parent_id, objective.parent_weight
     audit.save_changes(
         objective,
         actor=actor,
@@ -328,7 +373,7 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
         fields=fields,
         m2m=m2m,
     )
-    if objective.parent_id != old_parent:
+    if (objective.parent_id, objective.parent_weight) != (old_parent, old_weight):
         rollups.refresh([old_parent, objective.parent_id])
     return objective
 
@@ -376,9 +421,9 @@ def objective_delete(*, objective: Objective, actor: User | None) -> None:
         obj=objective,
         before=before,
     )
-    parent_id = objective.parent_id
+    above = [objective.parent_id, *objective.contributions.values_list("parent_id", flat=True)]
     objective.delete()
-    rollups.refresh([parent_id])
+    rollups.refresh(above)
 
 
 # --- Key results --------------------------------------------------------------------------
@@ -821,6 +866,71 @@ def objective_review(
     verdict = _("Agreed.") if agree else _("Changes asked for:")
     comment_create(objective=objective, body=f"{verdict} {comment}".strip(), author=by, actor=actor)
     return objective
+
+
+# --- Contributions: counting towards more than one objective ---------------------------------
+
+
+@transaction.atomic
+def contribution_add(
+    *, objective: Objective, parent: Objective, weight: float = 1.0, actor: User | None
+) -> Contribution:
+    """``objective`` also counts towards ``parent``, besides the objective it aligns to,
+    with ``weight`` in the key results of ``parent`` that the objectives below drive."""
+    writable(objective.cycle)
+    same_workspace(objective.workspace, "parent", parent)
+    weight = _check_weight("weight", weight)
+    if parent.pk == objective.parent_id:
+        raise ValidationError({"parent": _("It already aligns to this objective.")})
+    if Contribution.objects.filter(objective=objective, parent=parent).exists():
+        raise ValidationError({"parent": _("It already counts towards this objective.")})
+    if _counts_under(objective.pk, parent):
+        raise ValidationError(
+            {"parent": _("An objective cannot count towards itself or one that counts towards it.")}
+        )
+    contribution = Contribution.objects.create(
+        workspace=objective.workspace, objective=objective, parent=parent, weight=weight
+    )
+    audit.record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="contribution.create",
+        obj=contribution,
+        after=audit.snapshot(contribution),
+    )
+    rollups.refresh([parent.pk])
+    return contribution
+
+
+@transaction.atomic
+def contribution_update(
+    *, contribution: Contribution, weight: float, actor: User | None
+) -> Contribution:
+    writable(contribution.objective.cycle)
+    audit.save_changes(
+        contribution,
+        actor=actor,
+        action="contribution.update",
+        workspace=contribution.objective.workspace,
+        fields={"weight": _check_weight("weight", weight)},
+    )
+    rollups.refresh([contribution.parent_id])
+    return contribution
+
+
+@transaction.atomic
+def contribution_remove(*, contribution: Contribution, actor: User | None) -> None:
+    writable(contribution.objective.cycle)
+    audit.record(
+        workspace=contribution.objective.workspace,
+        actor=actor,
+        action="contribution.delete",
+        obj=contribution,
+        before=audit.snapshot(contribution),
+    )
+    parent_id = contribution.parent_id
+    contribution.delete()
+    rollups.refresh([parent_id])
 
 
 # --- Dependencies ("blocked by") -------------------------------------------------------------
