@@ -190,6 +190,7 @@ class ObjectiveOut(Schema):
     private: bool
     owner_id: int | None
     parent_id: int | None
+    parent_weight: float
     team_ids: list[int]
     progress: float
     score: float
@@ -215,6 +216,7 @@ class ObjectivePatch(In):
     status: str | None = None
     owner_id: Id | None = None
     parent_id: Id | None = None
+    parent_weight: float | None = None
     private: bool | None = None
 
 
@@ -670,6 +672,7 @@ def _objective_out(o: Objective) -> dict:
                 "private",
                 "owner_id",
                 "parent_id",
+                "parent_weight",
             )
         },
         "team_ids": [t.pk for t in o.teams.all()],

@@ -6,6 +6,7 @@ from .models import (
     CheckIn,
     CheckInPulse,
     Comment,
+    Contribution,
     Cycle,
     CycleReview,
     Dependency,
@@ -134,6 +135,20 @@ class DependencyAdmin(AuditedAdmin):
     list_filter = ["workspace"]
     list_select_related = ["objective", "blocked_by"]
     readonly_fields = [f.name for f in Dependency._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Contribution)
+class ContributionAdmin(AuditedAdmin):
+    """Read here; written on the objective's page, where circles are refused and scores
+    follow."""
+
+    list_display = ["objective", "parent", "weight", "created_at"]
+    list_filter = ["workspace"]
+    list_select_related = ["objective", "parent"]
+    readonly_fields = [f.name for f in Contribution._meta.fields]
 
     def has_add_permission(self, request):
         return False

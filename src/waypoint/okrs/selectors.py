@@ -555,10 +555,12 @@ def dependencies_of(objective: Objective, member: Member | None, today: dt.date)
     return rows(waits_for, "blocked_by"), rows(blocks, "objective")
 
 
-def blocker_candidates(objective: Objective, member: Member | None, words: str) -> list:
-    """Up to ten objectives whose title holds ``words`` that ``objective`` could wait for:
-    visible to the reader, in a cycle that overlaps its own, not itself nor one it already
-    waits for."""
+def objective_candidates(
+    objective: Objective, member: Member | None, words: str, *, exclude: Q
+) -> list:
+    """Up to ten objectives whose title holds ``words``, to link ``objective`` to (a
+    blocker, another objective it counts towards): visible to the reader, in a cycle that
+    overlaps its own, not archived, not itself, and not what ``exclude`` leaves out."""
     words = words.strip()[:100]
     if not words:
         return []
@@ -567,11 +569,31 @@ def blocker_candidates(objective: Objective, member: Member | None, words: str) 
         visible_objectives(objective.workspace, member)
         .filter(title__icontains=words, cycle__start__lte=cycle.end, cycle__end__gte=cycle.start)
         .exclude(pk=objective.pk)
-        .exclude(blocking__objective=objective)
+        .exclude(exclude)
         .exclude(status=Objective.Status.ARCHIVED)
         .select_related("owner__user", "cycle")
         .order_by("title", "pk")[:10]
     )
+
+
+def contributions_of(objective: Objective, member: Member | None) -> tuple[list, list]:
+    """The other objectives ``objective`` counts towards, and those that count towards it
+    besides the ones aligned under it, among the objectives the reader may see."""
+    from .models import Contribution
+
+    towards = (
+        Contribution.objects.filter(objective=objective)
+        .filter(visible_q(member, "parent__"))
+        .select_related("parent__cycle")
+        .order_by("parent__title", "pk")
+    )
+    counted = (
+        Contribution.objects.filter(parent=objective)
+        .filter(visible_q(member, "objective__"))
+        .select_related("objective__owner__user")
+        .order_by("objective__title", "pk")
+    )
+    return list(towards), list(counted)
 
 
 def blockers_among(ids: list[int], member: Member | None) -> dict[int, list[int]]:

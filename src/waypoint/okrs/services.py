@@ -242,8 +242,8 @@ WEIGHT_MAX = 100.0
 
 
 def _check_weight(field: str, weight) -> float:
-    try:
-        weight = float(weight)
+    try:  # typed in a form as "2,5" in Polish and Russian
+        weight = float(weight.replace(",", ".") if isinstance(weight, str) else weight)
     except (TypeError, ValueError):
         weight = 0.0
     if not 0 < weight <= WEIGHT_MAX:  # also refuses NaN

@@ -48,6 +48,7 @@ from .models import (
     CheckIn,
     CheckInPulse,
     Comment,
+    Contribution,
     Cycle,
     Dependency,
     Initiative,
@@ -806,6 +807,7 @@ def _objective_context(request, objective):
         "evidence": evidence,
         "forecasts": forecasts,
         "dependencies": selectors.dependencies_of(objective, me, today),
+        "contributions": selectors.contributions_of(objective, me),
         "history_by_kr": {
             kr.pk: _history(kr.checkins.all()[:HISTORY_ROWS], 0, len(kr.checkins.all()))
             for kr in krs
@@ -862,10 +864,19 @@ def objective_detail(request, pk):
     context["retro"] = Retrospective.objects.filter(
         objective=objective, grade__isnull=False
     ).first()
-    find = request.GET.get("find", "")[:100]
-    if find and context["can_edit"]:
-        context["find"] = find
-        context["candidates"] = selectors.blocker_candidates(objective, request.member, find)
+    if context["can_edit"]:
+        # The searches of the dependencies' and the contributions' forms.
+        find, towards = request.GET.get("find", "")[:100], request.GET.get("towards", "")[:100]
+        context["find"], context["towards"] = find, towards
+        context["candidates"] = selectors.objective_candidates(
+            objective, request.member, find, exclude=Q(blocking__objective=objective)
+        )
+        context["towards_candidates"] = selectors.objective_candidates(
+            objective,
+            request.member,
+            towards,
+            exclude=Q(pk=objective.parent_id) | Q(contributors__objective=objective),
+        )
     return render(request, "okrs/objective.html", context)
 
 
@@ -896,20 +907,22 @@ def comment_create(request, pk):
 # --- Dependencies ("blocked by") -------------------------------------------------------------
 
 
-def _dependencies_back(request, objective, find: str = ""):
+def _back_to(request, objective, section: str, **search):
+    """The objective's page at one of its sections, with a search kept when it was refused."""
     url = reverse("okrs:objective", args=[request.workspace.slug, objective.pk])
-    return redirect(
-        f"{url}?{urlencode({'find': find})}#dependencies" if find else f"{url}#dependencies"
-    )
+    search = {k: v for k, v in search.items() if v}
+    return redirect(f"{url}?{urlencode(search)}#{section}" if search else f"{url}#{section}")
+
+
+def _dependencies_back(request, objective, find: str = ""):
+    return _back_to(request, objective, "dependencies", find=find)
 
 
 @require_POST
 @workspace_view(Role.MEMBER)
 def dependency_add(request, pk):
     """The objective waits for another, picked from the search on its page."""
-    objective = _visible_objective(request, pk)
-    if not permissions.can_edit_objective(request.member, objective):
-        raise PermissionDenied
+    objective = _editable_objective(request, pk)
     raw = request.POST.get("blocked_by", "")
     blocker = None
     if raw.isdigit():
@@ -950,6 +963,107 @@ def dependency_remove(request, pk):
         raise PermissionDenied
     services.dependency_remove(dependency=dependency, actor=request.user)
     return _dependencies_back(request, dependency.objective)
+
+
+# --- Contributions: counting towards several objectives ------------------------------------
+
+
+def _editable_objective(request, pk) -> Objective:
+    objective = _visible_objective(request, pk)
+    if not permissions.can_edit_objective(request.member, objective):
+        raise PermissionDenied
+    return objective
+
+
+def _contribution(request, pk) -> Contribution:
+    """A contribution of an objective the reader may see and edit; 404 or 403 otherwise."""
+    ws = request.workspace
+    contribution = scoped_get(
+        Contribution.objects.filter(
+            objective__in=selectors.visible_objectives(ws, request.member).values("pk")
+        ).select_related("objective__cycle", "objective__workspace"),
+        ws,
+        pk=pk,
+    )
+    if not permissions.can_edit_objective(request.member, contribution.objective):
+        raise PermissionDenied
+    return contribution
+
+
+def _saved_or_said(request, objective, write, towards: str = ""):
+    """Run a write of the objective's links; a refusal is said above the section."""
+    try:
+        write()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to(request, objective, "counts-towards", towards=towards)
+    messages.success(request, _("Saved."))
+    return _back_to(request, objective, "counts-towards")
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def contribution_add(request, pk):
+    """The objective also counts towards another one, picked from the search on its page."""
+    objective = _editable_objective(request, pk)
+    raw = request.POST.get("parent", "")
+    parent = (
+        selectors.visible_objectives(request.workspace, request.member).filter(pk=int(raw)).first()
+        if raw.isdigit()
+        else None
+    )
+    if parent is None:
+        messages.error(request, _("Unknown objective."))
+        return _back_to(request, objective, "counts-towards")
+    return _saved_or_said(
+        request,
+        objective,
+        lambda: services.contribution_add(
+            objective=objective,
+            parent=parent,
+            weight=request.POST.get("weight", ""),
+            actor=request.user,
+        ),
+        towards=request.POST.get("towards", ""),
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def contribution_edit(request, pk):
+    contribution = _contribution(request, pk)
+    return _saved_or_said(
+        request,
+        contribution.objective,
+        lambda: services.contribution_update(
+            contribution=contribution, weight=request.POST.get("weight", ""), actor=request.user
+        ),
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def contribution_remove(request, pk):
+    contribution = _contribution(request, pk)
+    return _saved_or_said(
+        request,
+        contribution.objective,
+        lambda: services.contribution_remove(contribution=contribution, actor=request.user),
+    )
+
+
+@require_POST
+@workspace_view(Role.MEMBER)
+def parent_weight(request, pk):
+    """How much the objective counts in the one it aligns to."""
+    objective = _editable_objective(request, pk)
+    return _saved_or_said(
+        request,
+        objective,
+        lambda: services.objective_update(
+            objective=objective, parent_weight=request.POST.get("weight", ""), actor=request.user
+        ),
+    )
 
 
 # --- Editor -------------------------------------------------------------------------------
