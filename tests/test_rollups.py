@@ -26,6 +26,9 @@ def from_scratch(workspace) -> scoring.Scores:
     for c in CheckIn.objects.filter(workspace=workspace).order_by("date", "id"):
         latest[c.key_result_id] = c.value
     krs: dict[int, list] = {}
+    feeders: dict[int, list[int]] = {}
+    for kr in KeyResult.objects.filter(workspace=workspace, rolls_into__isnull=False):
+        feeders.setdefault(kr.rolls_into_id, []).append(kr.pk)
     for kr in KeyResult.objects.filter(workspace=workspace):
         krs.setdefault(kr.objective_id, []).append(
             scoring.KeyResultInput(
@@ -38,6 +41,7 @@ def from_scratch(workspace) -> scoring.Scores:
                 weight=kr.weight,
                 direction=kr.direction,
                 driven_by_children=kr.driven_by_children,
+                feeders=feeders.get(kr.pk, ()),
             )
         )
     children: dict[int, dict[int, float]] = {}  # parent: {counting towards it: weight}
@@ -124,6 +128,9 @@ OPERATION = st.one_of(
     st.tuples(st.just("contribution_weight"), st.integers(0, 30), WEIGHTS),
     st.tuples(st.just("uncontribute"), st.integers(0, 30)),
     st.tuples(st.just("parent_weight"), st.integers(0, 8), WEIGHTS),
+    st.tuples(st.just("roll"), st.integers(0, 30), st.integers(0, 30)),
+    st.tuples(st.just("roll"), st.integers(0, 30), st.integers(0, 30)),
+    st.tuples(st.just("unroll"), st.integers(0, 30)),
     st.tuples(st.just("target"), st.integers(0, 30), st.integers(0, 140)),
     st.tuples(st.just("driven"), st.integers(0, 30), st.booleans()),
     st.tuples(st.just("weight"), st.integers(0, 30), st.sampled_from([0.5, 1.0, 4.0])),
@@ -190,6 +197,15 @@ def _apply(op, objectives, krs, actor):
     elif name == "parent_weight" and live_objectives:
         obj = Objective.objects.get(pk=live_objectives[op[1] % len(live_objectives)].pk)
         okr.objective_update(objective=obj, parent_weight=op[2], actor=actor)
+    elif name == "roll" and live_krs:
+        # Into a key result of an objective above, when there is one: tried blind otherwise.
+        kr = KeyResult.objects.get(pk=live_krs[op[1] % len(live_krs)].pk)
+        above = KeyResult.objects.filter(objective__children=kr.objective).order_by("pk")
+        above = list(above) or [KeyResult.objects.get(pk=live_krs[op[2] % len(live_krs)].pk)]
+        okr.key_result_update(key_result=kr, rolls_into=above[op[2] % len(above)], actor=actor)
+    elif name == "unroll" and live_krs:
+        kr = KeyResult.objects.get(pk=live_krs[op[1] % len(live_krs)].pk)
+        okr.key_result_update(key_result=kr, rolls_into=None, actor=actor)
     elif name == "delete_kr" and live_krs:
         okr.key_result_delete(
             key_result=KeyResult.objects.get(pk=live_krs[op[1] % len(live_krs)].pk), actor=actor
@@ -447,4 +463,86 @@ def test_contributions_refuse_circles_and_nonsense(chain, workspace, owner_user)
     with pytest.raises(ValidationError):
         okr.objective_update(objective=person, parent_weight=0, actor=owner_user)
     assert Contribution.objects.count() == 1
+    assert_stored_equal_scratch(workspace)
+
+
+def test_key_results_roll_up_into_a_key_result_of_the_objective_above(
+    workspace, quarter, owner_user
+):
+    """Two teams' key results roll into the company's: its progress is their progress's
+    weighted mean (weights 1 and 3), whatever its own check-ins say, and the company's score
+    follows each check-in below, through two levels."""
+
+    def objective(title, parent=None):
+        return okr.objective_create(
+            workspace=workspace, cycle=quarter, title=title, parent=parent, actor=owner_user
+        )
+
+    company = objective("Company")
+    homes = okr.key_result_create(
+        objective=company, title="Homes sold", start=0, target=300, actor=owner_user
+    )
+    okr.key_result_create(objective=company, title="Other", start=0, target=10, actor=owner_user)
+    north, south = objective("North", company), objective("South", company)
+    n = okr.key_result_create(
+        objective=north, title="North sold", start=0, target=100, rolls_into=homes, actor=owner_user
+    )
+    s = okr.key_result_create(
+        objective=south, title="South sold", start=0, target=200, weight=3, actor=owner_user
+    )
+    okr.key_result_update(key_result=s, rolls_into=homes, actor=owner_user)
+    okr.checkin_create(key_result=homes, date=DAY0, value=290, actor=owner_user)  # ignored
+    okr.checkin_create(key_result=n, date=DAY0, value=50, actor=owner_user)
+    homes.refresh_from_db()
+    assert homes.progress == pytest.approx(0.5 / 4)
+    okr.checkin_create(key_result=s, date=DAY0, value=100, actor=owner_user)
+    homes.refresh_from_db()
+    assert homes.progress == pytest.approx((0.5 + 0.5 * 3) / 4)
+    assert scores_of(company) == [pytest.approx(0.25)]  # (0.5 + 0) / 2
+    # A third level: a person's key result rolls into North's.
+    person = objective("Person", north)
+    p = okr.key_result_create(
+        objective=person, title="Mine", start=0, target=10, rolls_into=n, actor=owner_user
+    )
+    okr.checkin_create(key_result=p, date=DAY0, value=10, actor=owner_user)
+    homes.refresh_from_db()
+    assert homes.progress == pytest.approx((1 + 0.5 * 3) / 4)
+    assert_stored_equal_scratch(workspace)
+    assert rollups.recompute(workspace).changed == 0
+    # Realigning South elsewhere ends its roll-up; deleting North's key result, North's.
+    okr.objective_update(objective=south, parent=None, actor=owner_user)
+    assert KeyResult.objects.get(pk=s.pk).rolls_into_id is None
+    okr.key_result_delete(key_result=n, actor=owner_user)
+    homes.refresh_from_db()
+    assert homes.progress == pytest.approx(290 / 300)  # its own check-in again
+    assert_stored_equal_scratch(workspace)
+
+
+def test_a_roll_up_goes_up_the_alignment_only(workspace, quarter, owner_user):
+    company = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Company", actor=owner_user
+    )
+    team = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Team", parent=company, actor=owner_user
+    )
+    side = okr.objective_create(workspace=workspace, cycle=quarter, title="Side", actor=owner_user)
+    top = okr.key_result_create(objective=company, title="Top", target=10, actor=owner_user)
+    below = okr.key_result_create(objective=team, title="Below", target=10, actor=owner_user)
+    elsewhere = okr.key_result_create(objective=side, title="Side", target=10, actor=owner_user)
+    driven = okr.key_result_create(
+        objective=company, title="Driven", driven_by_children=True, actor=owner_user
+    )
+    for target in (elsewhere, below):  # not above: refused (so no circle can form)
+        with pytest.raises(ValidationError, match="counts towards"):
+            okr.key_result_update(key_result=top, rolls_into=target, actor=owner_user)
+    with pytest.raises(ValidationError, match="driven by the objectives below"):
+        okr.key_result_update(key_result=below, rolls_into=driven, actor=owner_user)
+    okr.key_result_update(key_result=below, rolls_into=top, actor=owner_user)
+    with pytest.raises(ValidationError, match="cannot also be driven"):
+        okr.key_result_update(key_result=top, driven_by_children=True, actor=owner_user)
+    # Through a contribution, Side may roll into the company's key result too.
+    okr.contribution_add(objective=side, parent=company, actor=owner_user)
+    okr.key_result_update(key_result=elsewhere, rolls_into=top, actor=owner_user)
+    okr.contribution_remove(contribution=side.contributions.get(), actor=owner_user)
+    assert KeyResult.objects.get(pk=elsewhere.pk).rolls_into_id is None
     assert_stored_equal_scratch(workspace)

@@ -120,6 +120,7 @@ class KeyResultInput:
     weight: float = 1.0
     direction: str = HIGHER_IS_BETTER
     driven_by_children: bool = False
+    feeders: Sequence[int] = ()  # key results that roll into this one
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,20 @@ def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
     """Score every objective of a set, resolving key results driven by child objectives.
 
     A key result driven by children takes as progress the weighted mean score of the
-    objectives that count towards its objective (``driven_progress``; 0 when none does).
+    objectives that count towards its objective (``driven_progress``; 0 when none does); a
+    key result that others roll into, the weighted mean of their progress.
     Children outside the given set are ignored; a loop in the alignment (which the services
     refuse) scores the repeated objective as 0 instead of recursing forever.
     """
     out = Scores()
     in_progress: set[int] = set()
+    home = {kr.id: (o.id, kr.weight) for o in objectives.values() for kr in o.key_results}
+
+    def rolled(kr_id: int) -> tuple[float, float]:
+        """A feeder's progress (scoring its objective first) and its weight."""
+        obj_id, weight = home[kr_id]
+        score(obj_id)
+        return out.kr_progress.get(kr_id, 0.0), weight
 
     def score(obj_id: int) -> float:
         if obj_id in out.objective:
@@ -182,6 +191,8 @@ def score_objectives(objectives: Mapping[int, ObjectiveInput]) -> Scores:
                     if c in objectives
                 ]
                 progress = driven_progress(kids)
+            elif kr.feeders:
+                progress = driven_progress(rolled(f) for f in sorted(kr.feeders) if f in home)
             else:
                 progress = kr_progress(
                     kr.type,

@@ -303,6 +303,18 @@ class KeyResult(StoredRollups):
         default=False,
         help_text=_("Progress is the mean score of the objectives aligned to this one."),
     )
+    rolls_into = models.ForeignKey(
+        "self",
+        verbose_name=_("rolls into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feeders",
+        help_text=_(
+            "A key result of an objective this one counts towards: its progress becomes the "
+            "weighted mean of the key results that roll into it."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The final grade at the end of the cycle (seed 003: each key result is graded 0.0-1.0,

@@ -30,10 +30,10 @@ MAX_DEPTH = 64
 CHUNK = 500
 
 KR_SCORING_FIELDS = {"type", "scoring", "direction", "start", "target", "weight"}
-KR_ROLLUP_FIELDS = {*KR_SCORING_FIELDS, "driven_by_children"}
+KR_ROLLUP_FIELDS = {*KR_SCORING_FIELDS, "driven_by_children", "rolls_into"}
 
 
-def _kr_input(row: dict) -> scoring.KeyResultInput:
+def _kr_input(row: dict, feeders=()) -> scoring.KeyResultInput:
     return scoring.KeyResultInput(
         id=row["pk"],
         type=row["type"],
@@ -44,6 +44,7 @@ def _kr_input(row: dict) -> scoring.KeyResultInput:
         weight=row["weight"],
         direction=row["direction"],
         driven_by_children=row["driven_by_children"],
+        feeders=tuple(feeders),
     )
 
 
@@ -80,6 +81,7 @@ def _score_round(ids: list[int]) -> set[int]:
     """Rescore these objectives from their key results' stored values and their children's
     stored scores; return the parents whose score depends on a score that changed."""
     changed_parents: set[int] = set()
+    rescore: set[int] = set()  # objectives of key results that a moved key result rolls into
     for chunk in _chunks(sorted(ids)):
         # Lock the rows first, so that two writers under one parent rescore it in turn.
         objectives = {
@@ -101,18 +103,22 @@ def _score_round(ids: list[int]) -> set[int]:
             "weight",
             "direction",
             "driven_by_children",
+            "rolls_into_id",
             "progress",
             "score",
         ):
             krs.setdefault(row["objective_id"], []).append(row)
         driven = [o for o, rows in krs.items() if any(r["driven_by_children"] for r in rows)]
         child_scores = _counting_towards(driven)
-        kr_updates, obj_updates = [], []
+        rolled = _rolling_into([r["pk"] for rows in krs.values() for r in rows])
+        kr_updates, obj_updates, moved_into = [], [], set()
         for pk, obj in objectives.items():
             pairs, progress_pairs = [], []
             for row in krs.get(pk, ()):
                 if row["driven_by_children"]:
                     progress = scoring.driven_progress(child_scores.get(pk, []))
+                elif row["pk"] in rolled:
+                    progress = scoring.driven_progress(rolled[row["pk"]])
                 else:
                     progress = scoring.kr_progress(
                         row["type"],
@@ -126,6 +132,8 @@ def _score_round(ids: list[int]) -> set[int]:
                 progress_pairs.append((progress, row["weight"]))
                 if (progress, score) != (row["progress"], row["score"]):
                     kr_updates.append((progress, score, row["pk"]))
+                    if row["rolls_into_id"] is not None:
+                        moved_into.add(row["rolls_into_id"])
             progress = scoring.weighted_mean(progress_pairs)
             score = scoring.weighted_mean(pairs)
             if (progress, score) != (obj["progress"], obj["score"]):
@@ -140,10 +148,14 @@ def _score_round(ids: list[int]) -> set[int]:
                     objective_id__in=[pk for _p, _s, pk in obj_updates]
                 ).values_list("parent_id", flat=True)
             )
+        if moved_into:  # and the key results that moved roll into theirs: rescored next
+            rescore.update(
+                KeyResult.objects.filter(pk__in=moved_into).values_list("objective_id", flat=True)
+            )
     if not changed_parents:
-        return set()
+        return rescore
     # Only a parent with a key result driven by its children follows their scores.
-    return set(
+    return rescore | set(
         KeyResult.objects.filter(objective_id__in=changed_parents, driven_by_children=True)
         .values_list("objective_id", flat=True)
         .distinct()
@@ -166,6 +178,21 @@ def _counting_towards(parents: list[int]) -> dict[int, list[tuple[float, float]]
     return {
         parent: [(score, weight) for _pk, score, weight in sorted(rows)]
         for parent, rows in found.items()
+    }
+
+
+def _rolling_into(kr_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
+    """For these key results, the stored (progress, weight) of every key result that rolls
+    into each, by id; those that none rolls into are absent."""
+    found: dict[int, list[tuple[int, float, float]]] = {}
+    for chunk in _chunks(kr_ids):
+        for target, pk, progress, weight in KeyResult.objects.filter(
+            rolls_into_id__in=chunk
+        ).values_list("rolls_into_id", "pk", "progress", "weight"):
+            found.setdefault(target, []).append((pk, progress, weight))
+    return {
+        target: [(progress, weight) for _pk, progress, weight in sorted(rows)]
+        for target, rows in found.items()
     }
 
 
@@ -273,8 +300,13 @@ def recompute(workspace, *, models=None) -> Recomputed:
             "current_confidence",
             "progress",
             "score",
+            *(["rolls_into_id"] if models is None else []),
         )
     )
+    feeders: dict[int, list[int]] = {}
+    for row in rows:
+        if row.get("rolls_into_id") is not None:
+            feeders.setdefault(row["rolls_into_id"], []).append(row["pk"])
     krs: dict[int, list[scoring.KeyResultInput]] = {}
     stored_kr = {}
     for row in rows:
@@ -286,7 +318,7 @@ def recompute(workspace, *, models=None) -> Recomputed:
             row["score"],
         )
         row["current_value"] = latest.get(row["pk"], (None,))[0]
-        krs.setdefault(row["objective_id"], []).append(_kr_input(row))
+        krs.setdefault(row["objective_id"], []).append(_kr_input(row, feeders.get(row["pk"], ())))
     children: dict[int, dict[int, float]] = {}  # parent: {objective counting towards it: weight}
     stored_obj = {}
     # A migration's historical models predate weights and contributions: every weight is 1.

@@ -365,6 +365,8 @@ def objective_update(*, objective: Objective, actor: User | None, **fields) -> O
     if "title" in fields:
         fields["title"] = fields["title"].strip()
     old_parent, old_weight = objective.parent_id, objective.parent_weight
+    if "parent" in fields and (fields["parent"].pk if fields["parent"] else None) != old_parent:
+        _unroll(objective, old_parent, actor)
     audit.save_changes(
         objective,
         actor=actor,
@@ -421,7 +423,13 @@ def objective_delete(*, objective: Objective, actor: User | None) -> None:
         obj=objective,
         before=before,
     )
-    above = [objective.parent_id, *objective.contributions.values_list("parent_id", flat=True)]
+    above = [
+        objective.parent_id,
+        *objective.contributions.values_list("parent_id", flat=True),
+        *objective.key_results.filter(rolls_into__isnull=False).values_list(
+            "rolls_into__objective_id", flat=True
+        ),
+    ]
     objective.delete()
     rollups.refresh(above)
 
@@ -429,6 +437,7 @@ def objective_delete(*, objective: Objective, actor: User | None) -> None:
 # --- Key results --------------------------------------------------------------------------
 
 KEY_RESULT_FIELDS = {
+    "rolls_into",
     "kpi",
     "title",
     "type",
@@ -444,6 +453,45 @@ KEY_RESULT_FIELDS = {
     "position",
     "starts_on",
 }
+
+
+def _check_rolls_into(objective: Objective, target: KeyResult | None) -> None:
+    """A key result rolls into a key result of an objective its own objective counts
+    towards (its parent, or one it contributes to), which the objectives below do not
+    drive: so roll-ups follow the alignment up, and can never go round in a circle."""
+    if target is None:
+        return
+    same_workspace(objective.workspace, "rolls_into", target)
+    above = {objective.parent_id, *objective.contributions.values_list("parent_id", flat=True)}
+    if target.objective_id not in above:
+        raise ValidationError(
+            {
+                "rolls_into": _(
+                    "A key result rolls into a key result of an objective its own "
+                    "objective counts towards."
+                )
+            }
+        )
+    if target.driven_by_children:
+        raise ValidationError(
+            {"rolls_into": _("That key result is driven by the objectives below already.")}
+        )
+
+
+def _unroll(objective: Objective, above_id: int | None, actor: User | None) -> list[int]:
+    """When ``objective`` stops counting towards ``above_id``, its key results stop rolling
+    into that objective's: the objectives whose key results lost feeders, to rescore."""
+    if above_id is None:
+        return []
+    for kr in objective.key_results.filter(rolls_into__objective_id=above_id):
+        audit.save_changes(
+            kr,
+            actor=actor,
+            action="key_result.update",
+            workspace=objective.workspace,
+            fields={"rolls_into": None},
+        )
+    return [above_id]
 
 
 def _check_kr(workspace: Workspace, values: dict) -> None:
@@ -494,9 +542,11 @@ def key_result_create(
     driven_by_children: bool = False,
     kpi=None,
     starts_on: dt.date | None = None,
+    rolls_into: KeyResult | None = None,
     actor: User | None,
 ) -> KeyResult:
     writable(objective.cycle)
+    _check_rolls_into(objective, rolls_into)
     if type in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) and start is None:
         start = 0.0
     values = dict(
@@ -513,6 +563,7 @@ def key_result_create(
         driven_by_children=driven_by_children,
         kpi=kpi,
         starts_on=starts_on,
+        rolls_into=rolls_into,
     )
     _check_kr(objective.workspace, {**values, "cycle": objective.cycle})
     position = (objective.key_results.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -526,7 +577,7 @@ def key_result_create(
         obj=kr,
         after=audit.snapshot(kr),
     )
-    rollups.refresh([objective.pk])
+    rollups.refresh([objective.pk, rolls_into.objective_id if rolls_into else None])
     return kr
 
 
@@ -540,6 +591,18 @@ def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) ->
     _check_fields(fields, KEY_RESULT_FIELDS)
     merged = {f: fields.get(f, getattr(key_result, f)) for f in KEY_RESULT_FIELDS}
     _check_kr(key_result.workspace, {**merged, "cycle": key_result.objective.cycle})
+    if "rolls_into" in fields and fields["rolls_into"] != key_result.rolls_into:
+        _check_rolls_into(key_result.objective, fields["rolls_into"])
+    if fields.get("driven_by_children") and key_result.feeders.exists():
+        raise ValidationError(
+            {
+                "driven_by_children": _(
+                    "Other key results roll into this one: it cannot also be driven by the "
+                    "objectives below."
+                )
+            }
+        )
+    old_target = key_result.rolls_into.objective_id if key_result.rolls_into_id else None
     audit.save_changes(
         key_result,
         actor=actor,
@@ -548,7 +611,8 @@ def key_result_update(*, key_result: KeyResult, actor: User | None, **fields) ->
         fields=fields,
     )
     if rollups.KR_ROLLUP_FIELDS & set(fields):
-        rollups.refresh([key_result.objective_id])
+        new_target = key_result.rolls_into.objective_id if key_result.rolls_into_id else None
+        rollups.refresh([key_result.objective_id, old_target, new_target])
     return key_result
 
 
@@ -574,9 +638,13 @@ def key_result_delete(*, key_result: KeyResult, actor: User | None) -> None:
         obj=key_result,
         before=audit.snapshot(key_result),
     )
-    objective_id = key_result.objective_id
+    above = [
+        key_result.objective_id,
+        key_result.rolls_into.objective_id if key_result.rolls_into_id else None,
+        # Its feeders roll into nothing now, and the objective above them follows.
+    ]
     key_result.delete()
-    rollups.refresh([objective_id])
+    rollups.refresh(above)
 
 
 # --- Check-ins ----------------------------------------------------------------------------
@@ -929,6 +997,7 @@ def contribution_remove(*, contribution: Contribution, actor: User | None) -> No
         before=audit.snapshot(contribution),
     )
     parent_id = contribution.parent_id
+    _unroll(contribution.objective, parent_id, actor)
     contribution.delete()
     rollups.refresh([parent_id])
 
