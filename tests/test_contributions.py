@@ -114,3 +114,73 @@ def test_the_api_reads_and_changes_the_weight_in_the_parent(client, driven, owne
     assert patch({"parent_weight": 0}).status_code == 422
     assert Objective.objects.get(pk=api.pk).parent_weight == 2.5
     assert score(launch) == pytest.approx(0.2)  # its only child: the weight changes nothing
+
+
+def test_a_key_result_is_rolled_up_from_the_editor_and_both_pages_say_so(
+    client, driven, owner_user, workspace
+):
+    """The API objective aligns under the launch: its key result's editor offers the
+    launch's key results that nothing below drives, and once it rolls into one, the
+    launch's page says where its progress comes from."""
+    from waypoint.okrs.models import KeyResult
+
+    launch, api = driven["launch"], driven["api"]
+    target = okr.key_result_create(
+        objective=launch, title="Partners live", start=0, target=5, actor=None
+    )
+    kr = api.key_results.get()
+    client.force_login(owner_user)
+    ws = workspace.slug
+    form = client.get(f"/w/{ws}/krs/{kr.pk}/edit/").content.decode()
+    assert "Partners live · Launch the mobile app" in form and "What is below ·" not in form
+    post = {
+        f"kr-{k}": v
+        for k, v in {
+            "title": kr.title,
+            "type": "increase",
+            "start": "0",
+            "target": "10",
+            "scoring": "spectrum",
+            "weight": "1",
+            "rolls_into": str(target.pk),
+        }.items()
+    }
+    assert client.post(f"/w/{ws}/krs/{kr.pk}/edit/", post).status_code == 302
+    assert KeyResult.objects.get(pk=kr.pk).rolls_into_id == target.pk
+    target.refresh_from_db()
+    assert target.progress == pytest.approx(0.2)  # the API's 2 of 10
+    page = client.get(f"/w/{ws}/objectives/{launch.pk}/").content.decode()
+    assert "Rolled up from" in page and "1 key result below" in page
+    below = client.get(f"/w/{ws}/objectives/{api.pk}/").content.decode()
+    assert "Rolls into" in below[below.index("data-rolls-into") :]
+    # A key result of an objective that is not above is refused by the form.
+    other = okr.key_result_create(
+        objective=driven["billing"], title="Elsewhere", target=5, actor=None
+    )
+    post["kr-rolls_into"] = str(other.pk)
+    refused = client.post(f"/w/{ws}/krs/{kr.pk}/edit/", post)
+    assert refused.status_code == 200 and KeyResult.objects.get(pk=kr.pk).rolls_into_id == target.pk
+
+
+def test_the_api_rolls_a_key_result_up_and_back(client, driven, owner, workspace):
+    import json
+
+    token = ws_services.token_create(member=owner, name="t", scope="write", actor=None)[1]
+    target = okr.key_result_create(
+        objective=driven["launch"], title="Partners live", target=5, actor=None
+    )
+    kr = driven["api"].key_results.get()
+
+    def patch(body):
+        return client.patch(
+            f"/api/v1/key-results/{kr.pk}",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    answer = patch({"rolls_into_id": target.pk})
+    assert answer.status_code == 200 and answer.json()["rolls_into_id"] == target.pk
+    assert patch({"rolls_into_id": kr.pk}).status_code == 422  # its own objective: not above
+    assert patch({"rolls_into_id": 10**9}).status_code == 404
+    assert patch({"rolls_into_id": None}).json()["rolls_into_id"] is None

@@ -234,6 +234,9 @@ class KeyResultOut(Schema):
     owner_id: int | None
     kpi_id: int | None
     starts_on: dt.date | None
+    rolls_into_id: int | None = Field(
+        None, description="The key result of an objective above that this one rolls into."
+    )
     current: float | None
     progress: float
     score: float
@@ -266,6 +269,7 @@ class KeyResultPatch(In):
     weight: float | None = None
     owner_id: Id | None = None
     starts_on: dt.date | None = None
+    rolls_into_id: Id | None = None
 
 
 class CheckInOut(Schema):
@@ -786,6 +790,7 @@ def _kr_out(kr: KeyResult) -> dict:
                 "owner_id",
                 "kpi_id",
                 "starts_on",
+                "rolls_into_id",
             )
         },
         "current": kr.current_value,
@@ -845,6 +850,9 @@ def key_result_update(request: HttpRequest, kr_id: Id, payload: KeyResultPatch):
     fields = payload.dict(exclude_unset=True)
     if "owner_id" in fields:
         fields["owner"] = _member(request, fields.pop("owner_id"))
+    if "rolls_into_id" in fields:
+        target = fields.pop("rolls_into_id")
+        fields["rolls_into"] = None if target is None else _get(request, _krs(request), target)
     try:
         okr.key_result_update(key_result=kr, actor=request.member.user, **fields)
     except ValidationError as exc:

@@ -100,9 +100,35 @@ class KeyResultForm(forms.Form):
         help_text=_("The current value then follows the KPI's data as automatic check-ins."),
     )
 
-    def __init__(self, *args, workspace, **kwargs):
+    rolls_into = forms.ModelChoiceField(
+        label=_("Rolls into"),
+        queryset=KeyResult.objects.none(),
+        required=False,
+        empty_label=_("(none)"),
+        help_text=_(
+            "A key result of an objective above: its progress becomes the weighted mean of "
+            "the key results that roll into it."
+        ),
+    )
+
+    def __init__(self, *args, workspace, objective=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(workspace)
+        # Roll-ups go to the key results of the objectives this one counts towards: a
+        # handful, whatever the workspace's size.
+        above = (
+            [objective.parent_id, *objective.contributions.values_list("parent_id", flat=True)]
+            if objective is not None
+            else []
+        )
+        self.rolls = any(above)
+        self.fields["rolls_into"].queryset = (
+            KeyResult.objects.filter(objective_id__in=[a for a in above if a])
+            .exclude(driven_by_children=True)
+            .select_related("objective")
+            .order_by("objective__title", "position", "id")
+        )
+        self.fields["rolls_into"].label_from_instance = lambda k: f"{k.title} · {k.objective.title}"
         from waypoint.kpis.models import Kpi
 
         self.fields["kpi"].queryset = Kpi.objects.filter(workspace=workspace)

@@ -722,7 +722,8 @@ def _objective_context(request, objective):
     today = ws.today()
     krs = (
         KeyResult.objects.filter(objective=objective)
-        .select_related("owner__user", "team", "kpi")
+        .select_related("owner__user", "team", "kpi", "rolls_into__objective")
+        .annotate(feeder_count=Count("feeders", distinct=True))
         .prefetch_related(
             Prefetch(
                 "checkins",
@@ -808,6 +809,14 @@ def _objective_context(request, objective):
         "forecasts": forecasts,
         "dependencies": selectors.dependencies_of(objective, me, today),
         "contributions": selectors.contributions_of(objective, me),
+        # What its key results roll into, where the reader may see it (one visibility rule).
+        "visible_targets": set(
+            selectors.visible_objectives(ws, me)
+            .filter(pk__in=[kr.rolls_into.objective_id for kr in krs if kr.rolls_into_id])
+            .values_list("pk", flat=True)
+        )
+        if any(kr.rolls_into_id for kr in krs)
+        else set(),
         "history_by_kr": {
             kr.pk: _history(kr.checkins.all()[:HISTORY_ROWS], 0, len(kr.checkins.all()))
             for kr in krs
@@ -966,13 +975,6 @@ def dependency_remove(request, pk):
 
 
 # --- Contributions: counting towards several objectives ------------------------------------
-
-
-def _editable_objective(request, pk) -> Objective:
-    objective = _visible_objective(request, pk)
-    if not permissions.can_edit_objective(request.member, objective):
-        raise PermissionDenied
-    return objective
 
 
 def _contribution(request, pk) -> Contribution:
@@ -1166,6 +1168,7 @@ def _editor_context(request, objective, form=None, kr_form=None):
         "kr_form": kr_form
         or KeyResultForm(
             workspace=ws,
+            objective=objective,
             prefix="kr",
             initial={
                 "owner": request.member,
@@ -1195,6 +1198,7 @@ def _kr_fields(data):
             "driven_by_children",
             "kpi",
             "starts_on",
+            "rolls_into",
         )
     }
 
@@ -1204,7 +1208,7 @@ def _kr_fields(data):
 def kr_create(request, pk):
     ws = request.workspace
     objective = _editable_objective(request, pk)
-    kr_form = KeyResultForm(request.POST, workspace=ws, prefix="kr")
+    kr_form = KeyResultForm(request.POST, workspace=ws, objective=objective, prefix="kr")
     if kr_form.is_valid():
         try:
             services.key_result_create(
@@ -1236,6 +1240,7 @@ def kr_edit(request, pk):
     form = KeyResultForm(
         request.POST or None,
         workspace=ws,
+        objective=kr.objective,
         prefix="kr",
         initial={
             "title": kr.title,
@@ -1250,6 +1255,7 @@ def kr_edit(request, pk):
             "driven_by_children": kr.driven_by_children,
             "kpi": kr.kpi,
             "starts_on": kr.starts_on,
+            "rolls_into": kr.rolls_into_id,
         },
     )
     if request.method == "POST" and form.is_valid():
