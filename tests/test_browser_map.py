@@ -114,3 +114,15 @@ def test_the_map_draws_a_dependency_between_the_objectives_it_shows(page, live_s
     assert "Gamma team goal" in beta.locator("title").text_content()
     gamma = page.locator(f"g.map-node[data-id='{tree['gamma'].pk}']")
     assert "blocked" not in gamma.get_attribute("class")
+    assert page.locator("path.map-contribution").count() == 0
+
+
+def test_the_map_draws_an_objective_that_also_counts_towards_another(page, live_server, tree):
+    """Gamma aligns to Alpha and also counts towards Beta: a dotted line joins them."""
+    okr.contribution_add(objective=tree["gamma"], parent=tree["beta"], weight=2, actor=None)
+    log_in(page, live_server.url)
+    page.goto(live_server.url + f"/w/acme/cycles/{tree['cycle'].pk}/tree/")
+    page.wait_for_selector("#alignment-map[data-ready]")
+    assert page.locator("path.map-contribution").count() == 1
+    gamma = page.locator(f"g.map-node[data-id='{tree['gamma'].pk}']")
+    assert "also counts towards 1" in gamma.locator("text.map-meta").text_content()

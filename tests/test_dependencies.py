@@ -155,6 +155,11 @@ def test_the_maps_data_names_each_objectives_visible_blockers(client, teams, own
     data = client.get(f"/w/{workspace.slug}/cycles/{teams['cycle'].pk}/map.json").json()
     (top,) = data["nodes"]
     assert sorted(top["blocked_by"]) == sorted([api.pk, billing.pk])
+    assert top["counts_towards"] == [] and all(n["counts_towards"] == [] for n in top["children"])
+    okr.contribution_add(objective=billing, parent=api, weight=2, actor=None)
+    data = client.get(f"/w/{workspace.slug}/cycles/{teams['cycle'].pk}/map.json").json()
+    towards = {n["id"]: n["counts_towards"] for n in data["nodes"][0]["children"]}
+    assert towards == {api.pk: [], billing.pk: [api.pk]}
     okr.objective_update(objective=billing, private=True, actor=None)
     reader = ws_services.member_ensure(
         workspace=workspace,

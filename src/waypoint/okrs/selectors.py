@@ -596,17 +596,22 @@ def contributions_of(objective: Objective, member: Member | None) -> tuple[list,
     return list(towards), list(counted)
 
 
-def blockers_among(ids: list[int], member: Member | None) -> dict[int, list[int]]:
-    """For a page of objectives (at most a map's budget of ids), the visible objectives each
-    waits for: {objective id: [blocker ids]}."""
-    from .models import Dependency
+def links_among(ids: list[int], member: Member | None) -> dict[str, dict[int, list[int]]]:
+    """For a page of objectives (at most a map's budget of ids), the visible objectives
+    each waits for and each also counts towards besides its parent:
+    ``{"blocked_by": {id: [ids]}, "counts_towards": {id: [ids]}}``."""
+    from .models import Contribution, Dependency
 
-    out: dict[int, list[int]] = {}
-    for waiting, blocker in (
-        Dependency.objects.filter(objective__in=ids)
-        .filter(visible_q(member, "blocked_by__"))
-        .values_list("objective_id", "blocked_by_id")
-        .order_by("objective_id", "blocked_by_id")
+    out: dict[str, dict[int, list[int]]] = {"blocked_by": {}, "counts_towards": {}}
+    for name, model, other in (
+        ("blocked_by", Dependency, "blocked_by"),
+        ("counts_towards", Contribution, "parent"),
     ):
-        out.setdefault(waiting, []).append(blocker)
+        for pk, linked in (
+            model.objects.filter(objective__in=ids)
+            .filter(visible_q(member, f"{other}__"))
+            .values_list("objective_id", f"{other}_id")
+            .order_by("objective_id", f"{other}_id")
+        ):
+            out[name].setdefault(pk, []).append(linked)
     return out

@@ -642,6 +642,7 @@ def tree(request, pk):
                 "behind": _("behind"),
                 "late": _("far behind"),
                 "blocked": _("blocked by %(n)s"),
+                "towards": _("also counts towards %(n)s"),
             },
         },
     )
@@ -650,7 +651,7 @@ def tree(request, pk):
 MAP_BUDGET = 300  # objectives in the map's first answer; a folded branch opens on demand
 
 
-def _map_node(node, slug, cycle, blockers: dict) -> dict:
+def _map_node(node, slug, cycle, links: dict) -> dict:
     row = node["row"]
     o = row.objective
     return {
@@ -664,8 +665,9 @@ def _map_node(node, slug, cycle, blockers: dict) -> dict:
         "pace": pace_class(row.pace),
         "confidence": row.confidence or "",
         "folded": node["folded"],
-        "blocked_by": blockers.get(o.pk, []),
-        "children": [_map_node(c, slug, cycle, blockers) for c in node["children"]],
+        "blocked_by": links["blocked_by"].get(o.pk, []),
+        "counts_towards": links["counts_towards"].get(o.pk, []),
+        "children": [_map_node(c, slug, cycle, links) for c in node["children"]],
     }
 
 
@@ -690,12 +692,12 @@ def tree_map(request, pk):
         n = stack.pop()
         ids.append(n["row"].objective.pk)
         stack.extend(n["children"])
-    blockers = selectors.blockers_among(ids, request.member)
+    links = selectors.links_among(ids, request.member)
     return JsonResponse(
         {
             "cycle": cycle.name,
             "total": total,
-            "nodes": [_map_node(n, ws.slug, cycle, blockers) for n in nodes],
+            "nodes": [_map_node(n, ws.slug, cycle, links) for n in nodes],
         }
     )
 

@@ -80,14 +80,19 @@
     // where both are drawn.
     var at = {};
     nodes.forEach(function (d) { at[d.data.id] = d; });
+    // "Also counts towards": a dotted line from a contributor to the other objective it
+    // serves, besides the one it aligns to.
     var waits = [];
     nodes.forEach(function (d) {
       (d.data.blocked_by || []).forEach(function (b) {
-        if (at[b]) waits.push({ source: at[b], target: d });
+        if (at[b]) waits.push({ source: at[b], target: d, kind: "map-dependency" });
+      });
+      (d.data.counts_towards || []).forEach(function (p) {
+        if (at[p]) waits.push({ source: d, target: at[p], kind: "map-contribution" });
       });
     });
-    dependencyLayer.selectAll("path").data(waits, function (l) { return l.source.data.id + ">" + l.target.data.id; })
-      .join("path").attr("class", "map-dependency")
+    dependencyLayer.selectAll("path").data(waits, function (l) { return l.kind + l.source.data.id + ">" + l.target.data.id; })
+      .join("path").attr("class", function (l) { return l.kind; })
       .attr("d", function (l) {
         var x1 = l.source.y, y1 = l.source.x + H / 2, x2 = l.target.y, y2 = l.target.x - H / 2;
         if (l.source.x > l.target.x) { y1 = l.source.x - H / 2; y2 = l.target.x + H / 2; }
@@ -123,6 +128,8 @@
       var bits = [Math.round(d.data.progress * 100) + "%", labels[d.data.pace] || ""];
       var waits = (d.data.blocked_by || []).length;
       if (waits) bits.splice(1, 0, format(labels.blocked, { n: waits }));
+      var serves = (d.data.counts_towards || []).length;
+      if (serves) bits.splice(1, 0, format(labels.towards, { n: serves }));
       if (d.data.owner) bits.push(d.data.owner);
       if (d.data.other_cycle) bits.push(format(labels.other, { cycle: d.data.other_cycle }));
       return short(bits.filter(Boolean).join(" · "), 38);
