@@ -7,8 +7,7 @@ An update that changes nothing writes nothing, so re-importing a file is a no-op
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -199,27 +198,36 @@ def _unique_ref(cycle: Cycle, title: str, exclude_pk=None) -> str:
     return ref
 
 
+def _reaches(start: int, goal: int, next_of: Callable[[set[int]], Iterable[int]]) -> bool:
+    """Whether a walk from ``start`` along ``next_of`` (the objectives one step on from a
+    set of them, a query a step) reaches ``goal``: linking ``goal`` to ``start`` would then
+    close a circle."""
+    seen, frontier = set(), {start}
+    while frontier:
+        if goal in frontier:
+            return True
+        seen |= frontier
+        frontier = set(next_of(frontier)) - seen
+    return False
+
+
 def _counts_under(objective_pk: int, node: Objective) -> bool:
     """Whether ``node`` is the objective or counts towards it, through parents and
     contributions: then the objective may not count towards ``node``, or scores would
     go round in a circle."""
-    seen, frontier = set(), {node.pk}
-    while frontier:
-        if objective_pk in frontier:
-            return True
-        seen |= frontier
-        above = set(
+
+    def above(frontier: set[int]) -> set[int]:
+        return set(
             Objective.objects.filter(pk__in=frontier, parent__isnull=False).values_list(
                 "parent_id", flat=True
             )
-        )
-        above |= set(
+        ) | set(
             Contribution.objects.filter(objective_id__in=frontier).values_list(
                 "parent_id", flat=True
             )
         )
-        frontier = above - seen
-    return False
+
+    return _reaches(node.pk, objective_pk, above)
 
 
 def _check_parent(objective: Objective | None, workspace: Workspace, parent: Objective | None):
@@ -248,7 +256,7 @@ def _check_weight(field: str, weight) -> float:
         weight = 0.0
     if not 0 < weight <= WEIGHT_MAX:  # also refuses NaN
         raise ValidationError(
-            {field: _("A weight is a number above 0, at most %(max)s.") % {"max": 100}}
+            {field: _("A weight is a number above 0, at most %(max)s.") % {"max": int(WEIGHT_MAX)}}
         )
     return weight
 
@@ -478,11 +486,11 @@ def _check_rolls_into(objective: Objective, target: KeyResult | None) -> None:
         )
 
 
-def _unroll(objective: Objective, above_id: int | None, actor: User | None) -> list[int]:
+def _unroll(objective: Objective, above_id: int | None, actor: User | None) -> None:
     """When ``objective`` stops counting towards ``above_id``, its key results stop rolling
-    into that objective's: the objectives whose key results lost feeders, to rescore."""
+    into that objective's (the caller rescores it)."""
     if above_id is None:
-        return []
+        return
     for kr in objective.key_results.filter(rolls_into__objective_id=above_id):
         audit.save_changes(
             kr,
@@ -491,7 +499,6 @@ def _unroll(objective: Objective, above_id: int | None, actor: User | None) -> l
             workspace=objective.workspace,
             fields={"rolls_into": None},
         )
-    return [above_id]
 
 
 def _check_kr(workspace: Workspace, values: dict) -> None:
@@ -1021,27 +1028,24 @@ def dependency_add(
         raise ValidationError({"note": _("At most %(n)s characters.") % {"n": DEPENDENCY_NOTE}})
     if blocked_by.pk == objective.pk:
         raise ValidationError({"blocked_by": _("An objective cannot wait for itself.")})
-    edges = defaultdict(set)  # the workspace's dependencies: a few hundred rows at most
-    for waiting, blocker in Dependency.objects.filter(
-        workspace_id=objective.workspace_id
-    ).values_list("objective_id", "blocked_by_id"):
-        edges[waiting].add(blocker)
-    if blocked_by.pk in edges[objective.pk]:
+    if Dependency.objects.filter(objective=objective, blocked_by=blocked_by).exists():
         raise ValidationError({"blocked_by": _("It already waits for this objective.")})
-    seen, frontier = set(), {blocked_by.pk}
-    while frontier:
-        if objective.pk in frontier:
-            raise ValidationError(
-                {
-                    "blocked_by": _(
-                        "That would make a circle: “%(title)s” already waits for this "
-                        "objective, directly or through others."
-                    )
-                    % {"title": blocked_by.title}
-                }
-            )
-        seen |= frontier
-        frontier = {b for o in frontier for b in edges[o]} - seen
+
+    def waits_for(frontier: set[int]):
+        return Dependency.objects.filter(objective_id__in=frontier).values_list(
+            "blocked_by_id", flat=True
+        )
+
+    if _reaches(blocked_by.pk, objective.pk, waits_for):
+        raise ValidationError(
+            {
+                "blocked_by": _(
+                    "That would make a circle: “%(title)s” already waits for this "
+                    "objective, directly or through others."
+                )
+                % {"title": blocked_by.title}
+            }
+        )
     dependency = Dependency.objects.create(
         workspace=objective.workspace, objective=objective, blocked_by=blocked_by, note=note
     )
