@@ -169,3 +169,10 @@ def test_the_demo_has_one_team_waiting_for_anothers_objective(demo_ws):
     (d,) = Dependency.objects.filter(workspace=demo_ws)
     assert (d.objective.title, d.blocked_by.title) == (demo.HANDOVER, demo.ONLINE)
     assert d.objective.cycle.is_current and d.blocked_by.cycle.is_current
+
+
+def test_the_demo_has_an_objective_that_also_serves_another(demo_ws):
+    from waypoint.okrs.models import Contribution
+
+    (c,) = Contribution.objects.filter(workspace=demo_ws)
+    assert (c.objective.title, c.parent.title, c.weight) == (demo.TRUST, demo.BOOKINGS, 0.5)

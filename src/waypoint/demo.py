@@ -1171,21 +1171,26 @@ HANDOVER, ONLINE = (
     "Make moving in effortless",
     "Create a seamless online environment for our buyers",
 )
+TRUST, BOOKINGS = "Win the families who already trust us", "Sell bookings for 10 million"
 
 
 def _wait_across_teams(ws) -> None:
-    """One team waits for another's work: the handover signed online needs the buyers'
-    online accounts first (the map draws it as a dashed line)."""
+    """Links beyond the alignment: one team waits for another's work (the handover signed
+    online needs the buyers' online accounts first), and the sales team's objective also
+    serves the bookings target (the map draws them as dashed and dotted lines)."""
     from waypoint.okrs.models import Objective
 
-    current = Objective.objects.filter(workspace=ws, cycle__is_current=True)
-    waiting, blocker = current.filter(title=HANDOVER).first(), current.filter(title=ONLINE).first()
-    if waiting is not None and blocker is not None:
+    current = {o.title: o for o in Objective.objects.filter(workspace=ws, cycle__is_current=True)}
+    if HANDOVER in current and ONLINE in current:
         services.dependency_add(
-            objective=waiting,
-            blocked_by=blocker,
+            objective=current[HANDOVER],
+            blocked_by=current[ONLINE],
             note="Buyers' online accounts, to sign the handover documents",
             actor=None,
+        )
+    if TRUST in current and BOOKINGS in current:
+        services.contribution_add(
+            objective=current[TRUST], parent=current[BOOKINGS], weight=0.5, actor=None
         )
 
 
