@@ -98,3 +98,31 @@ def test_the_objective_page_shows_the_forecast_and_a_what_if(
     tried = client.get(f"{url}?kr={key_result.pk}&target=200").content.decode()
     assert "towards a target of 200" in tried
     assert client.get(f"{url}?kr={key_result.pk}&target=nan").status_code == 200
+
+
+def test_a_day_of_many_check_ins_is_one_point_its_last(workspace, now_cycle, owner):
+    """Corrections on the same day (or a burst of automatic ones) leave the day's last value,
+    as the current value does: one point a day on the chart and in the fit."""
+    objective = okr.objective_create(
+        workspace=workspace, cycle=now_cycle, title="Customers stay", owner=owner, actor=None
+    )
+    kr = okr.key_result_create(
+        objective=objective, title="NPS from 55 to 70", start=55, target=70, actor=None
+    )
+    start = now_cycle.start
+    for day, value in [(0, 56), (0, 90), (0, 57), (7, 58), (14, 60), (14, 61)]:
+        okr.checkin_create(
+            key_result=kr, date=start + dt.timedelta(days=day), value=value, actor=None
+        )
+    with_checkins = type(kr).objects.prefetch_related("checkins").get(pk=kr.pk)
+    assert selectors.day_values(with_checkins) == [
+        (start, 57),
+        (start + dt.timedelta(days=7), 58),
+        (start + dt.timedelta(days=14), 61),
+    ]
+    f = selectors.kr_forecast(with_checkins, now_cycle.end)
+    assert f.value == pytest.approx(
+        forecast_line(selectors.day_values(with_checkins), now_cycle.end).value
+    )
+    everything = [(c.date, c.value) for c in with_checkins.checkins.all()]
+    assert f.value != pytest.approx(forecast_line(everything, now_cycle.end).value)

@@ -459,6 +459,17 @@ class KrForecast:
     what_if: bool = False
 
 
+def day_values(kr: KeyResult) -> list[tuple[dt.date, float]]:
+    """A key result's value at the end of each day it was checked in (prefetched check-ins):
+    the latest of the day, as the current value is the latest, so a day of many check-ins
+    is one point on a chart or a fit."""
+    last: dict[dt.date, tuple[int, float]] = {}
+    for c in kr.checkins.all():
+        if c.date not in last or c.pk > last[c.date][0]:
+            last[c.date] = (c.pk, c.value)
+    return [(day, value) for day, (_pk, value) in sorted(last.items())]
+
+
 def kr_forecast(kr: KeyResult, end: dt.date, target: float | None = None) -> KrForecast | None:
     """The key result's value at ``end`` from its check-ins (prefetched) and the progress it
     makes towards its target, or towards ``target`` for a what-if. None for milestones, a
@@ -467,8 +478,7 @@ def kr_forecast(kr: KeyResult, end: dt.date, target: float | None = None) -> KrF
 
     if kr.type not in (KeyResult.Type.INCREASE, KeyResult.Type.DECREASE) or kr.driven_by_children:
         return None
-    points = [(c.date, c.value) for c in kr.checkins.all()]
-    found = maths.forecast_line(points, end)
+    found = maths.forecast_line(day_values(kr), end)
     goal = kr.target if target is None else target
     if found is None or goal is None:
         return None

@@ -750,16 +750,16 @@ def _objective_context(request, objective):
             continue
         points = [
             (
-                c.date,
+                day,
                 scoring.kr_progress(
                     kr.type,
                     start=kr.start,
                     target=kr.target,
-                    current=c.value,
+                    current=value,
                     direction=kr.direction,
                 ),
             )
-            for c in sorted(kr.checkins.all(), key=lambda c: (c.date, c.pk))
+            for day, value in selectors.day_values(kr)
         ]
         if points:
             series[kr.title[:60]] = points
