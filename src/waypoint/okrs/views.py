@@ -727,9 +727,20 @@ def _objective_context(request, objective):
         .select_related("owner__user", "team", "kpi", "rolls_into__objective")
         .annotate(feeder_count=Count("feeders", distinct=True))
         .prefetch_related(
+            # Every check-in as a date and a value (the chart, the forecast, the evidence),
+            # and only the latest few whole, with who wrote them (the history shown).
             Prefetch(
                 "checkins",
-                queryset=CheckIn.objects.select_related("author__user").order_by("-date", "-id"),
+                queryset=CheckIn.objects.only("id", "key_result_id", "date", "value").order_by(
+                    "-date", "-id"
+                ),
+            ),
+            Prefetch(
+                "checkins",
+                queryset=CheckIn.objects.select_related("author__user").order_by("-date", "-id")[
+                    :HISTORY_ROWS
+                ],
+                to_attr="recent_checkins",
             ),
             Prefetch("initiatives", queryset=Initiative.objects.select_related("owner__user")),
         )
@@ -820,8 +831,7 @@ def _objective_context(request, objective):
         if any(kr.rolls_into_id for kr in krs)
         else set(),
         "history_by_kr": {
-            kr.pk: _history(kr.checkins.all()[:HISTORY_ROWS], 0, len(kr.checkins.all()))
-            for kr in krs
+            kr.pk: _history(kr.recent_checkins, 0, len(kr.checkins.all())) for kr in krs
         },
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
