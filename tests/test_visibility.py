@@ -150,3 +150,11 @@ def test_team_counts_count_a_private_objective_only_for_who_may_see_it(secret, w
     assert counted(workspace.members.get(role="owner")) == (1, True)
     for role in ("member", "editor", "viewer"):
         assert counted(secret["outsiders"][role]) == (0, False), role
+
+    # The overview's folded teams list a team only for who sees one of its objectives.
+    def listed(member):
+        return list(selectors.cycle_teams(workspace, member, year))
+
+    assert listed(secret["insider"]) == [team] == listed(workspace.members.get(role="owner"))
+    for role in ("member", "editor", "viewer"):
+        assert listed(secret["outsiders"][role]) == [], role
