@@ -4,6 +4,7 @@ counted, and the same sheet on a 390 px phone."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import verified
 from waypoint.okrs import services as okr
@@ -104,7 +105,7 @@ def test_five_key_results_checked_in_with_the_keyboard_only(page, live_server, f
     # The first value has the focus and its last value is there, selected for typing over
     # (the page's script may give it the focus just after the load event).
     first = f"kr{krs[0].pk}-value"
-    page.wait_for_function(f"document.activeElement && document.activeElement.name === '{first}'")
+    expect(page.locator(f"input[name={first}]")).to_be_focused(timeout=15_000)
     assert page.evaluate("document.activeElement.name") == first
     assert page.input_value(f"input[name=kr{krs[0].pk}-value]") == "45"
     page.evaluate("document.activeElement.select()")
@@ -171,9 +172,7 @@ def test_the_sheet_fits_a_phone_and_no_change_is_one_tap(page, live_server, five
     # The focus moves on to the next key result's value, once htmx has settled the row (a
     # moment after the saved row is in the page).
     next_value = f"kr{five['krs'][3].pk}-value"
-    page.wait_for_function(
-        f"document.activeElement && document.activeElement.name === '{next_value}'"
-    )
+    expect(page.locator(f"input[name={next_value}]")).to_be_focused(timeout=15_000)
     assert page.evaluate("document.activeElement.name") == next_value
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_browser_checkin import five, log_in  # noqa: F401
 from waypoint.kpis import services as kpis
@@ -105,7 +106,7 @@ def test_an_objective_with_three_key_results_aligned_to_a_parent(
         ("Sign active partners from 0 to 8", "0", "8"),
     ]:
         # The title has the focus: after the objective is created, and after each key result.
-        page.wait_for_function("document.activeElement.name === 'kr-title'")
+        expect(page.locator("input[name=kr-title]")).to_be_focused(timeout=15_000)
         hands.type(title)
         hands.click("#add-kr [name=kr-start]")
         hands.type(start_value)

@@ -1,7 +1,10 @@
 """A large organisation in a real browser: the first screen is bounded, and a reader still
 reaches every objective by opening folded teams and branches, searching and paging."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import verified
 from waypoint import seed
@@ -62,7 +65,7 @@ def test_folded_teams_and_branches_open_on_demand(page, live_server, org):
         status="archived"
     )
     page.fill("#id_q", person.user.email)
-    page.wait_for_function("() => location.search.includes('q=')")
+    expect(page).to_have_url(re.compile(r"[?&]q="), timeout=15_000)
     page.locator("#overview-results .okr-row").first.wait_for()
     titles = page.locator("#overview-results .okr-title").all_inner_texts()
     assert sorted(titles) == sorted(mine.values_list("title", flat=True))

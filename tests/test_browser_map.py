@@ -2,6 +2,7 @@
 opened and folded by clicks, filtered by pace and by a word, zoomed; and its data scoped."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_browser_checkin import five, log_in  # noqa: F401
 from waypoint.okrs import services as okr
@@ -72,14 +73,12 @@ def test_the_map_opens_folds_filters_and_zooms(page, live_server, tree):
     assert page.evaluate("document.querySelectorAll('g.map-node:not(.dim)').length") == 1
     # Folding again hides the branch.
     beta.locator("rect").first.click()
-    page.wait_for_function(f"!document.querySelector(\"g.map-node[data-id='{tree['delta'].pk}']\")")
+    expect(page.locator(f"g.map-node[data-id='{tree['delta'].pk}']")).to_have_count(0)
     # Zoom with the wheel.
     before = page.evaluate("document.querySelector('.map-svg > g').getAttribute('transform')")
     page.locator("#alignment-map").hover()
     page.mouse.wheel(0, -400)
-    page.wait_for_function(
-        f"document.querySelector('.map-svg > g').getAttribute('transform') !== {before!r}"
-    )
+    expect(page.locator(".map-svg > g").first).not_to_have_attribute("transform", before)
     # The title opens the objective.
     with page.expect_navigation():
         page.locator(f"g.map-node[data-id='{tree['gamma'].pk}'] a").click()
