@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from tests.vendors import vendor  # noqa: F401  (a fake vendor's server, for the connectors)
 from waypoint.okrs import services as okr
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import Role

@@ -18,6 +18,7 @@ import pytest
 from django.apps import apps
 
 from tests.conftest import SECRET, url_routes
+from waypoint.connectors import services as connectors
 from waypoint.integrations import services as hooks
 from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Deviation
@@ -45,8 +46,9 @@ KINDS = {
     "webhooks": "webhook",
     "share-links": "share_link",
     "import": "upload",
+    "sources": "source",
 }
-PRIVATE_KINDS = {"objective", "kr", "initiative"}
+PRIVATE_KINDS = {"objective", "kr", "initiative", "source"}
 API_PARAMS = {
     "objective_id": "objective",
     "kr_id": "kr",
@@ -102,6 +104,17 @@ def world(secret, workspace, owner, owner_user, other_workspace, settings):
         owner=owner,
         actor=owner_user,
     )
+    # A source on the private key result (private with it) and one on the KPI.
+    kr_source = connectors.source_save(
+        workspace=workspace, kind="catch_hook", values={}, key_result=secret["kr"], actor=None
+    )
+    kpi_source = connectors.source_save(
+        workspace=workspace,
+        kind="http_json",
+        values={"url": "http://127.0.0.1:9/x", "path": f"$.{VICTIM}"},
+        kpi=kpi,
+        actor=None,
+    )
     rival_owner = other_workspace.members.get()
     ids = {
         "objective": [secret["objective"].pk, public.pk],
@@ -118,6 +131,7 @@ def world(secret, workspace, owner, owner_user, other_workspace, settings):
         "webhook": [webhook.pk],
         "share_link": [link.pk],
         "upload": [upload.pk],
+        "source": [kr_source.pk, kpi_source.pk],
     }
     return {
         "ids": ids,
@@ -154,7 +168,16 @@ def rows_written() -> dict[str, int]:
     counters, which every request writes, excluded)."""
     return {
         model._meta.label: model.objects.count()
-        for app in ("workspaces", "okrs", "kpis", "coach", "integrations", "reports", "imports")
+        for app in (
+            "workspaces",
+            "okrs",
+            "kpis",
+            "coach",
+            "integrations",
+            "connectors",
+            "reports",
+            "imports",
+        )
         for model in apps.get_app_config(app).get_models()
         if model._meta.label != "workspaces.RateCount"
     }
@@ -242,6 +265,8 @@ def test_people_outside_the_team_reach_nothing_of_the_private_objective(client, 
             if kind in PRIVATE_KINDS:
                 if kind == "objective" and str(world["ids"]["objective"][1]) in url:
                     continue  # the public objective: theirs to see
+                if kind == "source" and url.endswith(f"/{world['ids']['source'][1]}/"):
+                    continue  # the KPI's source: an editor's to manage
                 response = visit(client, url)
                 assert refused(response), (url, response.status_code)
             else:

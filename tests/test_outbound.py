@@ -13,9 +13,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from waypoint import outbound
+from waypoint.connectors import services
+from waypoint.connectors.kinds import sql
 from waypoint.integrations import services as hooks
-from waypoint.integrations import sources
 from waypoint.workspaces import services as ws_services
+
+
+def check_sql(url: str) -> None:
+    """The SQL kind's check of a database URL, as a source's form runs it."""
+    sql.validate({"url": url, "query": "select 1"})
 
 
 class Server:
@@ -90,7 +96,7 @@ def test_waypoints_own_database_is_refused_by_every_spelling(tmp_path, settings)
         # The worker's own open database file, as the worker would see it.
         refused("System files", outbound.check_file, f"/proc/self/fd/{fd}")
         with pytest.raises(ValidationError, match="System files"):
-            sources.check_url(f"sqlite:////proc/self/fd/{fd}")
+            check_sql(f"sqlite:////proc/self/fd/{fd}")
     finally:
         os.close(fd)
     refused("System files", outbound.check_file, "/proc/self/environ")
@@ -123,12 +129,16 @@ def test_a_saved_sqlite_source_is_checked_again_where_it_is_opened(
     path = tmp_path / "ok" / "shop.db"
     sqlite3.connect(path).close()
     kpi = Kpi.objects.create(workspace=workspace, name="Revenue", owner=owner)
-    s = sources.source_save(
-        kpi=kpi, url=f"sqlite:///{path}", query="select 1", every_minutes=60, actor=None
+    s = services.source_save(
+        workspace=workspace,
+        kind="sql",
+        values={"url": f"sqlite:///{path}", "query": "select 1"},
+        kpi=kpi,
+        actor=None,
     )
     path.unlink()
     path.symlink_to(settings.DATA_DIR / "waypoint.sqlite3")
-    assert not sources.pull(s)
+    assert not services.pull(s)
     assert "own data" in s.last_error and not DataPoint.objects.exists()
 
 
@@ -160,7 +170,7 @@ def own_postgres(settings):
 )
 def test_waypoints_own_postgresql_is_refused_by_every_spelling(own_postgres, url):
     with pytest.raises(ValidationError, match="own database"):
-        sources.check_url(url)
+        check_sql(url)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +188,7 @@ def test_waypoints_own_postgresql_is_refused_by_every_spelling(own_postgres, url
 )
 def test_postgresql_urls_that_reach_around_the_policy_are_refused(url, message):
     with pytest.raises(ValidationError, match=message):
-        sources.check_url(url)
+        check_sql(url)
 
 
 def test_the_cache_and_queue_servers_are_refused(settings):

@@ -7,6 +7,7 @@ before it runs, so it works on an empty directory and after an upgrade alike.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -492,6 +493,25 @@ def cmd_digest(args) -> int:
     return EXIT_OK
 
 
+def cmd_sources(args) -> int:
+    _setup(migrate=False)
+    from django.utils import translation
+
+    from waypoint.connectors.views import kind_rows
+
+    with translation.override(args.lang):
+        rows = kind_rows()
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(r["key"]) for r in rows)
+    for r in rows:
+        print(f"{r['key']:<{width}}  {r['label']}")
+        print(f"{'':<{width}}  reads: {r['reads_label']}; signs in with: {r['auth_label']}")
+        print(f"{'':<{width}}  pages: {r['pages']}")
+    return EXIT_OK
+
+
 def cmd_manage(args) -> int:
     _setup(migrate=False)
     from django.core.management import execute_from_command_line
@@ -590,6 +610,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="a SHA-256 per table of a workspace's rows")
     p.add_argument("--workspace", required=True, help="workspace slug")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("sources", help="the kinds of data source and what each reads")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["en", "ru", "zh-hans", "pl"], default="en")
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -25,7 +25,7 @@ import os
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -238,6 +238,10 @@ class Response:
     status: int
     body: bytes
     url: str
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
 
 
 def request(
@@ -268,14 +272,28 @@ def request(
                 url = urljoin(url, response.getheader("Location"))
                 if response.status == 303:
                     method, body = "GET", None
+                if _origin(url) != _origin(parts.geturl()):
+                    # Credentials are for the server they were given for, not where it sends.
+                    headers = {
+                        k: v for k, v in (headers or {}).items() if k.lower() not in CREDENTIALS
+                    }
                 continue
             data = _read_capped(response, max_bytes, deadline)
-            return Response(response.status, data, url)
+            received = {k.lower(): v for k, v in response.getheaders()}
+            return Response(response.status, data, url, received)
         except http.client.HTTPException as exc:
             raise OSError(str(exc)) from exc
         finally:
             conn.close()
     raise OutboundRefused(_("Too many redirects."))
+
+
+CREDENTIALS = {"authorization", "cookie", "proxy-authorization", "x-api-key", "api-key"}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 def _read_capped(response, max_bytes: int, deadline: float) -> bytes:

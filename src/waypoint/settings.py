@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "waypoint.kpis",
     "waypoint.coach",
     "waypoint.integrations",
+    "waypoint.connectors",
     "waypoint.reports",
     "waypoint.imports",
     "waypoint.search",
@@ -405,6 +406,7 @@ RETAIN = {
     "deliveries": env_int("WAYPOINT_RETAIN_DELIVERIES_DAYS", 90),
     "jobs": env_int("WAYPOINT_RETAIN_JOBS_DAYS", 30),
     "audit": env_int("WAYPOINT_RETAIN_AUDIT_DAYS", 365),
+    "source_pulls": env_int("WAYPOINT_RETAIN_SOURCE_PULLS_DAYS", 90),
 }
 
 # /metrics (Prometheus): open to these networks, or to "Authorization: Bearer <token>".

@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from waypoint import health, observability, pwa
 from waypoint.api.api import api
 from waypoint.coach import views as coach_views
+from waypoint.connectors import views as connector_views
 from waypoint.integrations import slack
 from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
@@ -55,6 +56,7 @@ urlpatterns = [
     path("vendor/vega.js", vega_bundle, name="vega_bundle"),
     path("slack/events", slack.events, name="slack_events"),
     path("inbound/email/", integration_views.inbound_email, name="inbound_email"),
+    path("hooks/catch/<str:token>/", connector_views.catch, name="catch_hook"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
     path("offline/", pwa.offline, name="offline"),
@@ -67,6 +69,7 @@ urlpatterns = [
     path("w/<slug:slug>/", include("waypoint.kpis.urls")),
     path("w/<slug:slug>/", include("waypoint.coach.urls")),
     path("w/<slug:slug>/", include("waypoint.integrations.urls")),
+    path("w/<slug:slug>/", include("waypoint.connectors.urls")),
     path("w/<slug:slug>/", include("waypoint.reports.urls")),
     path("w/<slug:slug>/", include("waypoint.imports.urls")),
     path("share/<str:token>/", report_views.shared, name="shared_report"),

@@ -1292,6 +1292,25 @@ def _edits_reports(request) -> None:
         raise HttpError(403, "Editors and above write reports.")
 
 
+class SourceKindOut(Schema):
+    key: str
+    label: str
+    auth: str
+    auth_label: str
+    reads: list[str]
+    reads_label: str
+    pages: str
+
+
+@router.get("/source-kinds", response=list[SourceKindOut], tags=["sources"])
+def source_kinds(request: HttpRequest):
+    """Every kind of data source: what it reads (metric, count, share, items, annotations),
+    how it signs in (none, api_key, basic, oauth2, password, secret_url) and how it pages."""
+    from waypoint.connectors.views import kind_rows
+
+    return kind_rows()
+
+
 @router.get("/reports", response=list[ReportOut], tags=["reports"])
 @paginate(Pagination)
 def reports(request: HttpRequest, since: dt.date | None = None):

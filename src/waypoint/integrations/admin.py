@@ -5,7 +5,6 @@ from waypoint.workspaces.admin import AuditedAdmin
 from .models import (
     Delivery,
     InboundMail,
-    KpiSource,
     Notification,
     NotificationPrefs,
     NotificationRun,
@@ -51,13 +50,6 @@ class NotificationAdmin(AuditedAdmin):
 class NotificationRunAdmin(admin.ModelAdmin):
     list_display = ["workspace", "kind", "week", "created_at"]
     readonly_fields = ["workspace", "kind", "week", "sent", "created_at"]
-
-
-@admin.register(KpiSource)
-class KpiSourceAdmin(AuditedAdmin):
-    list_display = ["kpi", "url", "every_minutes", "last_run_at", "failures"]
-    readonly_fields = ["last_run_at", "last_error", "last_count", "failures", "next_run_at"]
-    autocomplete_fields = ["kpi"]
 
 
 @admin.register(SlackLink)

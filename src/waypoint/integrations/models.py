@@ -183,27 +183,6 @@ class NotificationRun(models.Model):
         return f"{self.kind} {self.week}"
 
 
-class KpiSource(models.Model):
-    """Where a KPI pulls its values from: a read-only SQL query, on a schedule."""
-
-    kpi = models.OneToOneField("kpis.Kpi", on_delete=models.CASCADE, related_name="source")
-    url = models.CharField(_("database URL"), max_length=500)
-    query = models.TextField(_("query"))
-    every_minutes = models.PositiveIntegerField(_("every (minutes)"), default=60)
-    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    last_count = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("KPI data source")
-        verbose_name_plural = _("KPI data sources")
-
-    def __str__(self):
-        return f"{self.kpi}: {self.url}"
-
-
 class SlackLink(models.Model):
     """The Slack team a workspace has linked, with the bot token of the app installed there."""
 

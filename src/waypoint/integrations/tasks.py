@@ -196,25 +196,6 @@ if settings.INBOUND_IMAP_URL:  # no job a minute for a mailbox nobody set up
     periodic("mail.poll_replies", crontab(minute="*"))(poll_replies)
 
 
-@queue.handler("sources.pull", lease=300)
-def pull_source(source: int) -> None:
-    """ "Pull now" from the KPI page: the query runs here, never in a web request."""
-    from .models import KpiSource
-    from .sources import pull
-
-    found = KpiSource.objects.select_related("kpi__workspace").filter(pk=source).first()
-    if found is not None:
-        pull(found)
-
-
-@periodic("sources.pull_due", crontab(minute="*/5"))
-def pull_kpi_sources() -> None:
-    """Every five minutes: the KPI data sources that are due run their queries."""
-    from .sources import pull_due
-
-    pull_due()
-
-
 retention.keep(
     "webhook deliveries",
     "deliveries",

@@ -5,7 +5,6 @@ from . import views
 app_name = "integrations"
 
 urlpatterns = [
-    path("kpis/<int:pk>/source/", views.kpi_source, name="kpi_source"),
     path("notifications/", views.notification_prefs, name="notifications"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.notifications_read_all, name="inbox_read"),

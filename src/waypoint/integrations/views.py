@@ -4,7 +4,6 @@ where each kind of notification reaches a member."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS
@@ -189,66 +188,6 @@ def notification_open(request, pk):
 def notifications_read_all(request):
     services.notifications_read(member=request.member)
     return redirect("integrations:inbox", request.workspace.slug)
-
-
-class SourceForm(forms.Form):
-    url = forms.CharField(
-        label=gettext_lazy("Database URL"),
-        max_length=500,
-        help_text=gettext_lazy(
-            "postgresql://user@host/db on an address this server may reach, or "
-            "sqlite:///path/to/file.db in a directory the operator allows"
-        ),
-    )
-    query = forms.CharField(
-        label=gettext_lazy("Query"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "Returns one number (today's value) or rows of date and value. "
-            "It runs read-only, for at most 10 seconds."
-        ),
-    )
-    every_minutes = forms.IntegerField(
-        label=gettext_lazy("Every (minutes)"), min_value=5, initial=60
-    )
-
-
-@require_POST
-@workspace_view(Role.EDITOR)
-def kpi_source(request, pk):
-    from django.urls import reverse
-
-    from waypoint.kpis.models import Kpi
-
-    from . import sources
-
-    kpi = scoped_get(Kpi, request.workspace, pk=pk)
-    url = reverse("kpis:detail", args=[request.workspace.slug, kpi.pk]) + "#source"
-    if request.POST.get("action") == "pull" and hasattr(kpi, "source"):
-        from waypoint.jobs import queue
-
-        # The query runs on the worker, never in a web request: the page shows its result.
-        with transaction.atomic():
-            queue.enqueue("sources.pull", {"source": kpi.source.pk}, workspace=request.workspace)
-        messages.success(
-            request, _("The pull is queued: its result shows here once the worker has run it.")
-        )
-        return redirect(url)
-    form = SourceForm(request.POST)
-    if form.is_valid():
-        try:
-            sources.source_save(kpi=kpi, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Data source saved; the worker pulls it on schedule."))
-            return redirect(url)
-    # The refusal next to the field, with what was typed kept.
-    from waypoint.kpis.views import _detail_context
-
-    return render(
-        request, "kpis/kpi.html", _detail_context(request, kpi, source_form=form), status=422
-    )
 
 
 # --- Slack, push, replies by e-mail -----------------------------------------------------------

@@ -233,16 +233,16 @@ def kpi_delete(request, pk):
 # --- The KPI page ---------------------------------------------------------------------------
 
 
-def _source_form(kpi):
-    from waypoint.integrations.models import KpiSource
-    from waypoint.integrations.views import SourceForm
+def _source_context(kpi) -> dict:
+    from waypoint.connectors import kinds
+    from waypoint.connectors.models import Source
 
-    source = KpiSource.objects.filter(kpi=kpi).first()
-    return SourceForm(
-        initial={"url": source.url, "query": source.query, "every_minutes": source.every_minutes}
-        if source
-        else None
-    )
+    source = Source.objects.filter(kpi=kpi).first()
+    return {
+        "source": source,
+        "source_label": kinds.KINDS[source.kind].label if source else "",
+        "source_target": f"kpi={kpi.pk}",
+    }
 
 
 # The deviations a KPI's page lists, newest first (their history is on the responses page).
@@ -367,8 +367,7 @@ def _detail_context(request, kpi, **extra):
         "tracking": okr_selectors.visible_key_results(ws, request.member)
         .filter(kpi=kpi)
         .select_related("objective"),
-        "source": getattr(kpi, "source", None),
-        "source_form": _source_form(kpi),
+        **_source_context(kpi),
         "today": today,
     }
     context.update(extra)

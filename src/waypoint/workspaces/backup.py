@@ -33,7 +33,16 @@ from waypoint.lib import bulk
 FORMAT = "waypoint-backup"
 VERSION = 1
 CHUNK = 5_000
-APPS = ("workspaces", "okrs", "kpis", "coach", "integrations", "reports", "imports")
+APPS = (
+    "workspaces",
+    "okrs",
+    "kpis",
+    "coach",
+    "integrations",
+    "connectors",
+    "reports",
+    "imports",
+)
 # Not backed up: "jobs" (events and jobs are the work in flight of this instance, not data of
 # the workspace; a restore must not send its webhooks again).
 # Not the workspace's data: counters, and Django's own permission tables Waypoint leaves empty.

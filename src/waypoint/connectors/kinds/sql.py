@@ -1,36 +1,32 @@
-"""KPI data sources: a SQL query against a database the user owns, pulled by the worker.
+"""SQL: a query against a database the user owns (PostgreSQL, MySQL, MariaDB or SQLite).
 
 The query runs only on the worker, on a read-only connection with a time limit and a row
-cap, against what the outbound policy allows (``outbound.py``). It returns either one number
-(today's value) or rows of (date, value). Failures are kept on the source, shown on the KPI
-page, and retried later with a growing pause.
+cap, against what the outbound policy allows (``waypoint.outbound``). It returns either one
+number (today's value) or rows of (date, value). The database URL, with its password, is a
+credential: kept encrypted, never shown again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import sqlite3
 import time
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from waypoint import outbound
 from waypoint.kpis import importing
-from waypoint.kpis import services as kpi_services
 from waypoint.outbound import OutboundRefused
-from waypoint.workspaces import audit
+
+from ..base import Call, Kind, Result, Setting, SourceError
 
 TIMEOUT_SECONDS = 10
 MAX_ROWS = 100_000
-
-
-class SourceError(Exception):
-    pass
 
 
 # Connection parameters a source URL may carry. Everything else (passfile, service,
@@ -63,19 +59,45 @@ def _pg_params(url: str) -> dict:
     return params
 
 
+def _my_params(url: str) -> dict:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 3306
+    except ValueError as exc:
+        raise OutboundRefused(_("The port is not valid.")) from exc
+    extra = sorted(set(parse_qs(parts.query)) - {"charset"})
+    if extra:
+        raise OutboundRefused(_("The URL may not set %(names)s.") % {"names": ", ".join(extra)})
+    if not parts.hostname:
+        raise OutboundRefused(_("Name one MySQL or MariaDB server by its host name or address."))
+    return {
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "database": unquote(parts.path.lstrip("/")) or None,
+        "charset": parse_qs(parts.query).get("charset", ["utf8mb4"])[0],
+    }
+
+
 def check_url(url: str) -> None:
-    """Only SQLite files and PostgreSQL servers that the outbound policy allows."""
-    scheme = urlparse(url).scheme
+    """Only SQLite files and PostgreSQL, MySQL or MariaDB servers the outbound policy allows."""
+    scheme = urlsplit(url).scheme
     try:
         if scheme == "sqlite":
             outbound.check_file(sqlite_path(url))
         elif scheme in ("postgres", "postgresql"):
             params = _pg_params(url)
             outbound.check_host(params["host"], params["port"])
+        elif scheme in ("mysql", "mariadb"):
+            params = _my_params(url)
+            outbound.check_host(params["host"], params["port"])
         else:
-            raise ValidationError({"url": _("Use sqlite:///path/to/file.db or postgresql://…")})
+            raise SourceError(
+                _("Use sqlite:///path/to/file.db, postgresql://…, mysql://… or mariadb://…")
+            )
     except OutboundRefused as exc:
-        raise ValidationError({"url": str(exc)}) from exc
+        raise SourceError(str(exc)) from exc
 
 
 def _run_sqlite(url: str, query: str) -> list[tuple]:
@@ -140,10 +162,71 @@ def _run_postgres(url: str, query: str) -> list[tuple]:
         raise SourceError(_pg_error(exc)) from exc
 
 
-def fetch(url: str, query: str) -> list[tuple]:
-    scheme = urlparse(url).scheme
+def _run_mysql(url: str, query: str) -> list[tuple]:
+    import pymysql
+
+    params = _my_params(url)
+    address = outbound.check_host(params["host"], params["port"])
     try:
-        rows = _run_sqlite(url, query) if scheme == "sqlite" else _run_postgres(url, query)
+        conn = pymysql.connect(
+            **{**params, "host": str(address)},  # the address that was checked
+            connect_timeout=max(int(TIMEOUT_SECONDS), 1),
+            read_timeout=TIMEOUT_SECONDS + 2,
+            write_timeout=TIMEOUT_SECONDS + 2,
+            autocommit=False,
+        )
+    except pymysql.MySQLError as exc:
+        raise SourceError(_my_error(exc)) from exc
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            # MariaDB counts seconds, MySQL milliseconds; each ignores the other's name.
+            for statement in (
+                f"SET SESSION max_statement_time = {int(TIMEOUT_SECONDS)}",
+                f"SET SESSION max_execution_time = {int(TIMEOUT_SECONDS * 1000)}",
+            ):
+                with contextlib.suppress(pymysql.MySQLError):
+                    cur.execute(statement)
+            cur.execute("START TRANSACTION READ ONLY")
+            cur.execute(query)
+            rows = cur.fetchmany(MAX_ROWS + 1) if cur.description else []
+        conn.rollback()
+        return [tuple(r) for r in rows]
+    except pymysql.MySQLError as exc:
+        raise SourceError(_my_error(exc)) from exc
+    except OSError as exc:  # a read past read_timeout
+        raise SourceError(
+            _("The query was stopped after %(s)s seconds (statement timeout).")
+            % {"s": TIMEOUT_SECONDS}
+        ) from exc
+    finally:
+        conn.close()
+
+
+def _my_error(exc) -> str:
+    """Like ``_pg_error``: a data error's text can quote a value, so only the query's own
+    errors keep their words."""
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+    if code in (1969, 3024, 1317):
+        return _("The query was stopped after %(s)s seconds (statement timeout).") % {
+            "s": TIMEOUT_SECONDS
+        }
+    if code in (1792, 1290):
+        return _("The connection is read-only: the query may only read.")
+    if code in (1064, 1146, 1054, 1142, 1044, 1045, 1049) and len(exc.args) > 1:
+        return str(exc.args[1])[:300]
+    if code >= 2000:
+        return _("The database server could not be reached or refused the connection.")
+    return _("The database refused the query (error %(code)s).") % {"code": code}
+
+
+def run(url: str, query: str) -> list[tuple]:
+    scheme = urlsplit(url).scheme
+    runner = {"sqlite": _run_sqlite, "mysql": _run_mysql, "mariadb": _run_mysql}.get(
+        scheme, _run_postgres
+    )
+    try:
+        rows = runner(url, query)
     except OutboundRefused as exc:
         raise SourceError(str(exc)) from exc
     if len(rows) > MAX_ROWS:
@@ -204,58 +287,48 @@ def rows_to_points(rows: list[tuple], today: dt.date) -> list[tuple[dt.date, flo
     return points
 
 
-@transaction.atomic
-def source_save(*, kpi, url: str, query: str, every_minutes: int, actor):
-    from .models import KpiSource
-
-    check_url(url)
-    if not query.strip():
-        raise ValidationError({"query": _("Write the query.")})
-    source, _created = KpiSource.objects.get_or_create(
-        kpi=kpi, defaults={"url": url, "query": query, "every_minutes": every_minutes}
-    )
-    return audit.save_changes(
-        source,
-        actor=actor,
-        action="kpi.source",
-        workspace=kpi.workspace,
-        fields={
-            "url": url,
-            "query": query.strip(),
-            "every_minutes": every_minutes,
-            "next_run_at": timezone.now(),
-        },
-    )
-
-
-def pull(source, now=None) -> bool:
-    """Run the query and record its values; on failure keep the error and back off."""
-    now = now or timezone.now()
-    source.last_run_at = now
+def validate(values: dict) -> None:
     try:
-        points = rows_to_points(fetch(source.url, source.query), source.kpi.workspace.today())
-        kpi_services.data_points_record(kpi=source.kpi, rows=points, actor=None)
-    except (SourceError, OSError, ValidationError) as exc:
-        if isinstance(exc, ValidationError):
-            exc = " ".join(exc.messages)
-        source.failures += 1
-        source.last_error = str(exc)[:500]
-        pause = min(5 * 2 ** (source.failures - 1), 360)
-        source.next_run_at = now + dt.timedelta(minutes=pause)
-        source.save()
-        return False
-    source.failures, source.last_error, source.last_count = 0, "", len(points)
-    source.next_run_at = now + dt.timedelta(minutes=source.every_minutes)
-    source.save()
-    return True
+        check_url(values.get("url", ""))
+    except SourceError as exc:
+        raise ValidationError({"url": str(exc)}) from exc
+    if not values.get("query", "").strip():
+        raise ValidationError({"query": _("Write the query.")})
 
 
-def pull_due(now=None) -> int:
-    from .models import KpiSource
+def fetch(call: Call) -> Result:
+    check_url(call["url"])
+    if not call["query"].strip():
+        raise SourceError(_("Write the query."))
+    return Result(points=rows_to_points(run(call["url"], call["query"]), call.today))
 
-    now = now or timezone.now()
-    done = 0
-    for source in KpiSource.objects.filter(next_run_at__lte=now).select_related("kpi__workspace"):
-        pull(source, now)
-        done += 1
-    return done
+
+KIND = Kind(
+    key="sql",
+    label=gettext_lazy("SQL database"),
+    auth="password",
+    reads=("metric", "count"),
+    pages=gettext_lazy("one query, up to 100,000 rows"),
+    settings=(
+        Setting(
+            "url",
+            gettext_lazy("Database URL"),
+            help=gettext_lazy(
+                "postgresql://user:password@host/db, mysql://… or mariadb://…, or "
+                "sqlite:///path/to/file.db in a directory the operator allows. Kept encrypted."
+            ),
+            secret=True,
+        ),
+        Setting(
+            "query",
+            gettext_lazy("Query"),
+            help=gettext_lazy(
+                "Returns one number (today's value) or rows of date and value. "
+                "It runs read-only, for at most 10 seconds."
+            ),
+            widget="textarea",
+        ),
+    ),
+    fetch=fetch,
+    validate=validate,
+)
