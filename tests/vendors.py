@@ -99,3 +99,29 @@ def vendor(settings):
     found = Vendor()
     yield found
     found.close()
+
+
+def connect(kpi, kind: str, **values):
+    """A source of ``kind`` for the KPI, saved as its page would."""
+    from waypoint.connectors import services
+
+    return services.source_save(
+        workspace=kpi.workspace, kind=kind, values=values, kpi=kpi, actor=None
+    )
+
+
+def pull(source, sleep=None):
+    """Pull once (waits recorded, not slept); the source as stored afterwards."""
+    from waypoint.connectors import services
+
+    slept = []
+    done = services.pull(source, sleep=sleep or slept.append)
+    source.refresh_from_db()
+    source.slept = slept
+    return done
+
+
+def values(kpi) -> list:
+    from waypoint.kpis.models import DataPoint
+
+    return list(DataPoint.objects.filter(kpi=kpi).order_by("date").values_list("date", "value"))

@@ -49,11 +49,12 @@ def _clean(kind, given: dict, kept: dict) -> tuple[dict, dict]:
             if setting.required and not secret.get(setting.name):
                 errors[setting.name] = _("This field is required.")
         else:
+            value = value or setting.default
             if setting.widget == "choice" and value and value not in dict(setting.choices):
                 errors[setting.name] = _("Unknown value.")
             if setting.required and not value:
                 errors[setting.name] = _("This field is required.")
-            plain[setting.name] = value or setting.default
+            plain[setting.name] = value
     if errors:
         raise ValidationError(errors)
     return plain, secret
