@@ -833,6 +833,9 @@ def _objective_context(request, objective):
         "history_by_kr": {
             kr.pk: _history(kr.recent_checkins, 0, len(kr.checkins.all())) for kr in krs
         },
+        # Sources are an editor's to manage (connectors.views).
+        "can_manage_sources": permissions.at_least(me, Role.EDITOR),
+        "sources_by_kr": _sources_of(krs) if permissions.at_least(me, Role.EDITOR) else {},
         "annotation_form": AnnotationForm(initial={"date": today}),
         "notes_by_kr": {kr.pk: [a for a in notes if a.key_result_id == kr.pk] for kr in krs},
         "keep_level": kpi_services.keep_level_suggestions(objective),
@@ -845,6 +848,19 @@ def _objective_context(request, objective):
 
 HISTORY_ROWS = 10  # check-ins a key result shows on its objective's page; the rest on demand
 HISTORY_PAGE = 100
+
+
+def _sources_of(krs) -> dict:
+    """The data source of each key result that has one, with its kind's name (one query)."""
+    from waypoint.connectors import kinds
+    from waypoint.connectors.models import Source
+
+    found = Source.objects.filter(key_result__in=[kr.pk for kr in krs]).only(
+        "pk", "kind", "key_result_id", "last_run_at", "last_error"
+    )
+    for source in found:
+        source.kind_label = kinds.KINDS[source.kind].label if source.kind in kinds.KINDS else ""
+    return {source.key_result_id: source for source in found}
 
 
 def _history(rows: list, start: int, total: int) -> dict:
