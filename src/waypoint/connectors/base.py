@@ -397,8 +397,24 @@ class OAuthState:
         self.changed = True
 
 
-def oauth_settings(base_url_default: str) -> tuple[Setting, ...]:
-    """The settings every OAuth 2 kind shares (the tokens come from connecting the app)."""
+def oauth_settings(base_url_default: str, token_url_default: str = "") -> tuple[Setting, ...]:
+    """The settings every OAuth 2 kind shares (the tokens come from connecting the app).
+    A vendor whose token endpoint is on another host (Google) names it as a setting too."""
+    extra = (
+        (
+            Setting(
+                "token_url",
+                gettext_lazy("Token address"),
+                help=gettext_lazy(
+                    "Change it only for a proxy, a private installation or a test server."
+                ),
+                required=False,
+                default=token_url_default,
+            ),
+        )
+        if token_url_default
+        else ()
+    )
     return (
         Setting("client_id", gettext_lazy("Client ID"), secret=True),
         Setting("client_secret", gettext_lazy("Client secret"), secret=True),
@@ -409,7 +425,24 @@ def oauth_settings(base_url_default: str) -> tuple[Setting, ...]:
             secret=True,
         ),
         base_url(base_url_default),
+        *extra,
     )
+
+
+GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"  # noqa: S105  (an address, not a secret)
+
+
+def google_token_url(values: dict) -> str:
+    return values.get("token_url") or GOOGLE_TOKEN
+
+
+def days_to_read(call: Call, first: int = 90, settle: int = 3) -> tuple[dt.date, dt.date]:
+    """The dates a metric over dates reads: the last ``first`` days the first time, then
+    from a few days before the last good pull (vendors revise recent days)."""
+    start = call.today - dt.timedelta(days=first - 1)
+    if call.since:
+        start = max(start, call.since - dt.timedelta(days=settle))
+    return start, call.today
 
 
 def base_url(default: str) -> Setting:

@@ -5,11 +5,39 @@ from __future__ import annotations
 from django.http import Http404
 
 from ..base import Kind
-from . import catch_hook, csv_url, github, http_json, hubspot, jira, sql, stripe
+from . import (
+    asana,
+    catch_hook,
+    csv_url,
+    github,
+    google_ads,
+    google_analytics,
+    http_json,
+    hubspot,
+    jira,
+    meta_ads,
+    search_console,
+    sql,
+    stripe,
+)
 
 KINDS: dict[str, Kind] = {
     module.KIND.key: module.KIND
-    for module in (http_json, csv_url, sql, catch_hook, github, jira, hubspot, stripe)
+    for module in (
+        http_json,
+        csv_url,
+        sql,
+        catch_hook,
+        google_analytics,
+        search_console,
+        hubspot,
+        meta_ads,
+        google_ads,
+        stripe,
+        jira,
+        github,
+        asana,
+    )
 }
 
 
