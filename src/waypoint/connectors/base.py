@@ -78,9 +78,20 @@ class Setting:
 
 
 @dataclass
+class WorkItem:
+    """One piece of work an initiative is linked to, as its tool sees it now."""
+
+    title: str
+    url: str
+    state: str  # an initiative's status: planned, in_progress, done or cancelled
+    moved_at: dt.datetime | None = None  # when it last changed state, if the tool says
+
+
+@dataclass
 class Result:
     points: list[tuple[dt.date, float]] = field(default_factory=list)
     annotations: list[tuple[dt.date, str]] = field(default_factory=list)
+    item: WorkItem | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,9 @@ class Kind:
     token_url: Callable[[dict], str] | None = None
     # Checks the settings when they are saved: a ValidationError names the field.
     validate: Callable[[dict], None] | None = None
+    # The values of its "what" setting that read one work item (for an initiative); the
+    # others read numbers (for a KPI or a key result).
+    item_whats: tuple[str, ...] = ()
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)
@@ -153,6 +167,20 @@ def key(data, name: str, what: str):
             % {"what": what, "name": name}
         )
     return data[name]
+
+
+def moment(value) -> dt.datetime | None:
+    """A vendor's timestamp (ISO 8601, with Z or an offset such as +0100), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]  # +0100 as +01:00
+    try:
+        found = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
 def day(value, what: str) -> dt.date:

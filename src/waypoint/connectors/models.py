@@ -21,6 +21,11 @@ class Source(models.Model):
     key_result = models.OneToOneField(
         "okrs.KeyResult", on_delete=models.CASCADE, null=True, blank=True, related_name="source"
     )
+    # An initiative linked to a work item (a Jira issue, a GitHub issue or pull request, an
+    # Asana task): its status follows the item's.
+    initiative = models.OneToOneField(
+        "okrs.Initiative", on_delete=models.CASCADE, null=True, blank=True, related_name="source"
+    )
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     # The credentials, encrypted (lib.vault); never shown, never in the audit trail.
     secret = models.TextField(blank=True)
@@ -32,6 +37,11 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     last_count = models.PositiveIntegerField(default=0)
     failures = models.PositiveIntegerField(default=0)
+    # The linked work item as last read: its title, address, state and when it moved.
+    item_title = models.CharField(max_length=300, blank=True)
+    item_url = models.CharField(max_length=500, blank=True)
+    item_state = models.CharField(max_length=12, blank=True)
+    item_moved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -39,8 +49,9 @@ class Source(models.Model):
         verbose_name_plural = _("data sources")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kpi__isnull=False, key_result__isnull=True)
-                | Q(kpi__isnull=True, key_result__isnull=False),
+                condition=Q(kpi__isnull=False, key_result__isnull=True, initiative__isnull=True)
+                | Q(kpi__isnull=True, key_result__isnull=False, initiative__isnull=True)
+                | Q(kpi__isnull=True, key_result__isnull=True, initiative__isnull=False),
                 name="source_feeds_one_target",
             )
         ]
@@ -50,7 +61,9 @@ class Source(models.Model):
 
     @property
     def target(self):
-        return self.kpi if self.kpi_id else self.key_result
+        return (
+            self.kpi if self.kpi_id else self.key_result if self.key_result_id else self.initiative
+        )
 
 
 class Pull(models.Model):

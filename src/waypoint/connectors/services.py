@@ -73,6 +73,16 @@ def _check_addresses(kind, values: dict) -> None:
                 raise ValidationError({name: str(exc)}) from exc
 
 
+def _check_what(kind, plain: dict, *, is_item: bool) -> None:
+    """An initiative follows one work item; a KPI or a key result takes numbers."""
+    if not kind.item_whats and not is_item:
+        return
+    if is_item and plain.get("what") not in kind.item_whats:
+        raise ValidationError({"what": _("An initiative follows one work item: choose one.")})
+    if not is_item and plain.get("what") in kind.item_whats:
+        raise ValidationError({"what": _("One work item is for an initiative; choose a number.")})
+
+
 @transaction.atomic
 def source_save(
     *,
@@ -82,39 +92,55 @@ def source_save(
     every_minutes: int = 60,
     kpi=None,
     key_result=None,
+    initiative=None,
     actor,
     source: Source | None = None,
+    credentials_from: Source | None = None,
 ) -> Source:
-    """Create a source for a KPI or a key result, or change ``source``; checked, audited
-    (credentials never in the trail) and due for a pull at once."""
+    """Create a source for a KPI, a key result or an initiative (a linked work item), or
+    change ``source``; checked, audited (credentials never in the trail) and due for a pull
+    at once. ``credentials_from``: another source of the same kind in the workspace whose
+    credentials this one uses too (copied, still encrypted)."""
     found = kinds.get(kind)
-    if (kpi is None) == (key_result is None) and source is None:
-        raise ValidationError(_("A source feeds one KPI or one key result."))
-    target = kpi or key_result
-    if target is not None and target.workspace_id != workspace.pk:
+    targets = [t for t in (kpi, key_result, initiative) if t is not None]
+    if len(targets) != (0 if source is not None else 1):
+        raise ValidationError(_("A source feeds one KPI, one key result or one initiative."))
+    target = targets[0] if targets else source.target
+    if target.workspace_id != workspace.pk:
         raise ValidationError(_("A source feeds a KPI or key result of its own workspace."))
     if every_minutes < 5:
         raise ValidationError({"every_minutes": _("Pull at most every 5 minutes.")})
+    donor = credentials_from if credentials_from is not None else source
+    if credentials_from is not None and (
+        credentials_from.kind != kind or credentials_from.workspace_id != workspace.pk
+    ):
+        raise ValidationError(
+            {"credentials_from": _("Use the credentials of a source of the same kind.")}
+        )
     kept = {}
-    if source is not None and source.kind == kind:
+    if donor is not None and donor.kind == kind:
         try:
-            kept = vault.decrypt(source.secret)
+            kept = vault.decrypt(donor.secret)
         except vault.VaultError:
             kept = {}
     plain, secret = _clean(found, values, kept)
     _check_addresses(found, {**plain, **secret})
+    is_item = initiative is not None or bool(source is not None and source.initiative_id)
+    _check_what(found, plain, is_item=is_item)
     if found.validate is not None:
         found.validate({**plain, **secret})
     if source is None:
-        if (
-            target is not None
-            and Source.objects.filter(
-                kpi=kpi if kpi is not None else None,
-                key_result=key_result if key_result is not None else None,
-            ).exists()
-        ):
+        if Source.objects.filter(
+            **{"kpi": kpi}
+            if kpi
+            else {"key_result": key_result}
+            if key_result
+            else {"initiative": initiative}
+        ).exists():
             raise ValidationError(_("It already has a data source: change that one."))
-        source = Source(workspace=workspace, kind=kind, kpi=kpi, key_result=key_result)
+        source = Source(
+            workspace=workspace, kind=kind, kpi=kpi, key_result=key_result, initiative=initiative
+        )
     fields = {
         "kind": kind,
         "settings": plain,
@@ -177,6 +203,8 @@ def _write(source: Source, result: Result) -> tuple[int, int]:
     from waypoint.kpis.models import Annotation
     from waypoint.okrs import services as okr_services
 
+    if source.initiative_id:
+        return _follow(source, result.item), 0
     if source.kpi_id:
         done = kpi_services.data_points_record(kpi=source.kpi, rows=result.points, actor=None)
         written = done.created + done.replaced
@@ -211,6 +239,25 @@ def _write(source: Source, result: Result) -> tuple[int, int]:
                 have.add((date, text))
                 notes += 1
     return written, notes
+
+
+def _follow(source: Source, item) -> int:
+    """The initiative takes the linked item's state; 1 when its status changed."""
+    from waypoint.okrs import services as okr_services
+
+    if item is None:
+        raise SourceError(_("The source read no work item."))
+    initiative = source.initiative
+    fields = {"item_title": item.title, "item_url": item.url, "item_state": item.state}
+    if item.state != source.item_state or source.item_moved_at is None:
+        fields["item_moved_at"] = item.moved_at or timezone.now()
+    Source.objects.filter(pk=source.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(source, name, value)
+    if initiative.status == item.state:
+        return 0
+    okr_services.initiative_update(initiative=initiative, status=item.state, actor=None)
+    return 1
 
 
 def pull(source: Source, now: dt.datetime | None = None, sleep=time.sleep) -> bool:

@@ -14,7 +14,9 @@ def pull_source(source: int) -> None:
     from .services import pull
 
     found = (
-        Source.objects.select_related("workspace", "kpi", "key_result").filter(pk=source).first()
+        Source.objects.select_related("workspace", "kpi", "key_result", "initiative")
+        .filter(pk=source)
+        .first()
     )
     if found is not None:
         pull(found)

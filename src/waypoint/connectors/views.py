@@ -3,6 +3,8 @@ source's settings and pulls, and the catch hooks' public address. Thin: the serv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_POST
 from waypoint import ratelimit
 from waypoint.jobs import queue
 from waypoint.lib import vault
+from waypoint.okrs.models import Initiative
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
@@ -60,9 +63,25 @@ class SourceForm(forms.Form):
         label=gettext_lazy("Pull every (minutes)"), min_value=5, initial=60
     )
 
-    def __init__(self, *args, kind, stored: set[str] = frozenset(), **kwargs):
+    def __init__(
+        self, *args, kind, stored: set[str] = frozenset(), is_item=False, donors=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.donors = {str(d.pk): d for d in donors}
+        if donors:
+            self.fields["credentials_from"] = forms.ChoiceField(
+                label=_("Credentials"),
+                choices=[("", _("Type new ones below"))]
+                + [
+                    (
+                        str(d.pk),
+                        _("The same as the source of “%(name)s”") % {"name": target_name(d)},
+                    )
+                    for d in donors
+                ],
+                required=False,
+            )
         for setting in kind.settings:
             attrs = {"autocomplete": "off"}
             if setting.secret:
@@ -76,15 +95,20 @@ class SourceForm(forms.Form):
                 field = forms.CharField(
                     label=setting.label,
                     help_text=setting.help,
-                    required=setting.required and setting.name not in stored,
+                    # Not required when stored, or when another source's may be used.
+                    required=setting.required and setting.name not in stored and not donors,
                     widget=widget,
                     max_length=4000,
                 )
             elif setting.widget == "choice":
+                choices = setting.choices
+                if setting.name == "what" and kind.item_whats:
+                    # An initiative follows one work item; a KPI or a key result, a number.
+                    choices = [c for c in choices if (c[0] in kind.item_whats) == is_item]
                 field = forms.ChoiceField(
                     label=setting.label,
                     help_text=setting.help,
-                    choices=setting.choices,
+                    choices=choices,
                     required=setting.required,
                     initial=setting.default,
                 )
@@ -103,22 +127,55 @@ class SourceForm(forms.Form):
         if kind.fetch is None:
             del self.fields["every_minutes"]
         else:
-            self.order_fields([s.name for s in kind.settings] + ["every_minutes"])
+            self.order_fields(
+                [s.name for s in kind.settings if not s.secret]
+                + ["credentials_from"]
+                + [s.name for s in kind.settings if s.secret]
+                + ["every_minutes"]
+            )
 
     def values(self) -> dict:
         return {s.name: self.cleaned_data.get(s.name, "") for s in self.kind.settings}
 
+    def donor(self) -> Source | None:
+        return self.donors.get(self.cleaned_data.get("credentials_from") or "")
 
-def _target(request):
-    """The KPI or key result named by ``?kpi=`` or ``?kr=``, inside the workspace and, for a
-    key result, visible to the reader under the one visibility rule."""
+
+@dataclass
+class Target:
+    """What a new source feeds: a KPI, a key result or an initiative (``?kpi=``, ``?kr=``,
+    ``?initiative=``), inside the workspace and, for a key result or an initiative, visible
+    to the reader under the one visibility rule."""
+
+    kpi: object = None
+    kr: object = None
+    initiative: object = None
+
+    @property
+    def thing(self):
+        return self.kpi or self.kr or self.initiative
+
+    @property
+    def query(self) -> str:
+        if self.kpi:
+            return f"kpi={self.kpi.pk}"
+        if self.kr:
+            return f"kr={self.kr.pk}"
+        return f"initiative={self.initiative.pk}"
+
+    @property
+    def is_item(self) -> bool:
+        return self.initiative is not None
+
+
+def _target(request) -> Target:
     from waypoint.kpis.models import Kpi
     from waypoint.okrs import selectors as okr_selectors
 
     ws = request.workspace
     params = request.POST if request.method == "POST" else request.GET
     if params.get("kpi", "").isdigit():
-        return scoped_get(Kpi, ws, pk=int(params["kpi"])), None
+        return Target(kpi=scoped_get(Kpi, ws, pk=int(params["kpi"])))
     if params.get("kr", "").isdigit():
         found = (
             okr_selectors.visible_key_results(ws, request.member)
@@ -126,17 +183,42 @@ def _target(request):
             .filter(pk=int(params["kr"]))
             .first()
         )
-        if found is None:
-            raise Http404
-        return None, found
+        if found is not None:
+            return Target(kr=found)
+    if params.get("initiative", "").isdigit():
+        found = (
+            okr_selectors.visible_initiatives(ws, request.member)
+            .select_related("key_result__objective", "kpi")
+            .filter(pk=int(params["initiative"]))
+            .first()
+        )
+        if found is not None:
+            return Target(initiative=found)
     raise Http404
 
 
 def target_url(source: Source) -> str:
+    slug = source.workspace.slug
     if source.kpi_id:
-        return reverse("kpis:detail", args=[source.workspace.slug, source.kpi_id]) + "#source"
+        return reverse("kpis:detail", args=[slug, source.kpi_id]) + "#source"
+    if source.initiative_id:
+        initiative = source.initiative
+        if initiative.kpi_id:
+            return reverse("kpis:detail", args=[slug, initiative.kpi_id]) + "#initiatives"
+        kr = initiative.key_result
+        return (
+            reverse("okrs:objective", args=[slug, kr.objective_id]) + f"#initiative-{initiative.pk}"
+        )
     kr = source.key_result
-    return reverse("okrs:objective", args=[source.workspace.slug, kr.objective_id]) + f"#kr-{kr.pk}"
+    return reverse("okrs:objective", args=[slug, kr.objective_id]) + f"#kr-{kr.pk}"
+
+
+def target_name(source: Source) -> str:
+    if source.kpi_id:
+        return source.kpi.name
+    if source.initiative_id:
+        return source.initiative.title
+    return source.key_result.title
 
 
 @workspace_view(Role.EDITOR)
@@ -144,14 +226,17 @@ def source_list(request):
     ws = request.workspace
     found = (
         Source.objects.filter(workspace=ws)
-        .select_related("kpi", "key_result__objective")
+        .select_related("kpi", "key_result__objective", "initiative")
         .order_by("kind", "pk")
     )
     # Sources of key results the reader may not see stay hidden, like the key results.
     from waypoint.okrs import selectors as okr_selectors
 
     visible = okr_selectors.visible_key_results(ws, request.member).values("pk")
-    found = found.filter(Q(kpi__isnull=False) | Q(key_result__in=visible))
+    initiatives = okr_selectors.visible_initiatives(ws, request.member).values("pk")
+    found = found.filter(
+        Q(kpi__isnull=False) | Q(key_result__in=visible) | Q(initiative__in=initiatives)
+    )
     shown = list(found[:SOURCES_SHOWN])
     for source in shown:
         source.kind_label = (
@@ -160,23 +245,34 @@ def source_list(request):
     return render(request, "connectors/sources.html", {"sources": shown, "kinds": kind_rows()})
 
 
+def _donors(workspace, kind: str):
+    """Sources of the same kind whose credentials a new one may reuse."""
+    return list(
+        Source.objects.filter(workspace=workspace, kind=kind)
+        .exclude(secret="")
+        .select_related("kpi", "key_result", "initiative")
+        .order_by("pk")[:50]
+    )
+
+
 @workspace_view(Role.EDITOR)
 def source_new(request):
-    kpi, kr = _target(request)
-    target = kpi or kr
-    existing = getattr(target, "source", None) if target is not None else None
+    target = _target(request)
+    existing = Source.objects.filter(
+        kpi=target.kpi, key_result=target.kr, initiative=target.initiative
+    ).first()
     if existing is not None:
         return redirect("connectors:source", request.workspace.slug, existing.pk)
     params = request.POST if request.method == "POST" else request.GET
     key = params.get("kind", "")
-    if key not in kinds.KINDS:
-        return render(
-            request,
-            "connectors/choose.html",
-            {"kinds": kind_rows(), "kpi": kpi, "kr": kr, "target": target},
-        )
+    choices = [
+        k for k in kind_rows() if bool(kinds.KINDS[k["key"]].item_whats) or not target.is_item
+    ]
+    if key not in {k["key"] for k in choices}:
+        return render(request, "connectors/choose.html", {"kinds": choices, "target": target})
     kind = kinds.get(key)
-    form = SourceForm(request.POST or None, kind=kind)
+    donors = _donors(request.workspace, key)
+    form = SourceForm(request.POST or None, kind=kind, is_item=target.is_item, donors=donors)
     if request.method == "POST" and form.is_valid():
         try:
             source = services.source_save(
@@ -184,9 +280,11 @@ def source_new(request):
                 kind=key,
                 values=form.values(),
                 every_minutes=form.cleaned_data.get("every_minutes") or 60,
-                kpi=kpi,
-                key_result=kr,
+                kpi=target.kpi,
+                key_result=target.kr,
+                initiative=target.initiative,
                 actor=request.user,
+                credentials_from=form.donor(),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -194,41 +292,46 @@ def source_new(request):
             if kind.fetch is None:
                 token = services.new_hook_address(source=source, actor=request.user)
                 request.session[f"hook-{source.pk}"] = token
+                messages.success(
+                    request, _("Catch hook made: copy its address now, it is shown once.")
+                )
             else:
                 with transaction.atomic():
                     queue.enqueue(
                         "sources.pull", {"source": source.pk}, workspace=request.workspace
                     )
-            messages.success(
-                request,
-                _("Data source saved; the worker pulls it now and on schedule.")
-                if kind.fetch
-                else _("Catch hook made: copy its address now, it is shown once."),
-            )
+                messages.success(
+                    request, _("Data source saved; the worker pulls it now and on schedule.")
+                )
             return redirect("connectors:source", request.workspace.slug, source.pk)
     return render(
         request,
         "connectors/new.html",
-        {"form": form, "kind": kind, "kpi": kpi, "kr": kr, "target": target},
+        {"form": form, "kind": kind, "target": target},
         status=422 if request.method == "POST" else 200,
     )
 
 
 def _visible_source(request, pk) -> Source:
+    """The source, if the reader may see what it feeds (the one visibility rule)."""
+    from waypoint.okrs import selectors as okr_selectors
+
     source = scoped_get(
-        Source.objects.select_related("kpi", "key_result__objective", "workspace"),
+        Source.objects.select_related(
+            "kpi", "key_result__objective", "initiative__key_result", "workspace"
+        ),
         request.workspace,
         pk=pk,
     )
-    if source.key_result_id:
-        from waypoint.okrs import selectors as okr_selectors
-
-        if (
-            not okr_selectors.visible_key_results(request.workspace, request.member)
-            .filter(pk=source.key_result_id)
-            .exists()
-        ):
-            raise Http404
+    ws, me = request.workspace, request.member
+    if source.key_result_id and not (
+        okr_selectors.visible_key_results(ws, me).filter(pk=source.key_result_id).exists()
+    ):
+        raise Http404
+    if source.initiative_id and not (
+        okr_selectors.visible_initiatives(ws, me).filter(pk=source.initiative_id).exists()
+    ):
+        raise Http404
     return source
 
 
@@ -297,6 +400,8 @@ def source_detail(request, pk):
             if hook
             else "",
             "back": target_url(source),
+            "back_name": target_name(source),
+            "item_state": dict(Initiative.Status.choices).get(source.item_state, ""),
         },
         status=status,
     )

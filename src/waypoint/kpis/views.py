@@ -343,7 +343,7 @@ def _detail_context(request, kpi, **extra):
         "deviations": deviations,
         "kpi_initiatives": list(
             Initiative.objects.filter(kpi=kpi)
-            .select_related("owner__user")
+            .select_related("owner__user", "source")
             .order_by("-id")[:DEVIATIONS_SHOWN]
         ),
         "response_forms": {

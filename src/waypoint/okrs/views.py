@@ -178,7 +178,7 @@ def home(request):
     # The reader's open initiatives, the overdue first, then by due date.
     mine = selectors.visible_initiatives(ws, me).filter(owner=me, status__in=Initiative.OPEN)
     my_initiatives = list(
-        mine.select_related("key_result", "kpi", "owner__user").order_by(
+        mine.select_related("key_result", "kpi", "owner__user", "source").order_by(
             F("due_on").asc(nulls_last=True), "id"
         )[:MY_INITIATIVES]
     )
@@ -742,7 +742,10 @@ def _objective_context(request, objective):
                 ],
                 to_attr="recent_checkins",
             ),
-            Prefetch("initiatives", queryset=Initiative.objects.select_related("owner__user")),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.select_related("owner__user", "source"),
+            ),
         )
         .order_by("position", "id")
     )
@@ -1558,7 +1561,13 @@ def initiative_edit(request, pk):
     return render(
         request,
         template,
-        {"form": form, "initiative": initiative, "back": _initiative_home(request, initiative)},
+        {
+            "form": form,
+            "initiative": initiative,
+            "back": _initiative_home(request, initiative),
+            # Linking it to a work item is a data source: an editor's to manage.
+            "can_link": permissions.at_least(request.member, Role.EDITOR),
+        },
         status=status,
     )
 

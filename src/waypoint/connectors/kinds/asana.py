@@ -12,7 +12,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..base import Call, Kind, Result, Setting, SourceError, api, base_url, bearer, key
+from ..base import (
+    Call,
+    Kind,
+    Result,
+    Setting,
+    SourceError,
+    WorkItem,
+    api,
+    base_url,
+    bearer,
+    key,
+    moment,
+)
 
 API = "https://app.asana.com"
 
@@ -34,7 +46,26 @@ def tasks(call: Call, project: str):
             return
 
 
+def item(call: Call) -> WorkItem:
+    data = call.client.get(
+        f"{api(call.values, API)}/api/1.0/tasks/{call['task']}",
+        {"opt_fields": "name,completed,completed_at,modified_at,permalink_url"},
+    )
+    task = key(data, "data", "Asana")
+    if not isinstance(task, dict):
+        raise SourceError(_("Asana's “data” is not a task."))
+    done = task.get("completed") is True
+    return WorkItem(
+        title=str(task.get("name") or "")[:300],
+        url=str(task.get("permalink_url") or "")[:500],
+        state="done" if done else "in_progress",
+        moved_at=moment(task.get("completed_at") if done else task.get("modified_at")),
+    )
+
+
 def fetch(call: Call) -> Result:
+    if call["what"] == "task":
+        return Result(item=item(call))
     found = list(tasks(call, call["project"]))
     done = sum(1 for task in found if isinstance(task, dict) and task.get("completed") is True)
     if call["measure"] == "share":
@@ -45,7 +76,10 @@ def fetch(call: Call) -> Result:
 
 
 def validate(values: dict) -> None:
-    if not re.fullmatch(r"\d{1,30}", values.get("project", "")):
+    if values.get("what") == "task":
+        if not re.fullmatch(r"\d{1,30}", values.get("task", "")):
+            raise ValidationError({"task": _("The task's number, from its address in Asana.")})
+    elif not re.fullmatch(r"\d{1,30}", values.get("project", "")):
         raise ValidationError({"project": _("The project's number, from its address in Asana.")})
 
 
@@ -57,9 +91,26 @@ KIND = Kind(
     pages=gettext_lazy("next_page.offset, 100 tasks a page"),
     settings=(
         Setting(
+            "what",
+            gettext_lazy("Read"),
+            widget="choice",
+            choices=(
+                ("project", gettext_lazy("A project's completed tasks")),
+                ("task", gettext_lazy("One task (for an initiative)")),
+            ),
+            default="project",
+        ),
+        Setting(
             "project",
             gettext_lazy("Project"),
             help=gettext_lazy("Its number, from its address in Asana."),
+            required=False,
+        ),
+        Setting(
+            "task",
+            gettext_lazy("Task"),
+            help=gettext_lazy("Its number, from its address in Asana."),
+            required=False,
         ),
         Setting(
             "measure",
@@ -82,4 +133,5 @@ KIND = Kind(
     fetch=fetch,
     headers=lambda values: bearer(values.get("token", "")),
     validate=validate,
+    item_whats=("task",),
 )

@@ -16,7 +16,21 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..base import Call, Kind, Result, Setting, SourceError, api, base_url, bearer, day, key, number
+from ..base import (
+    Call,
+    Kind,
+    Result,
+    Setting,
+    SourceError,
+    WorkItem,
+    api,
+    base_url,
+    bearer,
+    day,
+    key,
+    moment,
+    number,
+)
 
 API = "https://api.github.com"
 REPO = re.compile(r"^[\w.-]{1,100}/[\w.-]{1,100}$")
@@ -51,8 +65,37 @@ def _releases(call: Call, base: str, repo: str) -> list:
     return out
 
 
+def item(call: Call, base: str, repo: str) -> WorkItem:
+    """An issue, a pull request or a milestone: closed is done, except a pull request
+    closed without being merged, which is cancelled."""
+    number_ = int(call["number"] or 0)
+    if call["what"] == "milestone_item":
+        data = call.client.get(f"{base}/repos/{repo}/milestones/{number_}")
+        state = "done" if key(data, "state", "GitHub") == "closed" else "in_progress"
+        moved = data.get("closed_at") or data.get("updated_at")
+    else:
+        data = call.client.get(f"{base}/repos/{repo}/issues/{number_}")
+        closed = key(data, "state", "GitHub") == "closed"
+        pull = data.get("pull_request")
+        if closed and isinstance(pull, dict) and not pull.get("merged_at"):
+            state = "cancelled"
+        else:
+            state = (
+                "done" if closed else "in_progress" if data.get("assignee") or pull else "planned"
+            )
+        moved = data.get("closed_at") or data.get("updated_at")
+    return WorkItem(
+        title=f"{repo}#{number_} {str(data.get('title') or '')[:250]}",
+        url=str(data.get("html_url") or "")[:500],
+        state=state,
+        moved_at=moment(moved),
+    )
+
+
 def fetch(call: Call) -> Result:
     base, repo = api(call.values, API), call["repo"]
+    if call["what"] in ("item", "milestone_item"):
+        return Result(item=item(call, base, repo))
     if call["what"] == "milestone":
         data = call.client.get(f"{base}/repos/{repo}/milestones/{int(call['milestone'] or 0)}")
         closed = number(key(data, "closed_issues", "GitHub"), "closed_issues")
@@ -71,7 +114,12 @@ def validate(values: dict) -> None:
     repo = values.get("repo", "")
     if repo and not REPO.match(repo):
         raise ValidationError({"repo": _("Name the repository as owner/name.")})
-    if values.get("what") == "milestone":
+    if values.get("what") in ("item", "milestone_item"):
+        if not repo:
+            raise ValidationError({"repo": _("Name the repository as owner/name.")})
+        if not str(values.get("number", "")).isdigit():
+            raise ValidationError({"number": _("The number, as in its address.")})
+    elif values.get("what") == "milestone":
         if not repo:
             raise ValidationError({"repo": _("A milestone belongs to a repository.")})
         if not str(values.get("milestone", "")).isdigit():
@@ -96,6 +144,8 @@ KIND = Kind(
             choices=(
                 ("search", gettext_lazy("Issues or pull requests found by a search")),
                 ("milestone", gettext_lazy("A milestone's done share (%)")),
+                ("item", gettext_lazy("One issue or pull request (for an initiative)")),
+                ("milestone_item", gettext_lazy("One milestone (for an initiative)")),
             ),
             default="search",
         ),
@@ -111,6 +161,11 @@ KIND = Kind(
             "repo", gettext_lazy("Repository"), help=gettext_lazy("owner/name"), required=False
         ),
         Setting("milestone", gettext_lazy("Milestone number"), required=False),
+        Setting(
+            "number",
+            gettext_lazy("Issue, pull request or milestone number"),
+            required=False,
+        ),
         Setting(
             "releases",
             gettext_lazy("Releases as annotations"),
@@ -135,4 +190,5 @@ KIND = Kind(
         "X-GitHub-Api-Version": "2022-11-28",
     },
     validate=validate,
+    item_whats=("item", "milestone_item"),
 )

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..base import Call, Kind, Result, Setting, SourceError, basic, key, number
+from ..base import Call, Kind, Result, Setting, SourceError, WorkItem, basic, key, moment, number
 
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,19}-\d{1,9}$")
 PAGE = 100
@@ -44,8 +44,32 @@ def status_category(issue) -> str:
         raise SourceError(_("A Jira issue came without its status.")) from exc
 
 
+STATES = {"new": "planned", "indeterminate": "in_progress", "done": "done"}
+
+
+def item(call: Call) -> WorkItem:
+    site = call["base_url"].rstrip("/")
+    data = call.client.get(
+        f"{site}/rest/api/3/issue/{call['issue']}",
+        {"fields": "summary,status,updated,resolutiondate"},
+    )
+    fields = key(data, "fields", "Jira")
+    category = status_category({"fields": fields})
+    moved = (
+        fields.get("resolutiondate") or fields.get("updated") if isinstance(fields, dict) else None
+    )
+    return WorkItem(
+        title=f"{call['issue']} {str(fields.get('summary') or '')[:250]}",
+        url=f"{site}/browse/{call['issue']}",
+        state=STATES.get(category, "in_progress"),
+        moved_at=moment(moved),
+    )
+
+
 def fetch(call: Call) -> Result:
     site = call["base_url"].rstrip("/")
+    if call["what"] == "issue":
+        return Result(item=item(call))
     if call["what"] == "epic":
         children = list(issues(call, f'parent = "{call["epic"]}"', ["status"]))
         done = sum(1 for issue in children if status_category(issue) == "done")
@@ -67,6 +91,9 @@ def validate(values: dict) -> None:
     if values.get("what") == "epic":
         if not ISSUE_KEY.match(values.get("epic", "")):
             raise ValidationError({"epic": _("An issue key, such as APP-42.")})
+    elif values.get("what") == "issue":
+        if not ISSUE_KEY.match(values.get("issue", "")):
+            raise ValidationError({"issue": _("An issue key, such as APP-42.")})
     elif not values.get("jql"):
         raise ValidationError({"jql": _("Write the JQL, such as project = APP AND status = Done.")})
 
@@ -90,6 +117,7 @@ KIND = Kind(
             choices=(
                 ("jql", gettext_lazy("Issues found by JQL (a count)")),
                 ("epic", gettext_lazy("An epic's done share (%)")),
+                ("issue", gettext_lazy("One issue or epic (for an initiative)")),
             ),
             default="jql",
         ),
@@ -100,7 +128,13 @@ KIND = Kind(
             help=gettext_lazy("Its key, such as APP-42."),
             required=False,
         ),
-        Setting("email", gettext_lazy("Atlassian account e-mail")),
+        Setting(
+            "issue",
+            gettext_lazy("Issue"),
+            help=gettext_lazy("Its key, such as APP-42."),
+            required=False,
+        ),
+        Setting("email", gettext_lazy("Atlassian account e-mail"), secret=True),
         Setting(
             "api_token",
             gettext_lazy("API token"),
@@ -111,4 +145,5 @@ KIND = Kind(
     fetch=fetch,
     headers=lambda values: basic(values.get("email", ""), values.get("api_token", "")),
     validate=validate,
+    item_whats=("issue",),
 )
