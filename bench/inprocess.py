@@ -4,6 +4,7 @@
     python bench/inprocess.py ids SLUG             the records the pages are opened with
     python bench/inprocess.py queries SLUG PAGES   SQL queries each page makes (PAGES: JSON)
     python bench/inprocess.py figures SLUG N       ingestion, scores and the coach, timed
+    python bench/inprocess.py sources SLUG N       N data sources pulled by one worker
 
 Each prints one line of JSON.
 """
@@ -177,6 +178,86 @@ def search_figures(ws, cycle, runs=20):
     return out
 
 
+def sources(slug, n, latency_ms=0):
+    """N HTTP JSON sources (30 days of values each) against a local server answering after
+    ``latency_ms``, pulled the way one worker pulls them: the schedule claims the due ones
+    and the jobs run one after another. Sources pulled per minute, and the time a pull
+    spends in Waypoint (the answer's wait taken out)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.conf import settings
+    from huey.contrib.djhuey import HUEY
+
+    from waypoint.connectors import services
+    from waypoint.connectors.models import Source
+    from waypoint.jobs import queue
+    from waypoint.jobs.models import Job
+    from waypoint.kpis import services as kpis
+    from waypoint.kpis.models import Kpi
+    from waypoint.workspaces.models import Workspace
+
+    start = dt.date(2026, 1, 1)
+    body = json.dumps(
+        {
+            "rows": [
+                {"date": (start + dt.timedelta(days=i)).isoformat(), "value": i} for i in range(30)
+            ]
+        }
+    ).encode()
+
+    class Answer(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            time.sleep(latency_ms / 1000)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    HUEY.immediate = False  # the jobs wait in the queue; this process is the one worker
+    ws = Workspace.objects.get(slug=slug)
+    stamp = f"{time.time():.0f}"
+    made = []
+    for i in range(n):
+        kpi = kpis.kpi_create(workspace=ws, name=f"Bench source {stamp} {i}", actor=None)
+        made.append(kpi.pk)
+        services.source_save(
+            workspace=ws,
+            kind="http_json",
+            values={"url": f"http://127.0.0.1:{server.server_address[1]}/v", "path": "$.rows[*]"},
+            kpi=kpi,
+            actor=None,
+        )
+    started = time.perf_counter()
+    services.claim_due()
+    jobs = list(
+        Job.objects.filter(kind="sources.pull", status="queued").values_list("pk", flat=True)
+    )
+    for job in jobs:
+        queue.run(job)
+    elapsed = time.perf_counter() - started
+    ok = Source.objects.filter(kpi__in=made, failures=0, last_count=30).count()
+    server.shutdown()
+    HUEY.flush()
+    Kpi.objects.filter(pk__in=made).delete()
+    Job.objects.filter(pk__in=jobs).delete()
+    return {
+        "sources": n,
+        "pulled_ok": ok,
+        "vendor_latency_ms": latency_ms,
+        "per_minute": round(n / elapsed * 60),
+        "ms_per_pull": round(elapsed / n * 1000, 1),
+        "waypoint_ms_per_pull": round(elapsed / n * 1000 - latency_ms, 1),
+    }
+
+
 if __name__ == "__main__":
     from waypoint.cli import _setup
 
@@ -188,6 +269,11 @@ if __name__ == "__main__":
         result = ids(slug)
     elif command == "queries":
         result = queries(slug, json.loads(rest[0]))
+    elif command == "sources":
+        result = {
+            "local": sources(slug, int(rest[0])),
+            "vendor_100ms": sources(slug, max(int(rest[0]) // 10, 5), latency_ms=100),
+        }
     else:
         result = figures(slug, int(rest[0]))
     print(json.dumps(result))

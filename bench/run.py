@@ -339,6 +339,9 @@ def main() -> int:
     # In-process figures: the importer's service against a plain executemany; the scores
     # every page computes today; the coach over a cycle.
     results.update(in_django(env, "figures", slug, str(2_000 if args.smoke else 100_000)))
+    # Data sources pulled by one worker, against a local server answering at once and after
+    # 100 ms (a vendor's usual wait).
+    results["sources"] = in_django(env, "sources", slug, str(20 if args.smoke else 300))
 
     # Lint over a file of 10,000 objectives.
     n_obj = 200 if args.smoke else 10_000
@@ -495,6 +498,12 @@ def print_table(r: dict) -> None:
         f"{b['tables']} tables {'equal' if b['digest_equal'] else 'DIFFERENT'}  "
         f"{mark(b['digest_equal'])}"
     )
+    for label, f in r["sources"].items():
+        print(
+            f"data sources pulled by one worker ({label}, {f['sources']} sources, 30 values each): "
+            f"{f['per_minute']:,}/min, {f['ms_per_pull']} ms a pull "
+            f"({f['waypoint_ms_per_pull']} ms in Waypoint), {f['pulled_ok']} ok"
+        )
     print(f"web worker peak RSS: {r['web_worker_peak_rss_mb']} MB")
     if "seed_s" in r:
         print(f"seed: {r['seed_s']} s")

@@ -58,5 +58,8 @@ def test_the_bench_runs_end_to_end_and_writes_its_results(tmp_path):
         "zh": True,
         "pl": True,
     }
+    # Every data source the bench made was pulled, all 30 values each.
+    for figures in results["sources"].values():
+        assert figures["pulled_ok"] == figures["sources"] and figures["per_minute"] > 0
     backup = results["backup"]
     assert backup["digest_equal"] is True and backup["rows"] > 1000 and backup["tables"] > 20
