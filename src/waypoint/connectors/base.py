@@ -113,6 +113,11 @@ class Kind:
     # others read numbers (for a KPI or a key result).
     item_whats: tuple[str, ...] = ()
 
+    @property
+    def pulled(self) -> bool:
+        """Pulled on a schedule (a catch hook is posted to instead)."""
+        return self.fetch is not None
+
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)
 
