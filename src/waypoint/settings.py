@@ -368,6 +368,17 @@ INBOUND_IMAP_URL = env_str("WAYPOINT_INBOUND_IMAP_URL")  # imaps://user:password
 # /slack/events are refused without a valid signature. Each workspace links its own Slack
 # team with the app's bot token, in its settings.
 SLACK_SIGNING_SECRET = env_str("WAYPOINT_SLACK_SIGNING_SECRET")
+# OAuth 2 apps the operator registered with vendors, for "Connect with …" on data sources:
+# WAYPOINT_OAUTH_<APP>_CLIENT_ID and _CLIENT_SECRET, APP one of HUBSPOT, GOOGLE. The
+# redirect address to register is WAYPOINT_URL + /oauth/callback/.
+OAUTH_APPS = {
+    app: {
+        "client_id": env_str(f"WAYPOINT_OAUTH_{app.upper()}_CLIENT_ID"),
+        "client_secret": env_str(f"WAYPOINT_OAUTH_{app.upper()}_CLIENT_SECRET"),
+    }
+    for app in ("hubspot", "google")
+    if env_str(f"WAYPOINT_OAUTH_{app.upper()}_CLIENT_ID")
+}
 SLACK_API_URL = env_str("WAYPOINT_SLACK_API_URL", "https://slack.com/api/")
 # Web push: the VAPID key pair is made on first use and kept in the data directory; the
 # contact address is sent to push services with every message.

@@ -57,6 +57,7 @@ urlpatterns = [
     path("slack/events", slack.events, name="slack_events"),
     path("inbound/email/", integration_views.inbound_email, name="inbound_email"),
     path("hooks/catch/<str:token>/", connector_views.catch, name="catch_hook"),
+    path("oauth/callback/", connector_views.oauth_callback, name="oauth_callback"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
     path("offline/", pwa.offline, name="offline"),

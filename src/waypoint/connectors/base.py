@@ -112,6 +112,12 @@ class Kind:
     # The values of its "what" setting that read one work item (for an initiative); the
     # others read numbers (for a KPI or a key result).
     item_whats: tuple[str, ...] = ()
+    # OAuth 2's "Connect with …": the operator's app (settings.OAUTH_APPS), where the vendor
+    # asks the person to agree, and the scopes asked for.
+    oauth_app: str = ""
+    authorize_url: str = ""
+    scopes: tuple[str, ...] = ()
+    authorize_params: tuple[tuple[str, str], ...] = ()
 
     @property
     def pulled(self) -> bool:
@@ -356,11 +362,18 @@ class OAuthState:
     access token and its expiry); a refresh changes them, and ``changed`` tells the pull
     to store them again, encrypted."""
 
-    def __init__(self, values: dict, token_url: str, vendor: str):
+    def __init__(self, values: dict, token_url: str, vendor: str, app: dict | None = None):
         self.values = values
         self.token_url = token_url
         self.vendor = vendor
+        self.app = app or {}
         self.changed = False
+
+    def client(self) -> tuple[str, str]:
+        """The client id and secret: the source's own, else the operator's app's."""
+        if self.values.get("client_id"):
+            return self.values["client_id"], self.values.get("client_secret", "")
+        return self.app.get("client_id", ""), self.app.get("client_secret", "")
 
     def access_token(self, client: Client) -> str:
         expires = self.values.get("expires_at") or 0
@@ -374,14 +387,44 @@ class OAuthState:
                 _("%(vendor)s needs a refresh token: connect the source again.")
                 % {"vendor": self.vendor}
             )
-        form = urlencode(
+        client_id, client_secret = self.client()
+        data = self.token_request(
+            client,
             {
                 "grant_type": "refresh_token",
                 "refresh_token": self.values["refresh_token"],
-                "client_id": self.values.get("client_id", ""),
-                "client_secret": self.values.get("client_secret", ""),
-            }
-        ).encode()
+                "client_id": client_id,
+                "client_secret": client_secret,
+            },
+            _(
+                "%(vendor)s refused to refresh the access token (%(status)s)%(said)s: "
+                "connect the source again."
+            ),
+        )
+        self.take(data)
+
+    def exchange(self, client: Client, code: str, redirect_uri: str) -> None:
+        """The authorization code from "Connect with …", exchanged for the tokens."""
+        client_id, client_secret = self.client()
+        data = self.token_request(
+            client,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": client_id,
+                "client_secret": client_secret,
+            },
+            _("%(vendor)s refused the authorization (%(status)s)%(said)s: connect again."),
+        )
+        self.take(data)
+        if not self.values.get("refresh_token"):
+            raise SourceError(
+                _("%(vendor)s gave no refresh token: connect again.") % {"vendor": self.vendor}
+            )
+
+    def token_request(self, client: Client, fields: dict, refused: str):
+        form = urlencode(fields).encode()
         client.requests += 1
         try:
             response = outbound.request(
@@ -404,17 +447,17 @@ class OAuthState:
         if response.status >= 400:
             said = _message(response.body)
             raise SourceError(
-                _(
-                    "%(vendor)s refused to refresh the access token (%(status)s)%(said)s: "
-                    "connect the source again."
-                )
+                refused
                 % {
                     "vendor": self.vendor,
                     "status": response.status,
                     "said": f", {said}" if said else "",
                 }
             )
-        data = client.parse(response.body)
+        return client.parse(response.body)
+
+    def take(self, data) -> None:
+        """Keep the tokens of a token endpoint's answer."""
         token = key(data, "access_token", self.vendor)
         if not isinstance(token, str) or not token:
             raise SourceError(_("%(vendor)s sent no access token.") % {"vendor": self.vendor})
@@ -449,13 +492,21 @@ def oauth_settings(base_url_default: str, token_url_default: str = "") -> tuple[
         else ()
     )
     return (
-        Setting("client_id", gettext_lazy("Client ID"), secret=True),
-        Setting("client_secret", gettext_lazy("Client secret"), secret=True),
+        # Empty when the operator's app is used: "Connect with …" fills the tokens in.
+        Setting(
+            "client_id",
+            gettext_lazy("Client ID"),
+            help=gettext_lazy("Your own app's; leave empty to connect through this server's."),
+            secret=True,
+            required=False,
+        ),
+        Setting("client_secret", gettext_lazy("Client secret"), secret=True, required=False),
         Setting(
             "refresh_token",
             gettext_lazy("Refresh token"),
             help=gettext_lazy("From connecting the app once; Waypoint renews access itself."),
             secret=True,
+            required=False,
         ),
         base_url(base_url_default),
         *extra,
@@ -463,6 +514,9 @@ def oauth_settings(base_url_default: str, token_url_default: str = "") -> tuple[
 
 
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"  # noqa: S105  (an address, not a secret)
+GOOGLE_AUTHORIZE = "https://accounts.google.com/o/oauth2/v2/auth"
+# Google gives a refresh token only when asked for offline access, with the consent screen.
+GOOGLE_PARAMS = (("access_type", "offline"), ("prompt", "consent"))
 
 
 def google_token_url(values: dict) -> str:

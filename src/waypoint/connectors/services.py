@@ -167,6 +167,36 @@ def source_delete(*, source: Source, actor) -> None:
     source.delete()
 
 
+def oauth_connect(*, source: Source, code: str, redirect_uri: str, actor) -> None:
+    """ "Connect with …": the vendor's authorization code exchanged for tokens, stored
+    encrypted (audited without them), and a pull queued."""
+    kind = kinds.get(source.kind)
+    values = {**source.settings, **vault.decrypt(source.secret)}
+    client, oauth = _client(kind, values)
+    if oauth is None:
+        raise ValidationError(_("This kind of source does not connect with OAuth."))
+    try:
+        oauth.exchange(client, code, redirect_uri)
+    except SourceError as exc:
+        raise ValidationError(str(exc)) from exc
+    secret = vault.decrypt(source.secret)
+    secret.update({k: oauth.values[k] for k in ("access_token", "refresh_token", "expires_at")})
+    with transaction.atomic():
+        audit.save_changes(
+            source,
+            actor=actor,
+            action="source.connect",
+            workspace=source.workspace,
+            fields={
+                "secret": vault.encrypt(secret),
+                "failures": 0,
+                "last_error": "",
+                "next_run_at": timezone.now(),
+            },
+        )
+        queue.enqueue("sources.pull", {"source": source.pk}, workspace=source.workspace)
+
+
 def new_hook_address(*, source: Source, actor) -> str:
     """A new secret for a catch hook; the old address stops working. Only its hash is kept,
     so the address is shown once, now."""
@@ -189,10 +219,19 @@ def hook_digest(token: str) -> str:
 # --- Pulling --------------------------------------------------------------------------------
 
 
+def oauth_app(kind) -> dict:
+    """The operator's OAuth app for the kind (settings.OAUTH_APPS), or {} when none."""
+    from django.conf import settings
+
+    return getattr(settings, "OAUTH_APPS", {}).get(kind.oauth_app, {}) if kind.oauth_app else {}
+
+
 def _client(kind, values: dict) -> tuple[Client, OAuthState | None]:
     oauth = None
     if kind.auth == "oauth2" and kind.token_url is not None:
-        oauth = OAuthState(values, kind.token_url(values), str(kind.label))
+        app = oauth_app(kind)
+        token_url = values.get("token_url") or app.get("token_url") or kind.token_url(values)
+        oauth = OAuthState(values, token_url, str(kind.label), app)
     headers = kind.headers(values) if kind.headers is not None else {}
     return Client(vendor=str(kind.label), headers=headers, oauth=oauth), oauth
 

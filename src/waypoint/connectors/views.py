@@ -3,10 +3,14 @@ source's settings and pulls, and the catch hooks' public address. Thin: the serv
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -387,6 +391,7 @@ def source_detail(request, pk):
                 return redirect("connectors:source", request.workspace.slug, source.pk)
         status = 422
     hook = request.session.pop(f"hook-{source.pk}", None)
+    app = services.oauth_app(kind)
     return render(
         request,
         "connectors/source.html",
@@ -401,10 +406,117 @@ def source_detail(request, pk):
             else "",
             "back": target_url(source),
             "back_name": target_name(source),
+            "oauth_app": bool(app),
             "item_state": dict(Initiative.Status.choices).get(source.item_state, ""),
         },
         status=status,
     )
+
+
+OAUTH_SALT = "waypoint.connectors.oauth"
+OAUTH_MAX_AGE = 900  # seconds a person has to agree at the vendor's
+
+
+def redirect_uri() -> str:
+    return settings.PUBLIC_URL + reverse("oauth_callback")
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def oauth_start(request, pk):
+    """ "Connect with …": off to the vendor's consent page, with a signed state that names
+    the source and a nonce kept in this session."""
+    source = _visible_source(request, pk)
+    kind = kinds.get(source.kind)
+    app = services.oauth_app(kind)
+    if not app:
+        messages.error(
+            request,
+            _("This server has no app registered with %(vendor)s.") % {"vendor": kind.label},
+        )
+        return redirect("connectors:source", request.workspace.slug, source.pk)
+    nonce = secrets.token_urlsafe(16)
+    request.session["oauth_nonce"] = nonce
+    state = signing.dumps(
+        {"s": source.pk, "w": request.workspace.slug, "n": nonce}, salt=OAUTH_SALT
+    )
+    params = {
+        "client_id": app["client_id"],
+        "redirect_uri": redirect_uri(),
+        "response_type": "code",
+        "scope": " ".join(kind.scopes),
+        "state": state,
+        **dict(kind.authorize_params),
+    }
+    return redirect((app.get("authorize_url") or kind.authorize_url) + "?" + urlencode(params))
+
+
+def oauth_callback(request):
+    """Where the vendor sends the person back: the state is checked (signed, recent, this
+    session's, a source of a workspace where they edit), then the code is exchanged."""
+    from waypoint.workspaces import permissions
+    from waypoint.workspaces.models import Member
+
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+    try:
+        state = signing.loads(request.GET.get("state", ""), salt=OAUTH_SALT, max_age=OAUTH_MAX_AGE)
+    except signing.BadSignature:
+        return render(
+            request,
+            "connectors/oauth_failed.html",
+            {
+                "reason": _(
+                    "The answer from the vendor could not be trusted or came too late: "
+                    "connect again."
+                )
+            },
+            status=400,
+        )
+    nonce = request.session.pop("oauth_nonce", None)
+    member = (
+        Member.objects.select_related("workspace")
+        .filter(workspace__slug=state.get("w"), user=request.user)
+        .first()
+    )
+    if (
+        nonce is None
+        or not secrets.compare_digest(str(nonce), str(state.get("n")))
+        or member is None
+        or not permissions.at_least(member, Role.EDITOR)
+    ):
+        return render(
+            request,
+            "connectors/oauth_failed.html",
+            {
+                "reason": _(
+                    "This connection was started by someone else or in another session: "
+                    "connect again."
+                )
+            },
+            status=400,
+        )
+    source = (
+        Source.objects.filter(workspace=member.workspace, pk=state.get("s"))
+        .select_related("workspace")
+        .first()
+    )
+    if source is None:
+        raise Http404
+    back = redirect("connectors:source", member.workspace.slug, source.pk)
+    if request.GET.get("error") or not request.GET.get("code"):
+        said = request.GET.get("error_description") or request.GET.get("error") or ""
+        messages.error(request, _("The connection was not made: %(said)s") % {"said": said[:200]})
+        return back
+    try:
+        services.oauth_connect(
+            source=source, code=request.GET["code"], redirect_uri=redirect_uri(), actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
+    messages.success(request, _("Connected; the worker pulls the source now."))
+    return back
 
 
 @csrf_exempt

@@ -93,4 +93,7 @@ KIND = Kind(
     fetch=fetch,
     token_url=lambda values: f"{api(values, API)}/oauth/v1/token",
     validate=validate,
+    oauth_app="hubspot",
+    authorize_url="https://app.hubspot.com/oauth/authorize",
+    scopes=("crm.objects.deals.read", "crm.objects.contacts.read", "crm.objects.companies.read"),
 )

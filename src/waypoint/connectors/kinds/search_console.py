@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..base import (
+    GOOGLE_AUTHORIZE,
+    GOOGLE_PARAMS,
     GOOGLE_TOKEN,
     Call,
     Kind,
@@ -111,4 +113,8 @@ KIND = Kind(
     fetch=fetch,
     token_url=google_token_url,
     validate=validate,
+    oauth_app="google",
+    authorize_url=GOOGLE_AUTHORIZE,
+    scopes=("https://www.googleapis.com/auth/webmasters.readonly",),
+    authorize_params=GOOGLE_PARAMS,
 )
