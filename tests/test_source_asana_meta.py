@@ -90,8 +90,22 @@ def test_meta_ads_conversions_by_day_and_campaign_starts(kpi, vendor):
     )
     assert pull(source), source.last_error
     assert values(kpi) == [(dt.date(2026, 11, 1), 3), (dt.date(2026, 11, 2), 4)]
-    notes = list(Annotation.objects.filter(kpi=kpi).values_list("date", "text"))
-    assert notes == [(dt.date(2026, 11, 1), "Campaign started: Black Friday")]
+    notes = list(Annotation.objects.filter(kpi=kpi).values_list("date", "text", "kind"))
+    assert notes == [(dt.date(2026, 11, 1), "Campaign started: Black Friday", "campaign")]
+    # The report's summary of external factors names the campaign.
+    from waypoint.reports import drafting
+    from waypoint.reports import services as reports
+
+    report = reports.report_create(
+        workspace=kpi.workspace,
+        title="November",
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        by=None,
+        actor=None,
+    )
+    text = drafting.draft_summary(report)
+    assert "Campaign started: Black Friday (2026-11-01)" in text
 
 
 def test_meta_ads_a_malformed_row(kpi, vendor):

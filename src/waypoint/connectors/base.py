@@ -90,7 +90,8 @@ class WorkItem:
 @dataclass
 class Result:
     points: list[tuple[dt.date, float]] = field(default_factory=list)
-    annotations: list[tuple[dt.date, str]] = field(default_factory=list)
+    # (date, text) or (date, text, kind): kind one of kpis' Annotation.Kind, else external.
+    annotations: list[tuple] = field(default_factory=list)
     item: WorkItem | None = None
 
 

@@ -269,11 +269,16 @@ def _write(source: Source, result: Result) -> tuple[int, int]:
     if result.annotations:
         target = {"kpi": source.kpi} if source.kpi_id else {"key_result": source.key_result}
         have = set(Annotation.objects.filter(**target).values_list("date", "text"))
-        for date, text in result.annotations:
+        for date, text, *kind in result.annotations:
             text = text.strip()[:500]
             if text and (date, text) not in have:
                 kpi_services.annotation_create(
-                    workspace=source.workspace, date=date, text=text, actor=None, **target
+                    workspace=source.workspace,
+                    date=date,
+                    text=text,
+                    kind=kind[0] if kind else Annotation.Kind.EXTERNAL,
+                    actor=None,
+                    **target,
                 )
                 have.add((date, text))
                 notes += 1

@@ -58,7 +58,7 @@ def _releases(call: Call, base: str, repo: str) -> list:
             if call.since and when < call.since:
                 return out
             name = release.get("name") or release.get("tag_name") or ""
-            out.append((when, _("Release %(name)s") % {"name": str(name)[:200]}))
+            out.append((when, _("Release %(name)s") % {"name": str(name)[:200]}, "other"))
         url = next_link(response.header("Link"))
         if not url:
             break

@@ -86,6 +86,7 @@ def fetch(call: Call) -> Result:
                     (
                         day(str(started)[:10], "start_time"),
                         _("Campaign started: %(name)s") % {"name": name},
+                        "campaign",
                     )
                 )
     return result
