@@ -49,7 +49,7 @@ def test_meta_ads_conversions_by_day_and_campaign_starts(kpi, vendor):
     insights = "/act_777/insights"
 
     @vendor.route("GET", insights)
-    def report(req):
+    def insights_page(req):
         assert (
             req.headers["authorization"] == "Bearer EAAG-token" and "access_token" not in req.query
         )
