@@ -178,6 +178,11 @@ def test_credentials_are_encrypted_at_rest_and_never_shown(
     assert not any(
         TOKEN in json.dumps(e.after) + json.dumps(e.before) for e in AuditEntry.objects.all()
     )
+    # Not even encrypted: the trail keeps no credential.
+    assert not any(
+        "secret" in (e.after or {}) or "secret" in (e.before or {})
+        for e in AuditEntry.objects.filter(action__startswith="source.")
+    )
     client.force_login(owner_user)
     for url in (f"/w/acme/sources/{source.pk}/", f"/w/acme/kpis/{kpi.pk}/", "/w/acme/sources/"):
         assert TOKEN not in client.get(url).content.decode()
@@ -456,3 +461,21 @@ def test_the_kinds_are_listed_by_the_cli_and_the_api(client, owner):
     api = client.get("/api/v1/source-kinds", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
     assert {k["key"] for k in api.json()} == set(listed)
+
+
+def test_changing_only_the_credentials_is_saved_and_audited_without_them(kpi, vendor):
+    source = http_source(kpi, vendor)
+    values = {
+        "url": vendor.url + "/stats",
+        "path": "$.rows[*]",
+        "date_field": "day",
+        "value_field": "n",
+        "headers": "Authorization: Bearer the-new-one",
+    }
+    services.source_save(
+        workspace=kpi.workspace, kind="http_json", values=values, source=source, actor=None
+    )
+    source.refresh_from_db()
+    assert vault.decrypt(source.secret)["headers"].endswith("the-new-one")
+    entry = AuditEntry.objects.filter(action="source.credentials").get()
+    assert entry.after == {} and "the-new-one" not in json.dumps(entry.before or {})

@@ -1,15 +1,17 @@
 """Rows that only grow are let go after the time the operator keeps them: sessions,
-idempotency keys, finished webhook deliveries, finished jobs and their events, the audit
-trail. Work in flight is never deleted, and 0 days keeps rows for ever."""
+idempotency keys, finished webhook deliveries, data sources' pulls, finished jobs and their
+events, the audit trail. Work in flight is never deleted, and 0 days keeps rows for ever."""
 
 import datetime as dt
 
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from waypoint.connectors.models import Pull, Source
 from waypoint.integrations.models import Delivery, Webhook
 from waypoint.jobs import retention
 from waypoint.jobs.models import Event, Job
+from waypoint.kpis.models import Kpi
 from waypoint.workspaces.models import AuditEntry, IdempotencyKey
 
 NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
@@ -42,6 +44,10 @@ def test_each_kind_goes_after_its_time_and_work_in_flight_stays(db, workspace, o
     Job.objects.create(kind="x", event=waiting, status="queued", created_at=NOW - dt.timedelta(40))
     Job.objects.create(kind="x", status="failed", created_at=NOW - dt.timedelta(40))
     Job.objects.create(kind="x", status="done", created_at=NOW - dt.timedelta(10))
+    kpi = Kpi.objects.create(workspace=workspace, name="Leads", owner=owner)
+    source = Source.objects.create(workspace=workspace, kind="catch_hook", kpi=kpi)
+    for days in (91, 89):
+        Pull.objects.create(source=source, started_at=NOW - dt.timedelta(days=days), ok=True)
     audit_before = AuditEntry.objects.count()
     aged(AuditEntry.objects.filter(pk=AuditEntry.objects.order_by("pk").first().pk), 366)
 
@@ -54,7 +60,9 @@ def test_each_kind_goes_after_its_time_and_work_in_flight_stays(db, workspace, o
         "webhook deliveries": 2,
         "finished jobs": 2,
         "events": 1,
+        "source pulls": 1,
     }
+    assert Pull.objects.count() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-new"]
     assert sorted(Delivery.objects.values_list("status", flat=True)) == ["pending", "succeeded"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -267,3 +268,87 @@ def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
         kpis_linked=linked,
         cycle_kinds=len(set(today_cycles.values_list("kind", flat=True))),
     )
+
+
+def next_report_due(schedule, today) -> dt.date | None:
+    """The first Monday of the month when the monthly report goes out next (None when
+    there is no active schedule with recipients)."""
+    if schedule is None or not schedule.active or not schedule.addresses:
+        return None
+    month = today.replace(day=1)
+    for _step in range(2):
+        first_monday = month + dt.timedelta(days=(7 - month.weekday()) % 7)
+        sent = schedule.last_sent_on is not None and schedule.last_sent_on >= month
+        if first_monday >= today and not sent:
+            return first_monday
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return None
+
+
+def portfolio_rows(workspaces: list[Workspace]) -> list[dict]:
+    """For each workspace: the current cycle's mean progress of its public objectives (a
+    private one is not counted: a portfolio is no place to learn about it), its KPIs by
+    status, its open deviations, its failing data sources, when its next monthly report is
+    due, and its latest two maturity diagnoses. One grouped query a figure."""
+    from django.db.models import Avg
+
+    from waypoint.connectors.models import Source
+    from waypoint.kpis.models import Deviation
+    from waypoint.reports.models import ReportSchedule
+
+    from .models import MaturityDiagnosis
+
+    ids = [ws.pk for ws in workspaces]
+    progress = dict(
+        Objective.objects.filter(workspace__in=ids, cycle__is_current=True, private=False)
+        .exclude(status=Objective.Status.ARCHIVED)
+        .values("workspace")
+        .annotate(mean=Avg("progress"))
+        .values_list("workspace", "mean")
+    )
+    health: dict[int, dict[str, int]] = defaultdict(lambda: {"ok": 0, "warning": 0, "critical": 0})
+    for ws_id, status, n in (
+        Kpi.objects.filter(workspace__in=ids)
+        .values("workspace", "status")
+        .annotate(n=Count("pk"))
+        .values_list("workspace", "status", "n")
+    ):
+        health[ws_id][status if status in ("warning", "critical") else "ok"] += n
+    deviations = dict(
+        Deviation.objects.filter(workspace__in=ids, closed_on__isnull=True)
+        .values("workspace")
+        .annotate(n=Count("pk"))
+        .values_list("workspace", "n")
+    )
+    failing = dict(
+        Source.objects.filter(workspace__in=ids, failures__gt=0)
+        .values("workspace")
+        .annotate(n=Count("pk"))
+        .values_list("workspace", "n")
+    )
+    schedules = {s.workspace_id: s for s in ReportSchedule.objects.filter(workspace__in=ids)}
+    latest: dict[int, list] = {}
+    for d in MaturityDiagnosis.objects.filter(workspace__in=ids).order_by("workspace", "-taken_on"):
+        kept = latest.setdefault(d.workspace_id, [])
+        if len(kept) < 2:
+            kept.append(d)
+    rows = []
+    for ws in workspaces:
+        stored = latest.get(ws.pk, [])
+        now, before = [*stored, None, None][:2]
+        rows.append(
+            {
+                "workspace": ws,
+                "progress": progress.get(ws.pk),
+                "kpis": dict(health[ws.pk]),
+                "deviations": deviations.get(ws.pk, 0),
+                "failing_sources": failing.get(ws.pk, 0),
+                "report_due": next_report_due(schedules.get(ws.pk), ws.today()),
+                "now": now,
+                "before": before,
+                "trend": (now.stage > before.stage) - (now.stage < before.stage)
+                if now and before
+                else None,
+            }
+        )
+    return rows

@@ -3,6 +3,8 @@ and the end of a cycle (grades, retrospectives, carry-over, closing) and year sp
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -687,34 +689,41 @@ def split(request, pk):
 
 @login_required
 def portfolio(request):
-    """Seed 000 for a coach who takes several companies through the stages: every workspace
-    the reader belongs to, its latest stored diagnosis and the one before (two queries,
-    whatever the number of workspaces)."""
+    """The agency's (or the coach's) view of every workspace the reader belongs to: the
+    current cycle's progress, KPI health, open deviations, failing data sources, when the
+    next monthly report is due, and the maturity stage with its trend; sortable by any of
+    them. A few grouped queries, whatever the number of workspaces."""
     from waypoint.workspaces.selectors import workspaces_of_user
 
-    workspaces = list(workspaces_of_user(request.user).order_by("name"))
-    latest: dict[int, list[MaturityDiagnosis]] = {}
-    for d in MaturityDiagnosis.objects.filter(workspace__in=workspaces).order_by(
-        "workspace", "-taken_on"
-    ):
-        kept = latest.setdefault(d.workspace_id, [])
-        if len(kept) < 2:
-            kept.append(d)
-    rows = []
-    for ws in workspaces:
-        stored = latest.get(ws.pk, [])
-        now = stored[0] if stored else None
-        before = stored[1] if len(stored) > 1 else None
-        rows.append(
-            {
-                "workspace": ws,
-                "now": now,
-                "before": before,
-                "name": maturity.STAGES.get(now.stage) if now else None,
-                "trend": (now.stage > before.stage) - (now.stage < before.stage)
-                if now and before
-                else None,
-            }
-        )
-    rows.sort(key=lambda r: (r["now"] is None, -(r["now"].stage if r["now"] else 0)))
-    return render(request, "coach/portfolio.html", {"rows": rows, "stages": maturity.STAGES})
+    from .selectors import portfolio_rows
+
+    rows = portfolio_rows(list(workspaces_of_user(request.user).order_by("name")))
+    for row in rows:
+        row["name"] = maturity.STAGES.get(row["now"].stage) if row["now"] else None
+    sort = request.GET.get("sort", "name")
+    keys = {
+        "name": lambda r: r["workspace"].name.lower(),
+        "progress": lambda r: -1 if r["progress"] is None else r["progress"],
+        "health": lambda r: (r["kpis"]["critical"], r["kpis"]["warning"]),
+        "deviations": lambda r: r["deviations"],
+        "sources": lambda r: r["failing_sources"],
+        "due": lambda r: r["report_due"] or dt.date.max,
+        "stage": lambda r: r["now"].stage if r["now"] else 0,
+    }
+    if sort.lstrip("-") not in keys:
+        sort = "name"
+    rows.sort(key=keys[sort.lstrip("-")], reverse=sort.startswith("-"))
+    columns = [
+        ("name", _("Workspace")),
+        ("progress", _("OKR progress")),
+        ("health", _("KPI health")),
+        ("deviations", _("Open deviations")),
+        ("sources", _("Failing sources")),
+        ("due", _("Next report")),
+        ("stage", _("Stage")),
+    ]
+    return render(
+        request,
+        "coach/portfolio.html",
+        {"rows": rows, "stages": maturity.STAGES, "sort": sort, "columns": columns},
+    )

@@ -150,9 +150,30 @@ def source_save(
         "failures": 0,
         "last_error": "",
     }
-    return audit.save_changes(
+    if source.pk is None:
+        # A new source is written even when its settings are all defaults (a catch hook).
+        for name, value in fields.items():
+            setattr(source, name, value)
+        source.save()
+        audit.record(
+            workspace=workspace,
+            actor=actor,
+            action="source.save",
+            obj=source,
+            after=audit.snapshot(source),
+        )
+        return source
+    stored_secret = source.secret
+    audit.save_changes(
         source, actor=actor, action="source.save", workspace=workspace, fields=fields
     )
+    if fields["secret"] != stored_secret:
+        # The trail keeps no credential, so a change of credentials alone is its own entry.
+        Source.objects.filter(pk=source.pk).update(secret=fields["secret"])
+        audit.record(
+            workspace=workspace, actor=actor, action="source.credentials", obj=source, after={}
+        )
+    return source
 
 
 @transaction.atomic
@@ -182,17 +203,21 @@ def oauth_connect(*, source: Source, code: str, redirect_uri: str, actor) -> Non
     secret = vault.decrypt(source.secret)
     secret.update({k: oauth.values[k] for k in ("access_token", "refresh_token", "expires_at")})
     with transaction.atomic():
-        audit.save_changes(
-            source,
+        fields = {
+            "secret": vault.encrypt(secret),
+            "failures": 0,
+            "last_error": "",
+            "next_run_at": timezone.now(),
+        }
+        Source.objects.filter(pk=source.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(source, name, value)
+        audit.record(
+            workspace=source.workspace,
             actor=actor,
             action="source.connect",
-            workspace=source.workspace,
-            fields={
-                "secret": vault.encrypt(secret),
-                "failures": 0,
-                "last_error": "",
-                "next_run_at": timezone.now(),
-            },
+            obj=source,
+            after=audit.snapshot(source),
         )
         queue.enqueue("sources.pull", {"source": source.pk}, workspace=source.workspace)
 
@@ -202,12 +227,15 @@ def new_hook_address(*, source: Source, actor) -> str:
     so the address is shown once, now."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        audit.save_changes(
-            source,
+        source.hook_digest = hook_digest(token)
+        source.save(update_fields=["hook_digest"])
+        # The trail says a new address was made, never which.
+        audit.record(
+            workspace=source.workspace,
             actor=actor,
             action="source.hook",
-            workspace=source.workspace,
-            fields={"hook_digest": hook_digest(token)},
+            obj=source,
+            after=audit.snapshot(source),
         )
     return token
 

@@ -20,8 +20,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-# Never copied into the audit trail.
-_SECRET_FIELDS = {"password"}
+# Never copied into the audit trail: password hashes, credentials (encrypted or not) and
+# their digests.
+_SECRET_FIELDS = {"password", "secret", "hook_digest", "bot_token"}
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:

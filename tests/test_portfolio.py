@@ -1,0 +1,109 @@
+"""The agency's portfolio: every client workspace's OKR progress (public objectives only),
+KPI health, open deviations, failing data sources and next report, sortable, in a number of
+queries that does not grow with the number of clients."""
+
+import datetime as dt
+
+import pytest
+
+from waypoint.connectors import services as connectors
+from waypoint.connectors.models import Source
+from waypoint.kpis.models import Deviation, Kpi
+from waypoint.okrs import services as okr
+from waypoint.okrs.models import Objective
+from waypoint.reports.models import ReportSchedule
+from waypoint.workspaces import services as ws_services
+
+
+def client_workspace(agency_user, slug, progress, kpis=(), deviations=0, failing=0):
+    ws = ws_services.workspace_create(name=slug.title(), slug=slug, owner=agency_user, actor=None)
+    owner = ws.members.get()
+    today = ws.today()
+    cycle = okr.cycle_create(
+        workspace=ws,
+        name="Now",
+        start=today - dt.timedelta(days=30),
+        end=today + dt.timedelta(days=60),
+        actor=None,
+    )
+    okr.cycle_set_current(cycle=cycle, actor=None)
+    for value in progress:
+        o = okr.objective_create(workspace=ws, cycle=cycle, title=f"Grow {value}", actor=None)
+        Objective.objects.filter(pk=o.pk).update(progress=value)
+    for i, status in enumerate(kpis):
+        kpi = Kpi.objects.create(workspace=ws, name=f"KPI {i}", owner=owner)
+        Kpi.objects.filter(pk=kpi.pk).update(status=status)
+        if i < deviations:
+            Deviation.objects.create(
+                workspace=ws, kpi=kpi, level="critical", period_start=today, opened_on=today
+            )
+        if i < failing:
+            source = connectors.source_save(
+                workspace=ws, kind="catch_hook", values={}, kpi=kpi, actor=None
+            )
+            Source.objects.filter(pk=source.pk).update(failures=2)
+    return ws
+
+
+@pytest.fixture
+def agency(db, django_user_model):
+    user = django_user_model.objects.create_user(email="ada@agency.test", password="x" * 12)
+    a = client_workspace(user, "alpha", [0.2, 0.4], ["ok", "critical", "warning"], 1, 1)
+    b = client_workspace(user, "bravo", [0.9], ["ok", "ok"])
+    # A private objective is not counted in the client's progress.
+    cycle = b.cycles.get()
+    secret = okr.objective_create(workspace=b, cycle=cycle, title="Hidden", actor=None)
+    Objective.objects.filter(pk=secret.pk).update(progress=0.0, private=True)
+    ReportSchedule.objects.create(workspace=b, recipients="ceo@bravo.test")
+    return {"user": user, "alpha": a, "bravo": b}
+
+
+def rows(page):
+    out = {}
+    for part in page.split('data-portfolio="')[1:]:
+        slug = part[: part.index('"')]
+        out[slug] = part[: part.index("</tr>")]
+    return out
+
+
+def test_each_client_with_its_figures(client, agency):
+    client.force_login(agency["user"])
+    page = client.get("/portfolio/").content.decode()
+    found = rows(page)
+    assert list(found) == ["alpha", "bravo"]
+    assert ">30%<" in found["alpha"] and ">90%<" in found["bravo"]
+    assert '<span class="pill critical">1</span>' in found["alpha"]
+    assert '<span class="pill warning">1</span>' in found["alpha"]
+    assert "1 on target" in found["alpha"] and "2 on target" in found["bravo"]
+    assert 'data-label="Open deviations">1<' in found["alpha"]
+    assert "/w/alpha/sources/" in found["alpha"]
+    assert "not scheduled" in found["alpha"] and "not scheduled" not in found["bravo"]
+
+
+def test_sorted_by_any_column(client, agency):
+    client.force_login(agency["user"])
+    by_progress = rows(client.get("/portfolio/?sort=-progress").content.decode())
+    assert list(by_progress) == ["bravo", "alpha"]
+    by_health = rows(client.get("/portfolio/?sort=-health").content.decode())
+    assert list(by_health) == ["alpha", "bravo"]
+    by_deviations = rows(client.get("/portfolio/?sort=deviations").content.decode())
+    assert list(by_deviations) == ["bravo", "alpha"]
+    assert list(rows(client.get("/portfolio/?sort=nonsense").content.decode())) == [
+        "alpha",
+        "bravo",
+    ]
+
+
+def test_the_queries_do_not_grow_with_the_clients(client, agency, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agency["user"])
+    with CaptureQueriesContext(connection) as two:
+        client.get("/portfolio/")
+    for i in range(4):
+        client_workspace(agency["user"], f"client{i}", [0.5], ["ok", "warning"], 1, 1)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/portfolio/").content.decode()
+    assert len(rows(page)) == 6
+    assert len(six.captured_queries) <= len(two.captured_queries) + 6  # today() per client
