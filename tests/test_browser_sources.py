@@ -102,3 +102,65 @@ def test_a_kpi_fills_from_an_api_and_a_catch_hook(page, live_server, setup, vend
         page.goto(base + url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
     shoot(page, "sources-phone")
+
+
+def test_a_dashboard_draws_its_funnel_and_its_shared_wallboard(page, live_server, setup):
+    from playwright.sync_api import expect
+
+    from waypoint.kpis import services as kpis
+    from waypoint.reports import dashboards, services
+    from waypoint.workspaces.models import Workspace
+
+    ws = Workspace.objects.get(slug="acme")
+    process = kpis.process_ensure(workspace=ws, name="Marketing funnel", actor=None)
+    day = ws.today() - dt.timedelta(days=1)
+    for position, (stage, value) in enumerate(
+        [("Visitors", 1000), ("Leads", 250), ("Customers", 50)]
+    ):
+        kpi = kpis.kpi_create(
+            workspace=ws,
+            name=f"{stage} a day",
+            frequency="daily",
+            process=process,
+            stage=stage,
+            stage_position=position,
+            actor=None,
+        )
+        kpis.data_points_record(
+            kpi=kpi, rows=[(day - dt.timedelta(days=d), value + d) for d in range(10)], actor=None
+        )
+    board = dashboards.dashboard_save(
+        workspace=ws,
+        actor=None,
+        name="Client board",
+        blocks=[
+            {"type": "funnel", "process": process.pk},
+            {"type": "kpi", "kpi": kpi.pk},
+            {"type": "text", "text": "The funnel first."},
+        ],
+    )
+    link = services.dashboard_link_create(workspace=ws, days=7, actor=None, dashboard=board)
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", "olivia@acme.test")
+    page.fill("input[name=password]", "a-Long-pass-2026")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.goto(f"{base}/w/acme/dashboards/{board.pk}/")
+    funnel = page.locator("[data-funnel]")
+    expect(funnel).to_have_attribute("data-rendered", "1", timeout=20_000)
+    assert funnel.locator("svg .mark-rect path").count() == 3  # one bar a stage
+    expect(page.locator("#block-1 .chart")).to_have_attribute("data-rendered", "1", timeout=20_000)
+    shoot(page, "dashboard-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.locator("[data-funnel]")).to_have_attribute("data-rendered", "1", timeout=20_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "dashboard-phone")
+    # The shared wallboard, as another site's iframe would show it: drawn, refreshing.
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.context.clear_cookies()
+    page.goto(f"{base}/share/{link.token}/?wall=1")
+    expect(page.locator("[data-funnel]")).to_have_attribute("data-rendered", "1", timeout=20_000)
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "300"
+    shoot(page, "dashboard-wall")

@@ -47,6 +47,7 @@ KINDS = {
     "share-links": "share_link",
     "import": "upload",
     "sources": "source",
+    "dashboards": "dashboard",
 }
 PRIVATE_KINDS = {"objective", "kr", "initiative", "source"}
 API_PARAMS = {
@@ -115,6 +116,14 @@ def world(secret, workspace, owner, owner_user, other_workspace, settings):
         kpi=kpi,
         actor=None,
     )
+    from waypoint.reports import dashboards
+
+    board = dashboards.dashboard_save(
+        workspace=workspace,
+        actor=None,
+        name=f"{VICTIM} board",
+        blocks=[{"type": "text", "text": VICTIM}, {"type": "okrs"}],
+    )
     rival_owner = other_workspace.members.get()
     ids = {
         "objective": [secret["objective"].pk, public.pk],
@@ -132,6 +141,7 @@ def world(secret, workspace, owner, owner_user, other_workspace, settings):
         "share_link": [link.pk],
         "upload": [upload.pk],
         "source": [kr_source.pk, kpi_source.pk],
+        "dashboard": [board.pk],
     }
     return {
         "ids": ids,
@@ -265,8 +275,9 @@ def test_people_outside_the_team_reach_nothing_of_the_private_objective(client, 
             if kind in PRIVATE_KINDS:
                 if kind == "objective" and str(world["ids"]["objective"][1]) in url:
                     continue  # the public objective: theirs to see
-                if kind == "source" and url.endswith(f"/{world['ids']['source'][1]}/"):
-                    continue  # the KPI's source: an editor's to manage
+                public_source = f"/sources/{world['ids']['source'][1]}/"
+                if kind == "source" and ("/sources/" not in url or public_source in url):
+                    continue  # the KPI's source (an editor's to manage), or not a source's route
                 response = visit(client, url)
                 assert refused(response), (url, response.status_code)
             else:

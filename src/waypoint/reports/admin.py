@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from waypoint.workspaces.admin import AuditedAdmin
 
-from .models import Report, ReportSchedule, ReportTemplate, ShareLink
+from .models import Dashboard, Report, ReportSchedule, ReportTemplate, ShareLink
 
 
 @admin.register(Report)
@@ -35,4 +35,13 @@ class ReportTemplateAdmin(AuditedAdmin):
     list_display = ["name", "workspace"]
     list_filter = ["workspace"]
     search_fields = ["name"]
+    autocomplete_fields = ["workspace"]
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(AuditedAdmin):
+    list_display = ["name", "workspace"]
+    list_filter = ["workspace"]
+    search_fields = ["name"]
+    exclude = ["share_key"]
     autocomplete_fields = ["workspace"]

@@ -96,6 +96,10 @@ class ShareLink(models.Model):
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
     )
+    # A dashboard a workspace built; none: the live dashboard (the current cycle and KPIs).
+    dashboard = models.ForeignKey(
+        "Dashboard", on_delete=models.CASCADE, null=True, blank=True, related_name="share_links"
+    )
     token = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -150,3 +154,31 @@ class ReportSchedule(models.Model):
     @property
     def addresses(self) -> list[str]:
         return [a.strip() for a in self.recipients.replace(",", "\n").splitlines() if a.strip()]
+
+
+class Dashboard(models.Model):
+    """A page of blocks a workspace saves (seed 003's dashboards): KPI charts, a funnel of a
+    process's stages, OKR progress, open deviations, annotations and text. Members read it;
+    a signed link shows it read-only to anyone (a client, a wallboard, an iframe), until the
+    link is renewed (``share_key`` changes, every older link stops working)."""
+
+    BLOCKS = ("kpi", "funnel", "okrs", "deviations", "annotations", "text")
+    MAX_BLOCKS = 24
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="dashboards")
+    name = models.CharField(_("name"), max_length=120)
+    # [{"type": "kpi", "kpi": id} | {"type": "funnel", "process": id} | {"type": "okrs"} |
+    #  {"type": "deviations"} | {"type": "annotations"} | {"type": "text", "text": "..."}]
+    blocks = models.JSONField(_("blocks"), default=list, blank=True)
+    share_key = models.CharField(max_length=32, blank=True)
+    refresh_seconds = models.PositiveIntegerField(_("wallboard refresh (seconds)"), default=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboards")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="dashboard_name")]
+
+    def __str__(self):
+        return self.name

@@ -217,11 +217,20 @@ def share_link_create(*, report: Report, days: int, actor: User | None) -> Share
 
 
 @transaction.atomic
-def dashboard_link_create(*, workspace: Workspace, days: int, actor: User | None) -> ShareLink:
-    """A link to the live dashboard: the current cycle's shared objectives and the KPIs."""
-    return _link_create(
+def dashboard_link_create(
+    *, workspace: Workspace, days: int, actor: User | None, dashboard=None
+) -> ShareLink:
+    """A link to the live dashboard (the current cycle's shared objectives and the KPIs), or
+    to a dashboard the workspace built; read-only, and embeddable in another site's page."""
+    if dashboard is not None and dashboard.workspace_id != workspace.pk:
+        raise ValidationError(_("A dashboard of another workspace."))
+    link = _link_create(
         workspace=workspace, kind=ShareLink.Kind.DASHBOARD, report=None, days=days, actor=actor
     )
+    if dashboard is not None:
+        link.dashboard = dashboard
+        link.save(update_fields=["dashboard"])
+    return link
 
 
 @transaction.atomic

@@ -14,4 +14,7 @@ urlpatterns = [
     path("reports/<int:pk>/share/", views.share, name="share"),
     path("reports/dashboard-links/", views.share_dashboard, name="share_dashboard"),
     path("share-links/<int:pk>/revoke/", views.unshare, name="unshare"),
+    path("dashboards/", views.dashboards_list, name="dashboards"),
+    path("dashboards/<int:pk>/", views.dashboard_view, name="dashboard"),
+    path("dashboards/<int:pk>/wall/", views.dashboard_wall, name="dashboard_wall"),
 ]

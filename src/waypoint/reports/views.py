@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,16 +14,27 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
+from waypoint.lib import charts
 from waypoint.lib.widgets import DateInput
+from waypoint.workspaces import permissions
 from waypoint.workspaces.forms import NamedChoicesField
 from waypoint.workspaces.models import Role
 from waypoint.workspaces.selectors import scoped_get
 from waypoint.workspaces.web import apply_errors, workspace_view
 
-from . import selectors, services
-from .models import SECTION_KEYS, SECTIONS, Report, ReportSchedule, ReportTemplate, ShareLink
+from . import dashboards, selectors, services
+from .models import (
+    SECTION_KEYS,
+    SECTIONS,
+    Dashboard,
+    Report,
+    ReportSchedule,
+    ReportTemplate,
+    ShareLink,
+)
 
 
 class ReportForm(forms.Form):
@@ -352,10 +364,37 @@ def _public(response):
     return response
 
 
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def shared_dashboard_frame(request, link):
+    """A built dashboard through its link: read-only, what a share link may show, and
+    embeddable in another site's page (an iframe); ``?wall=1`` is the wallboard."""
+    dashboard = link.dashboard
+    ws = link.workspace
+    with timezone.override(ws.zone):
+        return _public(
+            render(
+                request,
+                "reports/dashboard_shared.html",
+                {
+                    "ws": ws,
+                    "dashboard": dashboard,
+                    "blocks": dashboards.content(dashboard, None, ws.today()),
+                    "chart_locale": charts.vega_locale(request.LANGUAGE_CODE),
+                    "wall": request.GET.get("wall") == "1",
+                    "now": timezone.now(),
+                    "shared": link,
+                },
+            )
+        )
+
+
 def shared(request, token):
-    """A report, or the live dashboard, for someone without an account: read-only, nothing
+    """A report, or a dashboard, for someone without an account: read-only, nothing
     else of the workspace reachable."""
     link = _live_link(token)
+    if link.kind == ShareLink.Kind.DASHBOARD and link.dashboard_id:
+        return shared_dashboard_frame(request, link)
     if link.kind == ShareLink.Kind.DASHBOARD:
         ws = link.workspace
         context = {
@@ -383,3 +422,201 @@ def shared_pdf(request, token):
     if link.report is None:
         raise Http404("a dashboard has no PDF")
     return _public(_pdf_response(link.report, request.LANGUAGE_CODE))
+
+
+# --- Dashboards ----------------------------------------------------------------------------
+
+
+class DashboardForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    refresh_seconds = forms.IntegerField(
+        label=gettext_lazy("Wallboard refresh (seconds)"), min_value=30, max_value=3600, initial=300
+    )
+
+
+class BlockForm(forms.Form):
+    type = forms.ChoiceField(
+        label=gettext_lazy("Block"),
+        choices=[
+            ("kpi", gettext_lazy("A KPI's chart")),
+            ("funnel", gettext_lazy("A process's funnel")),
+            ("okrs", gettext_lazy("OKR progress of the current cycle")),
+            ("deviations", gettext_lazy("Open deviations")),
+            ("annotations", gettext_lazy("Latest annotations")),
+            ("text", gettext_lazy("Text")),
+        ],
+    )
+    kpi = forms.TypedChoiceField(
+        label=gettext_lazy("KPI"), required=False, coerce=int, empty_value=None
+    )
+    process = forms.TypedChoiceField(
+        label=gettext_lazy("Process"), required=False, coerce=int, empty_value=None
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        from waypoint.kpis.models import Kpi, Process
+
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = [
+            ("", "—"),
+            *list(
+                Kpi.objects.filter(workspace=workspace)
+                .order_by("name")
+                .values_list("pk", "name")[:500]
+            ),
+        ]
+        self.fields["process"].choices = [
+            ("", "—"),
+            *list(
+                Process.objects.filter(workspace=workspace)
+                .order_by("name")
+                .values_list("pk", "name")
+            ),
+        ]
+
+    def block(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "type": data["type"],
+            "kpi": data.get("kpi"),
+            "process": data.get("process"),
+            "text": data.get("text", ""),
+        }
+
+
+@workspace_view(Role.VIEWER)
+def dashboards_list(request):
+    ws = request.workspace
+    form = DashboardForm(request.POST or None)
+    if request.method == "POST":
+        if not permissions.can_edit_all(request.member):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                found = dashboards.dashboard_save(
+                    workspace=ws, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("reports:dashboard", ws.slug, found.pk)
+    return render(
+        request,
+        "reports/dashboards.html",
+        {
+            "dashboards": Dashboard.objects.filter(workspace=ws),
+            "form": form,
+            "can_edit": permissions.can_edit_all(request.member),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@workspace_view(Role.VIEWER)
+def dashboard_view(request, pk):
+    """A dashboard, and for editors its builder: add, move and remove blocks, rename, share."""
+    ws = request.workspace
+    dashboard = scoped_get(Dashboard, ws, pk=pk)
+    can_edit = permissions.can_edit_all(request.member)
+    block_form = BlockForm(workspace=ws)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action:
+        if not can_edit:
+            raise PermissionDenied
+        blocks = list(dashboard.blocks)
+        try:
+            index = int(request.POST.get("index", "-1"))
+        except ValueError:
+            index = -1
+        try:
+            if action == "add":
+                block_form = BlockForm(request.POST, workspace=ws)
+                if not block_form.is_valid():
+                    raise ValidationError(block_form.errors.get("type") or _("Choose a block."))
+                dashboards.dashboard_save(
+                    workspace=ws,
+                    actor=request.user,
+                    dashboard=dashboard,
+                    blocks=[*blocks, block_form.block()],
+                )
+            elif action in ("up", "down", "remove") and 0 <= index < len(blocks):
+                if action == "remove":
+                    blocks.pop(index)
+                else:
+                    other = index - 1 if action == "up" else index + 1
+                    if 0 <= other < len(blocks):
+                        blocks[index], blocks[other] = blocks[other], blocks[index]
+                dashboards.dashboard_save(
+                    workspace=ws, actor=request.user, dashboard=dashboard, blocks=blocks
+                )
+            elif action == "settings":
+                form = DashboardForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(
+                        _("Name the dashboard and its refresh (30 to 3600 seconds).")
+                    )
+                dashboards.dashboard_save(
+                    workspace=ws, actor=request.user, dashboard=dashboard, **form.cleaned_data
+                )
+            elif action == "share":
+                services.dashboard_link_create(
+                    workspace=ws,
+                    days=int(request.POST.get("days", "30")),
+                    actor=request.user,
+                    dashboard=dashboard,
+                )
+                messages.success(request, _("Dashboard link created."))
+            elif action == "delete":
+                dashboards.dashboard_delete(dashboard=dashboard, actor=request.user)
+                messages.success(request, _("Dashboard deleted."))
+                return redirect("reports:dashboards", ws.slug)
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            if action == "add":
+                page = reverse("reports:dashboard", args=[ws.slug, dashboard.pk])
+                return redirect(f"{page}#block-{len(dashboard.blocks) - 1}")
+            return redirect("reports:dashboard", ws.slug, dashboard.pk)
+    links = ShareLink.objects.filter(
+        dashboard=dashboard, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")
+    return render(
+        request,
+        "reports/dashboard_built.html",
+        {
+            "dashboard": dashboard,
+            "blocks": dashboards.content(dashboard, request.member, ws.today()),
+            "chart_locale": charts.vega_locale(request.LANGUAGE_CODE),
+            "can_edit": can_edit,
+            "block_form": block_form,
+            "settings_form": DashboardForm(
+                initial={"name": dashboard.name, "refresh_seconds": dashboard.refresh_seconds}
+            ),
+            "links": links if can_edit else [],
+        },
+    )
+
+
+@workspace_view(Role.VIEWER)
+def dashboard_wall(request, pk):
+    """The wallboard: the dashboard full screen, refreshing itself."""
+    ws = request.workspace
+    dashboard = scoped_get(Dashboard, ws, pk=pk)
+    return render(
+        request,
+        "reports/dashboard_shared.html",
+        {
+            "ws": ws,
+            "dashboard": dashboard,
+            "blocks": dashboards.content(dashboard, request.member, ws.today()),
+            "chart_locale": charts.vega_locale(request.LANGUAGE_CODE),
+            "wall": True,
+            "now": timezone.now(),
+        },
+    )
