@@ -80,8 +80,8 @@ class TokenAuth(HttpBearer):
             .filter(digest=token_digest(token), revoked_at__isnull=True)
             .first()
         )
-        if found is None:
-            return None
+        if found is None or found.member.role == Role.CLIENT:
+            return None  # a client reads reports and dashboards in the app, not the API
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=5):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

@@ -95,9 +95,25 @@ class TemplateForm(ScopeForm):
     field_order = ["name", "sections", "teams", "kpis"]
 
 
-@workspace_view()
+def _sent_only(request, reports):
+    """A client sees the reports sent to them; the others, every report."""
+    return reports.filter(sent_at__isnull=False) if request.member.role == Role.CLIENT else reports
+
+
+@workspace_view(Role.CLIENT)
 def reports(request):
     ws = request.workspace
+    if request.member.role == Role.CLIENT:
+        if request.method != "GET":
+            raise PermissionDenied
+        return render(
+            request,
+            "reports/client.html",
+            {
+                "reports": _sent_only(request, Report.objects.filter(workspace=ws)),
+                "dashboards": Dashboard.objects.filter(workspace=ws),
+            },
+        )
     today = ws.today()
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     form = ReportForm(
@@ -112,8 +128,6 @@ def reports(request):
     )
     if request.method == "POST":
         if request.member.role not in (Role.OWNER, Role.ADMIN, Role.EDITOR):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         if form.is_valid():
             try:
@@ -225,10 +239,10 @@ def schedule(request):
     return redirect("reports:list", request.workspace.slug)
 
 
-@workspace_view()
+@workspace_view(Role.CLIENT)
 def detail(request, pk):
     ws = request.workspace
-    report = scoped_get(Report, ws, pk=pk)
+    report = scoped_get(_sent_only(request, Report.objects.all()), ws, pk=pk)
     can_edit = request.member.role in (Role.OWNER, Role.ADMIN, Role.EDITOR)
     scoping = request.method == "POST" and request.POST.get("action") == "scope"
     form = SummaryForm(
@@ -242,8 +256,6 @@ def detail(request, pk):
     )
     if request.method == "POST":
         if not can_edit:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         action = request.POST.get("action")
         if action == "draft":
@@ -302,9 +314,10 @@ def _pdf_response(report, language):
     return response
 
 
-@workspace_view()
+@workspace_view(Role.CLIENT)
 def pdf(request, pk):
-    return _pdf_response(scoped_get(Report, request.workspace, pk=pk), request.LANGUAGE_CODE)
+    found = scoped_get(_sent_only(request, Report.objects.all()), request.workspace, pk=pk)
+    return _pdf_response(found, request.LANGUAGE_CODE)
 
 
 @require_POST
@@ -490,7 +503,12 @@ class BlockForm(forms.Form):
         }
 
 
-@workspace_view(Role.VIEWER)
+def _reader(request):
+    """Whom a dashboard's content is read for: a client reads what a share link shows."""
+    return None if request.member.role == Role.CLIENT else request.member
+
+
+@workspace_view(Role.CLIENT)
 def dashboards_list(request):
     ws = request.workspace
     form = DashboardForm(request.POST or None)
@@ -518,7 +536,7 @@ def dashboards_list(request):
     )
 
 
-@workspace_view(Role.VIEWER)
+@workspace_view(Role.CLIENT)
 def dashboard_view(request, pk):
     """A dashboard, and for editors its builder: add, move and remove blocks, rename, share."""
     ws = request.workspace
@@ -591,7 +609,7 @@ def dashboard_view(request, pk):
         "reports/dashboard_built.html",
         {
             "dashboard": dashboard,
-            "blocks": dashboards.content(dashboard, request.member, ws.today()),
+            "blocks": dashboards.content(dashboard, _reader(request), ws.today()),
             "chart_locale": charts.vega_locale(request.LANGUAGE_CODE),
             "can_edit": can_edit,
             "block_form": block_form,
@@ -603,7 +621,7 @@ def dashboard_view(request, pk):
     )
 
 
-@workspace_view(Role.VIEWER)
+@workspace_view(Role.CLIENT)
 def dashboard_wall(request, pk):
     """The wallboard: the dashboard full screen, refreshing itself."""
     ws = request.workspace
@@ -614,7 +632,7 @@ def dashboard_wall(request, pk):
         {
             "ws": ws,
             "dashboard": dashboard,
-            "blocks": dashboards.content(dashboard, request.member, ws.today()),
+            "blocks": dashboards.content(dashboard, _reader(request), ws.today()),
             "chart_locale": charts.vega_locale(request.LANGUAGE_CODE),
             "wall": True,
             "now": timezone.now(),

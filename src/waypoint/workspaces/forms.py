@@ -111,6 +111,9 @@ class MemberChoiceField(forms.ModelChoiceField):
         return obj.user.full_name or obj.user.email
 
     def _set_queryset(self, queryset):
+        if queryset is not None:
+            # A client owns nothing and is given nothing to do: never offered.
+            queryset = queryset.exclude(role=Role.CLIENT)
         super()._set_queryset(queryset)
         # Counted without the list's order: a sort of every member to count 201 of them
         # cost as much as the workspace is large.

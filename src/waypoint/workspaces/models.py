@@ -151,6 +151,8 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("Editor")
     MEMBER = "member", _("Member")
     VIEWER = "viewer", _("Viewer")
+    # An agency's client: the reports sent to them and the dashboards, nothing else.
+    CLIENT = "client", _("Client")
 
 
 class Member(models.Model):

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from .models import Member, Role
 
-RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.EDITOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
+RANK = {
+    Role.CLIENT: -1,  # below a viewer: the reports sent to them and the dashboards only
+    Role.VIEWER: 0,
+    Role.MEMBER: 1,
+    Role.EDITOR: 2,
+    Role.ADMIN: 3,
+    Role.OWNER: 4,
+}
 
 
 def at_least(member: Member | None, role: str) -> bool:

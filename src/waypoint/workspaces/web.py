@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils import timezone, translation
 
 from .models import Role, Workspace
@@ -31,6 +32,9 @@ def workspace_view(min_role: str = Role.VIEWER):
             if member is None:
                 raise Http404("workspace")
             if not at_least(member, min_role):
+                if member.role == Role.CLIENT and request.method == "GET":
+                    # A client's place is the reports and dashboards: sent there, not refused.
+                    return redirect("reports:list", workspace.slug)
                 raise PermissionDenied
             request.workspace = workspace
             request.member = member
