@@ -107,3 +107,74 @@ def test_the_queries_do_not_grow_with_the_clients(client, agency, django_assert_
         page = client.get("/portfolio/").content.decode()
     assert len(rows(page)) == 6
     assert len(six.captured_queries) <= len(two.captured_queries) + 6  # today() per client
+
+
+def test_a_new_client_from_a_template(client, agency, vendor):
+    from waypoint.connectors.models import Source
+    from waypoint.kpis import services as kpis
+    from waypoint.reports import dashboards
+    from waypoint.reports.models import Dashboard, ReportTemplate
+    from waypoint.workspaces.models import Workspace
+
+    model = agency["alpha"]
+    process = kpis.process_ensure(workspace=model, name="Funnel", actor=None)
+    visits = Kpi.objects.filter(workspace=model).first()
+    Kpi.objects.filter(pk=visits.pk).update(process=process, stage="Visits", warning=100)
+    connectors.source_save(
+        workspace=model,
+        kind="http_json",
+        values={
+            "url": vendor.url + "/x",
+            "path": "$.n",
+            "headers": "Authorization: Bearer model-secret",
+        },
+        kpi=Kpi.objects.filter(workspace=model).last(),
+        actor=None,
+    )
+    template = ReportTemplate.objects.create(workspace=model, name="Monthly", sections=["kpis"])
+    template.kpis.set([visits])
+    ReportSchedule.objects.create(workspace=model, recipients="boss@alpha.test", template=template)
+    dashboards.dashboard_save(
+        workspace=model,
+        actor=None,
+        name="Client board",
+        blocks=[{"type": "funnel", "process": process.pk}, {"type": "kpi", "kpi": visits.pk}],
+    )
+    client.force_login(agency["user"])
+    response = client.post(
+        "/portfolio/", {"template": model.pk, "name": "Charlie Foods", "slug": "charlie"}
+    )
+    assert response["Location"] == "/w/charlie/sources/"
+    made = Workspace.objects.get(slug="charlie")
+    assert made.members.get().user == agency["user"]
+    new_kpis = {k.name: k for k in Kpi.objects.filter(workspace=made)}
+    assert set(new_kpis) == set(Kpi.objects.filter(workspace=model).values_list("name", flat=True))
+    copied = new_kpis[visits.name]
+    assert (copied.warning, copied.stage, copied.process.name) == (100, "Visits", "Funnel")
+    assert copied.process.workspace == made and not copied.data_points.exists()
+    hook = Source.objects.get(workspace=made, kind="catch_hook")
+    assert hook.hook_digest is None and "address" in hook.last_error
+    source = Source.objects.get(workspace=made, kind="http_json")
+    assert source.secret == "" and "fill in its credentials" in source.last_error
+    assert source.settings["url"] == vendor.url + "/x" and source.next_run_at is None
+    new_template = ReportTemplate.objects.get(workspace=made)
+    assert list(new_template.kpis.all()) == [copied]
+    schedule = ReportSchedule.objects.get(workspace=made)
+    assert schedule.template == new_template and not schedule.active and schedule.recipients == ""
+    board = Dashboard.objects.get(workspace=made)
+    assert board.blocks == [
+        {"type": "funnel", "process": copied.process.pk},
+        {"type": "kpi", "kpi": copied.pk},
+    ]
+    assert not Objective.objects.filter(workspace=made).exists()
+
+
+def test_only_a_workspace_one_administers_is_a_template(client, agency, other_workspace):
+    client.force_login(agency["user"])
+    response = client.post(
+        "/portfolio/", {"template": other_workspace.pk, "name": "Delta", "slug": "delta"}
+    )
+    assert response.status_code == 422
+    from waypoint.workspaces.models import Workspace
+
+    assert not Workspace.objects.filter(slug="delta").exists()

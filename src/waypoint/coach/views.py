@@ -687,6 +687,27 @@ def split(request, pk):
     )
 
 
+class ClientForm(forms.Form):
+    """A new client workspace, from one the agency administers."""
+
+    template = forms.ModelChoiceField(label=gettext_lazy("Template"), queryset=None)
+    name = forms.CharField(label=gettext_lazy("Client's name"), max_length=120)
+    slug = forms.SlugField(
+        label=gettext_lazy("Address"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("Letters, digits and dashes; from the name when empty."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from waypoint.workspaces.models import Workspace
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = Workspace.objects.filter(
+            members__user=user, members__role__in=[Role.OWNER, Role.ADMIN]
+        ).order_by("name")
+
+
 @login_required
 def portfolio(request):
     """The agency's (or the coach's) view of every workspace the reader belongs to: the
@@ -697,7 +718,32 @@ def portfolio(request):
 
     from .selectors import portfolio_rows
 
-    rows = portfolio_rows(list(workspaces_of_user(request.user).order_by("name")))
+    mine = list(workspaces_of_user(request.user).order_by("name"))
+    form = ClientForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        from waypoint.reports.agency import client_create
+
+        try:
+            made = client_create(
+                template=form.cleaned_data["template"],
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or form.cleaned_data["name"],
+                user=request.user,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s is ready: fill in its data sources' credentials and its "
+                    "report's addresses."
+                )
+                % {"name": made.name},
+            )
+            return redirect("connectors:sources", made.slug)
+    rows = portfolio_rows(mine)
     for row in rows:
         row["name"] = maturity.STAGES.get(row["now"].stage) if row["now"] else None
     sort = request.GET.get("sort", "name")
@@ -725,5 +771,12 @@ def portfolio(request):
     return render(
         request,
         "coach/portfolio.html",
-        {"rows": rows, "stages": maturity.STAGES, "sort": sort, "columns": columns},
+        {
+            "rows": rows,
+            "stages": maturity.STAGES,
+            "sort": sort,
+            "columns": columns,
+            "client_form": form if form.fields["template"].queryset.exists() else None,
+        },
+        status=422 if request.method == "POST" else 200,
     )
