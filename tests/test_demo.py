@@ -176,3 +176,17 @@ def test_the_demo_has_an_objective_that_also_serves_another(demo_ws):
 
     (c,) = Contribution.objects.filter(workspace=demo_ws)
     assert (c.objective.title, c.parent.title, c.weight) == (demo.TRUST, demo.BOOKINGS, 0.5)
+
+
+def test_the_demo_has_a_sales_board_with_its_funnel_and_a_catch_hook(demo_ws, client):
+    from waypoint.connectors.models import Source
+    from waypoint.reports import dashboards
+    from waypoint.reports.models import Dashboard
+
+    board = Dashboard.objects.get(workspace=demo_ws, name="Sales board")
+    member = demo_ws.members.filter(role="owner").first()
+    blocks = dashboards.content(board, member, TODAY)
+    funnel = next(b for b in blocks if b["type"] == "funnel")
+    labels = [s["label"] for s in funnel["stages"]]
+    assert labels[0].startswith("Blog · ") and "Leads" in labels and len(set(labels)) == len(labels)
+    assert Source.objects.filter(workspace=demo_ws, kind="catch_hook").count() == 1

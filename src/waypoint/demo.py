@@ -910,9 +910,47 @@ def load_demo(today: dt.date | None = None, progress: Callable[[str], None] | No
     _wait_across_teams(ws)
     _close_previous_quarter(ws, docs[1].cycle.name, today, say)
     _write_report(ws, owner, today, say)
+    _build_dashboard(ws)
     with _as_of(today):
         maturity_store(workspace=ws, day=today, actor=None)
     return ws
+
+
+def _build_dashboard(ws: Workspace) -> None:
+    """Seed 003's board for the owners: the sales funnel, its KPIs, the OKRs, what needs an
+    answer; and a catch hook the sales team's form tool can post new leads to."""
+    from waypoint.connectors import services as connectors
+    from waypoint.connectors.models import Source
+    from waypoint.kpis.models import Kpi, Process
+    from waypoint.reports import dashboards
+    from waypoint.reports.models import Dashboard
+
+    if Dashboard.objects.filter(workspace=ws, name="Sales board").exists():
+        return  # loaded again over itself: as it was
+    funnel = Process.objects.get(workspace=ws, name="Sales funnel")
+    staged = list(
+        Kpi.objects.filter(workspace=ws, process=funnel)
+        .exclude(stage="")
+        .order_by("stage_position")
+    )
+    dashboards.dashboard_save(
+        workspace=ws,
+        actor=None,
+        name="Sales board",
+        blocks=[
+            {"type": "funnel", "process": funnel.pk},
+            *({"type": "kpi", "kpi": k.pk} for k in staged[:2]),
+            {"type": "okrs"},
+            {"type": "deviations"},
+            {
+                "type": "text",
+                "text": "Every lead answered within a working day; the blog feeds the funnel.",
+            },
+        ],
+    )
+    leads = next((k for k in staged if k.stage == "Leads"), None)
+    if leads is not None and not Source.objects.filter(kpi=leads).exists():
+        connectors.source_save(workspace=ws, kind="catch_hook", values={}, kpi=leads, actor=None)
 
 
 def ensure_demo(today: dt.date | None = None, progress=print) -> Workspace:

@@ -204,7 +204,9 @@ def content(dashboard: Dashboard, member, today: dt.date) -> list[dict]:
             if process is None:
                 continue
             stages, before = [], None
-            for k in stage_kpis.get(process.pk, []):
+            staged = stage_kpis.get(process.pk, [])
+            shared = {k.stage for k in staged if sum(1 for o in staged if o.stage == k.stage) > 1}
+            for k in staged:
                 periods = rows[k.pk].periods if k.pk in rows else []
                 value = periods[-1].value if periods else None
                 if value is None:
@@ -212,7 +214,8 @@ def content(dashboard: Dashboard, member, today: dt.date) -> list[dict]:
                 kept = f"{round(100 * value / before)} %" if before else "—"
                 stages.append(
                     {
-                        "label": k.stage,
+                        # Two KPIs of one stage are told apart by their names.
+                        "label": f"{k.stage} · {k.name}" if k.stage in shared else k.stage,
                         "value": value,
                         "kept": kept,
                         "caption": num(value) + (f" · {kept}" if before else ""),
