@@ -203,19 +203,27 @@ def content(dashboard: Dashboard, member, today: dt.date) -> list[dict]:
             process = processes.get(block["process"])
             if process is None:
                 continue
-            stages, before = [], None
-            staged = stage_kpis.get(process.pk, [])
-            shared = {k.stage for k in staged if sum(1 for o in staged if o.stage == k.stage) > 1}
-            for k in staged:
+            # One bar a stage, in stage order: the stage's largest measure (its volume; a
+            # stage may also carry a KPI of its inputs, such as articles written).
+            best: dict[str, tuple[float, Kpi]] = {}
+            order: list[str] = []
+            for k in stage_kpis.get(process.pk, []):
                 periods = rows[k.pk].periods if k.pk in rows else []
                 value = periods[-1].value if periods else None
                 if value is None:
                     continue
+                if k.stage not in best:
+                    order.append(k.stage)
+                if k.stage not in best or value > best[k.stage][0]:
+                    best[k.stage] = (value, k)
+            stages, before = [], None
+            for stage in order:
+                value, k = best[stage]
                 kept = f"{round(100 * value / before)} %" if before else "—"
                 stages.append(
                     {
-                        # Two KPIs of one stage are told apart by their names.
-                        "label": f"{k.stage} · {k.name}" if k.stage in shared else k.stage,
+                        "label": stage,
+                        "kpi": k.name,
                         "value": value,
                         "kept": kept,
                         "caption": num(value) + (f" · {kept}" if before else ""),
