@@ -156,3 +156,33 @@ def test_the_content_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         found = dashboards.content(dashboard, member, workspace.today())
     assert len(found) == 22 and json.dumps(found[0]["spec"])
+
+
+def test_a_report_draws_the_funnel_of_its_period_on_the_page_and_in_the_pdf(
+    client, owner_user, workspace, funnel
+):
+    import subprocess
+
+    from waypoint.reports import services as reports
+
+    day = workspace.today() - dt.timedelta(days=1)
+    report = reports.report_create(
+        workspace=workspace,
+        title="The month",
+        period_start=day - dt.timedelta(days=20),
+        period_end=day,
+        by=None,
+        actor=None,
+    )
+    client.force_login(owner_user)
+    page = client.get(f"/w/acme/reports/{report.pk}/").content.decode()
+    assert "data-report-funnel" in page and "Customers</strong>: 50 · 20 %" in page
+    pdf = client.get(f"/w/acme/reports/{report.pk}/pdf/")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Funnel" in text and "Leads: 250 · 25 %" in text
+    # A template without the funnel leaves it out.
+    report.sections = ["kpis"]
+    report.save()
+    assert "data-report-funnel" not in client.get(f"/w/acme/reports/{report.pk}/").content.decode()

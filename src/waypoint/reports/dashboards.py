@@ -149,6 +149,36 @@ def funnel_chart(stages: list[dict]) -> dict:
     }
 
 
+def funnel_stages(measured: list[tuple[Kpi, float | None]]) -> list[dict]:
+    """A funnel's bars from its KPIs (in stage order) and their values: one bar a stage, the
+    stage's largest measure (its volume; a stage may also carry a KPI of its inputs, such as
+    articles written), each with the share it keeps of the bar before."""
+    best: dict[str, tuple[float, Kpi]] = {}
+    order: list[str] = []
+    for k, value in measured:
+        if value is None or not k.stage:
+            continue
+        if k.stage not in best:
+            order.append(k.stage)
+        if k.stage not in best or value > best[k.stage][0]:
+            best[k.stage] = (value, k)
+    stages, before = [], None
+    for stage in order:
+        value, k = best[stage]
+        kept = f"{round(100 * value / before)} %" if before else "—"
+        stages.append(
+            {
+                "label": stage,
+                "kpi": k.name,
+                "value": value,
+                "kept": kept,
+                "caption": num(value) + (f" · {kept}" if before else ""),
+            }
+        )
+        before = value or None
+    return stages
+
+
 def _kpi_rows(workspace, ids) -> dict[int, kpi_selectors.KpiRow]:
     found = list(Kpi.objects.filter(workspace=workspace, pk__in=ids).prefetch_related("plans"))
     return {row.kpi.pk: row for row in kpi_selectors.board_rows(found)}
@@ -203,33 +233,13 @@ def content(dashboard: Dashboard, member, today: dt.date) -> list[dict]:
             process = processes.get(block["process"])
             if process is None:
                 continue
-            # One bar a stage, in stage order: the stage's largest measure (its volume; a
-            # stage may also carry a KPI of its inputs, such as articles written).
-            best: dict[str, tuple[float, Kpi]] = {}
-            order: list[str] = []
-            for k in stage_kpis.get(process.pk, []):
-                periods = rows[k.pk].periods if k.pk in rows else []
-                value = periods[-1].value if periods else None
-                if value is None:
-                    continue
-                if k.stage not in best:
-                    order.append(k.stage)
-                if k.stage not in best or value > best[k.stage][0]:
-                    best[k.stage] = (value, k)
-            stages, before = [], None
-            for stage in order:
-                value, k = best[stage]
-                kept = f"{round(100 * value / before)} %" if before else "—"
-                stages.append(
-                    {
-                        "label": stage,
-                        "kpi": k.name,
-                        "value": value,
-                        "kept": kept,
-                        "caption": num(value) + (f" · {kept}" if before else ""),
-                    }
-                )
-                before = value or None
+            stages = funnel_stages(
+                [
+                    (k, rows[k.pk].periods[-1].value)
+                    for k in stage_kpis.get(process.pk, [])
+                    if k.pk in rows and rows[k.pk].periods
+                ]
+            )
             item.update(
                 process=process, stages=stages, spec=funnel_chart(stages) if stages else None
             )

@@ -8,6 +8,7 @@ SECTIONS = (
     ("summary", _("Summary")),
     ("okrs", _("OKR progress")),
     ("kpis", _("KPIs")),
+    ("funnel", _("Funnel")),
     ("deviations", _("Deviations")),
     ("annotations", _("Annotations")),
 )

@@ -87,7 +87,12 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     scope = report_scope(report, cycles)
     rows = okr_selectors.rows_for(_krs_prefetched(scope["objectives"]), end)
     # A section left out of the report is not computed (its charts are the costly part).
-    kpis = list(scope["kpis"].prefetch_related("plans")) if "kpis" in report.shown_sections else []
+    shown = report.shown_sections
+    kpis = (
+        list(scope["kpis"].prefetch_related("plans"))
+        if "kpis" in shown or "funnel" in shown
+        else []
+    )
     points: dict[int, list] = {k.pk: [] for k in kpis}
     for kpi_id, day, value in (
         DataPoint.objects.filter(kpi__in=[k.pk for k in kpis], date__gte=start, date__lte=end)
@@ -114,10 +119,14 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
             thresholds=k.schedule,
             today=today,
         )
+        item = {"kpi": k, "latest": periods[-1], "sid": f"kpi-{k.pk}"}
+        if "kpis" not in shown:
+            kpi_items.append(item)  # for the funnel alone: no chart drawn
+            continue
         spec = kpi_selectors.chart_spec(
             k, periods, [a for a in notes if a.kpi_id == k.pk], pace=True
         )
-        item = {"kpi": k, "latest": periods[-1], "spec": spec, "sid": f"kpi-{k.pk}"}
+        item["spec"] = spec
         if svg_locale is not None:
             import vl_convert
 
@@ -144,10 +153,43 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
             )
         )
     )
+    # Seed 003's marketing funnel: each process's staged KPIs, as the period left them.
+    funnels = []
+    if "funnel" in shown:
+        from . import dashboards
+
+        by_process: dict = {}
+        for item in sorted(kpi_items, key=lambda i: (i["kpi"].stage_position, i["kpi"].name)):
+            if item["kpi"].process_id and item["kpi"].stage:
+                by_process.setdefault(item["kpi"].process, []).append(
+                    (item["kpi"], item["latest"].value)
+                )
+        for process, measured in sorted(by_process.items(), key=lambda p: p[0].name):
+            stages = dashboards.funnel_stages(measured)
+            if len(stages) < 2:
+                continue
+            funnel = {
+                "process": process,
+                "stages": stages,
+                "spec": dashboards.funnel_chart(stages),
+                "sid": f"funnel-{process.pk}",
+            }
+            if svg_locale is not None:
+                import vl_convert
+
+                funnel["svg"] = vl_convert.vegalite_to_svg(
+                    {**funnel["spec"], "width": 460},
+                    format_locale=svg_locale["formatLocale"],
+                    time_format_locale=svg_locale["timeFormatLocale"],
+                )
+            funnels.append(funnel)
+    if "kpis" not in shown:
+        kpi_items = []
     return {
         "cycles": cycles,
         "rows": rows,
         "kpis": kpi_items,
+        "funnels": funnels,
         "annotations": notes,
         "deviations": deviations,
         "left_out": {
