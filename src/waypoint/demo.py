@@ -939,7 +939,11 @@ def _build_dashboard(ws: Workspace) -> None:
         name="Sales board",
         blocks=[
             {"type": "funnel", "process": funnel.pk},
-            *({"type": "kpi", "kpi": k.pk} for k in staged[:2]),
+            *(
+                {"type": "kpi", "kpi": k.pk}
+                for k in staged
+                if k.name in ("Blog visitors", "Leads from the blog")
+            ),
             {"type": "okrs"},
             {"type": "deviations"},
             {

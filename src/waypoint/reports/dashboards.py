@@ -152,11 +152,12 @@ def funnel_chart(stages: list[dict]) -> dict:
 def funnel_stages(measured: list[tuple[Kpi, float | None]]) -> list[dict]:
     """A funnel's bars from its KPIs (in stage order) and their values: one bar a stage, the
     stage's largest measure (its volume; a stage may also carry a KPI of its inputs, such as
-    articles written), each with the share it keeps of the bar before."""
+    articles written), each with the share it keeps of the bar before. A KPI where lower is
+    better (a response time, a cost) measures how a stage runs, not how many pass: no bar."""
     best: dict[str, tuple[float, Kpi]] = {}
     order: list[str] = []
     for k, value in measured:
-        if value is None or not k.stage:
+        if value is None or not k.stage or k.direction == Kpi.Direction.LOWER:
             continue
         if k.stage not in best:
             order.append(k.stage)
