@@ -11,7 +11,7 @@ from tests.conftest import SECRET
 from waypoint.kpis import services as kpis
 from waypoint.kpis.models import Kpi
 from waypoint.reports import dashboards
-from waypoint.reports.models import Dashboard, ShareLink
+from waypoint.reports.models import Dashboard, ReportTemplate, ShareLink
 
 
 @pytest.fixture
@@ -186,3 +186,47 @@ def test_a_report_draws_the_funnel_of_its_period_on_the_page_and_in_the_pdf(
     report.sections = ["kpis"]
     report.save()
     assert "data-report-funnel" not in client.get(f"/w/acme/reports/{report.pk}/").content.decode()
+
+
+def test_a_report_template_draws_a_dashboards_blocks(client, owner_user, workspace, funnel, secret):
+    import subprocess
+
+    from waypoint.reports import services as reports
+
+    board = dashboards.dashboard_save(
+        workspace=workspace,
+        actor=None,
+        name="Client blocks",
+        blocks=[
+            {"type": "funnel", "process": funnel["process"].pk},
+            {"type": "text", "text": "Quokka-note for the client"},
+            {"type": "okrs"},
+        ],
+    )
+    client.force_login(owner_user)
+    client.post(
+        "/w/acme/reports/templates/",
+        {"name": "With blocks", "sections": ["summary", "kpis"], "dashboard": board.pk},
+    )
+    template = ReportTemplate.objects.get(name="With blocks")
+    assert template.dashboard == board
+    day = workspace.today() - dt.timedelta(days=1)
+    report = reports.report_create(
+        workspace=workspace,
+        title="Month",
+        period_start=day - dt.timedelta(days=10),
+        period_end=day,
+        template=template,
+        by=None,
+        actor=None,
+    )
+    assert report.dashboard == board
+    page = client.get(f"/w/acme/reports/{report.pk}/").content.decode()
+    assert "data-report-blocks" in page and "Quokka-note for the client" in page
+    assert secret["objective"].title not in page  # blocks read as a share link reads them
+    pdf = client.get(f"/w/acme/reports/{report.pk}/pdf/")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Client blocks" in text and "Quokka-note for the client" in text
+    assert "Leads: 250 · 25 %" in text

@@ -134,12 +134,13 @@ def test_a_new_client_from_a_template(client, agency, vendor):
     template = ReportTemplate.objects.create(workspace=model, name="Monthly", sections=["kpis"])
     template.kpis.set([visits])
     ReportSchedule.objects.create(workspace=model, recipients="boss@alpha.test", template=template)
-    dashboards.dashboard_save(
+    template.dashboard = dashboards.dashboard_save(
         workspace=model,
         actor=None,
         name="Client board",
         blocks=[{"type": "funnel", "process": process.pk}, {"type": "kpi", "kpi": visits.pk}],
     )
+    template.save()
     client.force_login(agency["user"])
     response = client.post(
         "/portfolio/", {"template": model.pk, "name": "Charlie Foods", "slug": "charlie"}
@@ -159,6 +160,7 @@ def test_a_new_client_from_a_template(client, agency, vendor):
     assert source.settings["url"] == vendor.url + "/x" and source.next_run_at is None
     new_template = ReportTemplate.objects.get(workspace=made)
     assert list(new_template.kpis.all()) == [copied]
+    assert new_template.dashboard.workspace == made  # the client's own blocks
     schedule = ReportSchedule.objects.get(workspace=made)
     assert schedule.template == new_template and not schedule.active and schedule.recipients == ""
     board = Dashboard.objects.get(workspace=made)

@@ -89,24 +89,7 @@ def client_create(*, template: Workspace, name: str, slug: str, user, actor) -> 
         audit.record(
             workspace=ws, actor=actor, action="source.save", obj=copy, after=audit.snapshot(copy)
         )
-    templates = {}
-    for report_template in ReportTemplate.objects.filter(workspace=template).prefetch_related(
-        "kpis"
-    ):
-        copy = ReportTemplate.objects.create(
-            workspace=ws, name=report_template.name, sections=report_template.sections
-        )
-        copy.kpis.set([kpis[k.pk] for k in report_template.kpis.all() if k.pk in kpis])
-        templates[report_template.pk] = copy
-    schedule = ReportSchedule.objects.filter(workspace=template).first()
-    if schedule is not None:
-        ReportSchedule.objects.create(
-            workspace=ws,
-            recipients="",
-            active=False,
-            template=templates.get(schedule.template_id),
-            send_as_drafted=schedule.send_as_drafted,
-        )
+    boards = {}
     for dashboard in Dashboard.objects.filter(workspace=template):
         blocks = []
         for block in dashboard.blocks:
@@ -121,12 +104,33 @@ def client_create(*, template: Workspace, name: str, slug: str, user, actor) -> 
             blocks.append(block)
         from . import dashboards
 
-        dashboards.dashboard_save(
+        boards[dashboard.pk] = dashboards.dashboard_save(
             workspace=ws,
             actor=actor,
             name=dashboard.name,
             blocks=blocks,
             refresh_seconds=dashboard.refresh_seconds,
+        )
+    templates = {}
+    for report_template in ReportTemplate.objects.filter(workspace=template).prefetch_related(
+        "kpis"
+    ):
+        copy = ReportTemplate.objects.create(
+            workspace=ws,
+            name=report_template.name,
+            sections=report_template.sections,
+            dashboard=boards.get(report_template.dashboard_id),
+        )
+        copy.kpis.set([kpis[k.pk] for k in report_template.kpis.all() if k.pk in kpis])
+        templates[report_template.pk] = copy
+    schedule = ReportSchedule.objects.filter(workspace=template).first()
+    if schedule is not None:
+        ReportSchedule.objects.create(
+            workspace=ws,
+            recipients="",
+            active=False,
+            template=templates.get(schedule.template_id),
+            send_as_drafted=schedule.send_as_drafted,
         )
     audit.record(
         workspace=ws,

@@ -28,6 +28,16 @@ class ReportTemplate(models.Model):
         "workspaces.Team", verbose_name=_("teams"), blank=True, related_name="+"
     )
     kpis = models.ManyToManyField("kpis.Kpi", verbose_name=_("KPIs"), blank=True, related_name="+")
+    # The same blocks as a dashboard (its funnel, charts, notes): drawn in each report made
+    # from the template, after its summary.
+    dashboard = models.ForeignKey(
+        "Dashboard",
+        verbose_name=_("dashboard blocks"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -67,6 +77,15 @@ class Report(models.Model):
     kpis = models.ManyToManyField("kpis.Kpi", verbose_name=_("KPIs"), blank=True, related_name="+")
     # The sections it shows (``SECTION_KEYS``, in their order); empty: all of them.
     sections = models.JSONField(_("sections"), default=list, blank=True)
+    # A dashboard whose blocks the report draws too (from its template).
+    dashboard = models.ForeignKey(
+        "Dashboard",
+        verbose_name=_("dashboard blocks"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # When it was e-mailed to the schedule's recipients; a scheduled report that waits for
     # its summary to be reviewed has none yet.
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

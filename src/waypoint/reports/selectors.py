@@ -27,8 +27,31 @@ def report_context(report: Report, *, svg: bool = False, language: str = "en") -
         "report": report,
         "ws": report.workspace,
         **report_content(report, svg_locale=locale if svg else None),
+        "blocks": report_blocks(report, svg_locale=locale if svg else None),
         "chart_locale": locale,
     }
+
+
+def report_blocks(report: Report, *, svg_locale: dict | None = None) -> list[dict]:
+    """The blocks of the report's dashboard (from its template), as a share link reads them
+    (no private objective, no person); each chart drawn as SVG too for the PDF."""
+    if report.dashboard_id is None:
+        return []
+    from . import dashboards
+
+    ws = report.workspace
+    blocks = dashboards.content(report.dashboard, None, min(ws.today(), report.period_end))
+    if svg_locale is not None:
+        import vl_convert
+
+        for block in blocks:
+            if block.get("spec"):
+                block["svg"] = vl_convert.vegalite_to_svg(
+                    {**block["spec"], "width": 460},
+                    format_locale=svg_locale["formatLocale"],
+                    time_format_locale=svg_locale["timeFormatLocale"],
+                )
+    return blocks
 
 
 def report_pdf(report: Report, language: str) -> bytes:

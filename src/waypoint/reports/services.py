@@ -49,6 +49,7 @@ def report_create(
         summary=summary.strip(),
         created_by=by,
         sections=list(template.sections) if template else [],
+        dashboard=template.dashboard if template else None,
     )
     if template is not None:
         report.teams.set(template.teams.all())
@@ -113,11 +114,14 @@ def template_save(
     sections,
     teams=(),
     kpis=(),
+    dashboard=None,
     template: ReportTemplate | None = None,
     actor: User | None,
 ) -> ReportTemplate:
     """A report template made, or changed when ``template`` is given."""
     ordered = _check_template(workspace, name, sections, teams, kpis)
+    if dashboard is not None:
+        same_workspace(workspace, "dashboard", dashboard)
     clash = ReportTemplate.objects.filter(workspace=workspace, name=name.strip())
     if template is not None:
         clash = clash.exclude(pk=template.pk)
@@ -125,7 +129,7 @@ def template_save(
         raise ValidationError({"name": _("A template of this name exists already.")})
     if template is None:
         template = ReportTemplate.objects.create(
-            workspace=workspace, name=name.strip(), sections=ordered
+            workspace=workspace, name=name.strip(), sections=ordered, dashboard=dashboard
         )
         template.teams.set(teams)
         template.kpis.set(kpis)
@@ -146,7 +150,7 @@ def template_save(
         actor=actor,
         action="report_template.update",
         workspace=workspace,
-        fields={"name": name.strip(), "sections": ordered},
+        fields={"name": name.strip(), "sections": ordered, "dashboard": dashboard},
         m2m={"teams": list(teams), "kpis": list(kpis)},
     )
 

@@ -92,7 +92,17 @@ class TemplateForm(ScopeForm):
         widget=forms.CheckboxSelectMultiple,
         initial=list(SECTION_KEYS),
     )
-    field_order = ["name", "sections", "teams", "kpis"]
+    dashboard = forms.ModelChoiceField(
+        label=gettext_lazy("Blocks of a dashboard"),
+        queryset=Dashboard.objects.none(),
+        required=False,
+        help_text=gettext_lazy("Its funnel, charts and notes, drawn in the report too."),
+    )
+    field_order = ["name", "sections", "teams", "kpis", "dashboard"]
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, workspace=workspace, **kwargs)
+        self.fields["dashboard"].queryset = Dashboard.objects.filter(workspace=workspace)
 
 
 def _sent_only(request, reports):
