@@ -53,7 +53,9 @@ class Vendor:
                 if body and "form-urlencoded" in seen.headers.get("content-type", ""):
                     seen.form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 vendor.seen.append(seen)
-                handler = vendor.routes.get((self.command, parts.path))
+                handler = vendor.routes.get((self.command, parts.path)) or vendor.routes.get(
+                    (self.command, "*")
+                )
                 if handler is None:
                     status, out, headers = 404, {"message": "Not Found"}, {}
                 else:
