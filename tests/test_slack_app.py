@@ -160,6 +160,13 @@ def test_an_admin_links_the_slack_team_with_its_bot_token(client, workspace, own
     assert (link.team_id, link.team_name, link.bot_user_id) == ("T0ACME", "Acme Slack", "UBOT")
     page = client.get(url).content.decode()
     assert "Acme Slack" in page and "xoxb-good" not in page  # the token is never shown back
+    # Encrypted at rest, like the data sources' credentials.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT * FROM integrations_slacklink")
+        assert "xoxb-good" not in str(cur.fetchall())
+    assert link.bot_token == "xoxb-good"
 
 
 def test_a_signed_slash_command_opens_the_check_in_modal(client, current, linked, fake_slack):

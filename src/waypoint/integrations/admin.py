@@ -58,7 +58,7 @@ class SlackLinkAdmin(admin.ModelAdmin):
     again from the workspace's settings to change it)."""
 
     list_display = ["workspace", "team_name", "team_id", "created_at"]
-    exclude = ["bot_token"]
+    exclude = ["bot_token_secret"]
     readonly_fields = [
         "workspace",
         "team_id",

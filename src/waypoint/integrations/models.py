@@ -189,12 +189,25 @@ class SlackLink(models.Model):
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="slack")
     team_id = models.CharField(max_length=32, unique=True)
     team_name = models.CharField(max_length=200, blank=True)
-    bot_token = models.CharField(max_length=200)
+    # The bot token, encrypted (lib.vault): read and written through ``bot_token``.
+    bot_token_secret = models.TextField(default="")
     bot_user_id = models.CharField(max_length=32, blank=True)
     linked_by = models.ForeignKey(
         "workspaces.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def bot_token(self) -> str:
+        from waypoint.lib import vault
+
+        return vault.decrypt(self.bot_token_secret).get("token", "")
+
+    @bot_token.setter
+    def bot_token(self, value: str) -> None:
+        from waypoint.lib import vault
+
+        self.bot_token_secret = vault.encrypt({"token": value}) if value else ""
 
     class Meta:
         verbose_name = _("Slack team")

@@ -22,7 +22,7 @@ def _jsonable(value: Any) -> Any:
 
 # Never copied into the audit trail: password hashes, credentials (encrypted or not) and
 # their digests.
-_SECRET_FIELDS = {"password", "secret", "hook_digest", "bot_token"}
+_SECRET_FIELDS = {"password", "secret", "hook_digest", "bot_token_secret"}
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
