@@ -197,6 +197,13 @@ class SlackLink(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("Slack team")
+        verbose_name_plural = _("Slack teams")
+
+    def __str__(self):
+        return self.team_name or self.team_id
+
     @property
     def bot_token(self) -> str:
         from waypoint.lib import vault
@@ -208,13 +215,6 @@ class SlackLink(models.Model):
         from waypoint.lib import vault
 
         self.bot_token_secret = vault.encrypt({"token": value}) if value else ""
-
-    class Meta:
-        verbose_name = _("Slack team")
-        verbose_name_plural = _("Slack teams")
-
-    def __str__(self):
-        return self.team_name or self.team_id
 
 
 class SlackUser(models.Model):
