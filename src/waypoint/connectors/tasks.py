@@ -22,9 +22,10 @@ def pull_source(source: int) -> None:
         pull(found)
 
 
-@periodic("sources.claim_due", crontab(minute="*"))
+@periodic("sources.claim_due", crontab(minute="*/5"))
 def claim_due_sources() -> None:
-    """Every minute: a pull job for each source that is due."""
+    """Every five minutes (a source pulls at most that often): a pull job for each source
+    that is due. "Pull now" queues its own at once."""
     from .services import claim_due
 
     claim_due()
