@@ -78,3 +78,37 @@ def _named(full_name: str, handle: str) -> bool:
     name, handle = full_name.casefold(), handle.casefold()
     first = name.split()[0] if name.split() else ""
     return handle in (first, name.replace(" ", ""))
+
+
+AUDIT_PAGE = 50
+AUDIT_EXPORT_MAX = 10_000
+
+
+def audit_entries(workspace, *, actor=None, object_type="", since=None, until=None, before=None):
+    """The workspace's audit trail, newest first, filtered by who, kind of record and date;
+    ``before``: only entries older than that id (the next page)."""
+    from .models import AuditEntry
+
+    found = AuditEntry.objects.filter(workspace=workspace).select_related("actor")
+    if actor is not None:
+        found = found.filter(actor=actor)
+    if object_type:
+        found = found.filter(object_type=object_type)
+    if since is not None:
+        found = found.filter(created_at__date__gte=since)
+    if until is not None:
+        found = found.filter(created_at__date__lte=until)
+    if before is not None:
+        found = found.filter(pk__lt=before)
+    return found.order_by("-id")
+
+
+def audit_changes(entry) -> list[tuple[str, object, object]]:
+    """The fields an entry changed: (field, before, after); a creation's or deletion's fields
+    with the missing side as None."""
+    before, after = entry.before or {}, entry.after or {}
+    return [
+        (name, before.get(name), after.get(name))
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from waypoint.lib.widgets import DateInput
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs.models import Objective
 from waypoint.okrs.views import objective_rows_for
@@ -472,3 +473,111 @@ def token_revoke(request, pk):
     services.token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token revoked."))
     return redirect("workspaces:tokens", request.workspace.slug)
+
+
+# --- The audit trail, for admins --------------------------------------------------------------
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(
+        label=gettext_lazy("Person"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Anyone"),
+    )
+    object_type = forms.ChoiceField(label=gettext_lazy("Kind of record"), required=False)
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, workspace, **kwargs):
+        from .models import AuditEntry, User
+
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = User.objects.filter(
+            memberships__workspace=workspace
+        ).order_by("email")
+        self.fields["actor"].label_from_instance = lambda u: u.full_name or u.email
+        kinds = (
+            AuditEntry.objects.filter(workspace=workspace)
+            .order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct()[:100]
+        )
+        self.fields["object_type"].choices = [("", _("Any")), *((k, k) for k in kinds)]
+
+
+def _audit_filters(request):
+    form = AuditFilterForm(request.GET or None, workspace=request.workspace)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, {
+        "actor": data.get("actor"),
+        "object_type": data.get("object_type") or "",
+        "since": data.get("since"),
+        "until": data.get("until"),
+    }
+
+
+@workspace_view(Role.ADMIN)
+def audit(request):
+    """Who changed what and when, with each field's before and after; filtered by person,
+    kind of record and dates; 50 at a time, older ones on demand."""
+    from .selectors import AUDIT_PAGE, audit_changes, audit_entries
+
+    form, filters = _audit_filters(request)
+    before = request.GET.get("before", "")
+    found = list(
+        audit_entries(
+            request.workspace, **filters, before=int(before) if before.isdigit() else None
+        )[: AUDIT_PAGE + 1]
+    )
+    more = len(found) > AUDIT_PAGE
+    entries = [(e, audit_changes(e)) for e in found[:AUDIT_PAGE]]
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "workspaces/audit.html",
+        {
+            "form": form,
+            "entries": entries,
+            "older": f"{query.urlencode()}&before={found[AUDIT_PAGE - 1].pk}" if more else "",
+            "query": query.urlencode(),
+        },
+    )
+
+
+@workspace_view(Role.ADMIN)
+def audit_csv(request):
+    """The filtered trail as CSV, a row per changed field, safe against formulas."""
+    import csv
+    import json
+
+    from waypoint.okrs.exports import neutralise
+
+    from .selectors import AUDIT_EXPORT_MAX, audit_changes, audit_entries
+
+    _form, filters = _audit_filters(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{request.workspace.slug}-audit.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        ["when", "who", "action", "record type", "record id", "record", "field", "before", "after"]
+    )
+
+    def text(value):
+        return "" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+    for entry in audit_entries(request.workspace, **filters)[:AUDIT_EXPORT_MAX].iterator():
+        who = entry.actor.email if entry.actor else ""
+        head = [
+            entry.created_at.isoformat(),
+            who,
+            entry.action,
+            entry.object_type,
+            entry.object_id or "",
+            entry.object_repr,
+        ]
+        for name, old, new in audit_changes(entry) or [("", None, None)]:
+            writer.writerow([neutralise(v) for v in [*head, name, text(old), text(new)]])
+    return response
