@@ -52,17 +52,9 @@ def _secret_key() -> str:
     from_env = env_str("WAYPOINT_SECRET_KEY")
     if from_env:
         return from_env
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        # O_EXCL: two processes starting together must not write two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    from waypoint.lib.keyfile import read_or_make
+
+    return read_or_make(DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(64))
 
 
 SECRET_KEY = _secret_key()

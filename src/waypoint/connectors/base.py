@@ -474,6 +474,9 @@ class OAuthState:
         self.changed = True
 
 
+ADDRESS_HELP = gettext_lazy("Change it only for a proxy, a private installation or a test server.")
+
+
 def oauth_settings(base_url_default: str, token_url_default: str = "") -> tuple[Setting, ...]:
     """The settings every OAuth 2 kind shares (the tokens come from connecting the app).
     A vendor whose token endpoint is on another host (Google) names it as a setting too."""
@@ -482,9 +485,7 @@ def oauth_settings(base_url_default: str, token_url_default: str = "") -> tuple[
             Setting(
                 "token_url",
                 gettext_lazy("Token address"),
-                help=gettext_lazy(
-                    "Change it only for a proxy, a private installation or a test server."
-                ),
+                help=ADDRESS_HELP,
                 required=False,
                 default=token_url_default,
             ),
@@ -537,7 +538,7 @@ def base_url(default: str) -> Setting:
     return Setting(
         "base_url",
         gettext_lazy("API address"),
-        help=gettext_lazy("Change it only for a proxy, a private installation or a test server."),
+        help=ADDRESS_HELP,
         required=False,
         default=default,
     )

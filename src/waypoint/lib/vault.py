@@ -23,6 +23,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from waypoint.lib.keyfile import read_or_make
+
 KEY_FILE = "encryption_key"
 
 
@@ -34,17 +36,8 @@ def _keys() -> list[bytes]:
     from_env = os.environ.get("WAYPOINT_ENCRYPTION_KEY", "").strip()
     if from_env:
         return [k.strip().encode() for k in from_env.split(",") if k.strip()]
-    path = settings.DATA_DIR / KEY_FILE
-    if not path.exists():
-        # O_EXCL: two processes starting together must not write two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(Fernet.generate_key())
-    return [path.read_bytes().strip()]
+    made = read_or_make(settings.DATA_DIR / KEY_FILE, lambda: Fernet.generate_key().decode())
+    return [made.encode()]
 
 
 @cache

@@ -22,22 +22,12 @@ from waypoint.workspaces import audit, permissions
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import Workspace
 
+from . import dashboards
 from .models import Dashboard, ReportSchedule, ReportTemplate
 
-KPI_COPIED = (
-    "name",
-    "description",
-    "unit",
-    "direction",
-    "frequency",
-    "aggregation",
-    "target",
-    "warning",
-    "critical",
-    "warning_high",
-    "critical_high",
-    "stage",
-    "stage_position",
+# What a KPI is, without whom it belongs to or what it serves in the template's own OKRs.
+KPI_COPIED = tuple(
+    sorted(kpi_services.KPI_FIELDS - {"owner", "team", "process", "serves", "template"})
 )
 
 
@@ -102,8 +92,6 @@ def client_create(*, template: Workspace, name: str, slug: str, user, actor) -> 
                     continue
                 block = {**block, "process": processes[block["process"]].pk}
             blocks.append(block)
-        from . import dashboards
-
         boards[dashboard.pk] = dashboards.dashboard_save(
             workspace=ws,
             actor=actor,
