@@ -109,7 +109,7 @@ def test_a_new_team_gets_going(page, browser, live_server, mailoutbox, lang):
         form.locator("input[name='kr-start']").fill(start)
         form.locator("input[name='kr-target']").fill(target)
         form.locator("button[type=submit]").click()
-        expect(page.locator("#kr-editor .kr-list > li")).to_have_count(n)
+        expect(page.locator("#kr-editor .kr-list > li")).to_have_count(n, timeout=15_000)
     assert KeyResult.objects.count() == 3
     assert KeyResult.objects.get(title__startswith="Cut time").type == "decrease"
 
