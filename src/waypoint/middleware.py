@@ -34,3 +34,18 @@ class RequestSizeMiddleware:
                 f"The request is larger than {mb} MB.", status=413, content_type="text/plain"
             )
         return self.get_response(request)
+
+
+class SessionSeenMiddleware:
+    """Keeps a signed-in session's "last seen" and address for the person's list of sessions
+    and devices, written at most every five minutes (``workspaces.security.seen``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            from waypoint.workspaces import security
+
+            security.seen(request)
+        return self.get_response(request)

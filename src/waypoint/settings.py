@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "ninja",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "waypoint.workspaces",
     "waypoint.jobs",
     "waypoint.okrs",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "waypoint.middleware.SessionSeenMiddleware",
 ]
 
 ROOT_URLCONF = "waypoint.urls"
@@ -246,6 +249,14 @@ SIGNUP = env_str("WAYPOINT_SIGNUP") or (
 ACCOUNT_ADAPTER = "waypoint.workspaces.accounts.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "waypoint.workspaces.accounts.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Waypoint] "
+# Second factors (allauth.mfa): an authenticator app with recovery codes, and security keys
+# or passkeys (WebAuthn). Their secrets are encrypted with the credentials' key.
+MFA_ADAPTER = "waypoint.workspaces.accounts.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Waypoint"
+# Sessions and devices (allauth.usersessions): recorded at sign-in; "last seen" is kept by
+# waypoint.middleware at most every five minutes rather than written on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "start"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

@@ -13,6 +13,7 @@ from waypoint.connectors import views as connector_views
 from waypoint.integrations import slack
 from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
+from waypoint.workspaces import account_views
 from waypoint.workspaces import views as workspace_views
 
 handler500 = "waypoint.health.server_error"
@@ -51,6 +52,18 @@ urlpatterns = [
     # The admin logs in through the same door as everyone (throttled, rate-limited).
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("accounts/security/", account_views.account_security, name="account_security"),
+    path(
+        "accounts/security/sessions/<int:pk>/end/",
+        account_views.session_end,
+        name="account_session_end",
+    ),
+    path(
+        "accounts/security/sessions/end/",
+        account_views.sessions_end_others,
+        name="account_sessions_end_others",
+    ),
+    path("accounts/sessions/", account_views.sessions_moved),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("vendor/vega.js", vega_bundle, name="vega_bundle"),

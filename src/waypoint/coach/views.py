@@ -714,11 +714,14 @@ def portfolio(request):
     current cycle's progress, KPI health, open deviations, failing data sources, when the
     next monthly report is due, and the maturity stage with its trend; sortable by any of
     them. A few grouped queries, whatever the number of workspaces."""
+    from waypoint.workspaces.security import locked_workspaces
     from waypoint.workspaces.selectors import workspaces_of_user
 
     from .selectors import portfolio_rows
 
     mine = list(workspaces_of_user(request.user).order_by("name"))
+    locked = locked_workspaces(request.user, mine)
+    mine = [w for w in mine if w.pk not in locked]
     form = ClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         from waypoint.reports.agency import client_create

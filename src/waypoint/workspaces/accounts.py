@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,22 @@ class AccountAdapter(DefaultAccountAdapter):
         # keyed by the account from one address, an attacker only locks themselves out.
         login = credentials.get("email", credentials.get("username", "")).lower()
         return f"{login}|{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials):
+        """allauth refuses a sign-in after too many failures; the first refusal of a lockout
+        (not every one after it) is a security event in the person's trail."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError:
+            from django.core.cache import cache
+
+            from . import security
+
+            user = security.user_for_email(credentials.get("email", ""))
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            if user is not None and cache.add(f"lockout:{hash_key(key)}", 1, 300):
+                security.event("lockout", user=user, request=request)
+            raise
 
     def is_open_for_signup(self, request):
         mode, _domains = signup_policy()
@@ -60,6 +77,27 @@ class AccountAdapter(DefaultAccountAdapter):
                     _("Sign-up is by invitation: use the address your invitation was sent to.")
                 )
         return email
+
+
+def hash_key(value: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Second factors' secrets (an authenticator app's key, recovery codes' seed) are kept
+    encrypted with the key that protects data sources' credentials."""
+
+    def encrypt(self, text: str) -> str:
+        from waypoint.lib import vault
+
+        return vault.encrypt({"mfa": text})
+
+    def decrypt(self, encrypted_text: str) -> str:
+        from waypoint.lib import vault
+
+        return vault.decrypt(encrypted_text)["mfa"]
 
 
 class SignupForm(forms.Form):

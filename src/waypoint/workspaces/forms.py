@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
-from .models import Member, Role, Team
+from .models import Member, Role, Team, Workspace
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -241,3 +241,35 @@ class NamedChoicesField(forms.ModelMultipleChoiceField):
                 code="invalid_choice",
             )
         return self.queryset.filter(pk__in=[o.pk for o in found.values()])
+
+
+class SecurityForm(forms.Form):
+    require_mfa = forms.ChoiceField(
+        label=_("Second factor"),
+        choices=Workspace._meta.get_field("require_mfa").choices,
+        required=False,
+        help_text=_(
+            "People asked for one set it up before they see anything of the workspace: an "
+            "authenticator app, a security key or a passkey."
+        ),
+    )
+
+
+class LeaveForm(forms.Form):
+    """Removing a member: who takes over what they own (nobody: it is left without owner)."""
+
+    transfer_to = MemberChoiceField(
+        label=_("Hand over what they own to"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody (leave it without an owner)"),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["transfer_to"].queryset = (
+            Member.objects.filter(workspace=member.workspace)
+            .exclude(pk=member.pk)
+            .exclude(role=Role.VIEWER)
+            .select_related("user")
+        )

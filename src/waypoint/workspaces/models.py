@@ -48,6 +48,9 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Raised to end every session the person has, wherever it is ("sign out everywhere"):
+    # it is part of the hash each session is checked against on every request.
+    sessions_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -65,6 +68,20 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return (self.full_name or self.email).split(" ")[0]
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, and of the sessions epoch once it was raised: a
+        session made before either changed is no longer this person's."""
+        if not self.sessions_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "waypoint.sessions",
+            f"{self.password}:{self.sessions_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Workspace(models.Model):
@@ -93,6 +110,17 @@ class Workspace(models.Model):
     # chooses it, and Monday meanwhile.
     checkin_weekday = models.PositiveSmallIntegerField(_("check-in day"), null=True, blank=True)
     setup_hidden = models.BooleanField(default=False)  # the first-run checklist, put away
+    require_mfa = models.CharField(
+        _("second factor required"),
+        max_length=10,
+        choices=[
+            ("", _("Never required")),
+            ("admins", _("Required of owners and admins")),
+            ("everyone", _("Required of everyone")),
+        ],
+        default="",
+        blank=True,
+    )
     brand_colour = models.CharField(
         _("brand colour"),
         max_length=7,

@@ -80,20 +80,54 @@ def _named(full_name: str, handle: str) -> bool:
     return handle in (first, name.replace(" ", ""))
 
 
+def second_factor_counts(workspace, *, listed: int = 50) -> dict:
+    """How many of the workspace's people have a second factor, and (the first ``listed``)
+    who has none: the admins first."""
+    from allauth.mfa.models import Authenticator
+
+    from .models import Role
+
+    people = Member.objects.filter(workspace=workspace).exclude(role=Role.CLIENT)
+    with_factor = Authenticator.objects.filter(
+        type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).values("user_id")
+    without = people.exclude(user_id__in=with_factor)
+    rank = models.Case(
+        models.When(role=Role.OWNER, then=0),
+        models.When(role=Role.ADMIN, then=1),
+        default=2,
+    )
+    return {
+        "people": people.count(),
+        "without_count": without.count(),
+        "without": without.select_related("user").order_by(rank, "user__email")[:listed],
+    }
+
+
 AUDIT_PAGE = 50
+# Security events (sign-ins, failures, lockouts, second factors, sessions) are about a person
+# and belong to no workspace: each workspace's trail shows those of its members.
+SECURITY_TYPE = "workspaces.user"
 AUDIT_EXPORT_MAX = 10_000
 
 
 def audit_entries(workspace, *, actor=None, object_type="", since=None, until=None, before=None):
-    """The workspace's audit trail, newest first, filtered by who, kind of record and date;
-    ``before``: only entries older than that id (the next page)."""
+    """The workspace's audit trail with its members' security events, newest first, filtered
+    by who (what they did, and what happened to their account), kind of record (``security``:
+    the security events) and date; ``before``: only entries older than that id."""
     from .models import AuditEntry
 
-    found = AuditEntry.objects.filter(workspace=workspace).select_related("actor")
+    people = Member.objects.filter(workspace=workspace).values("user_id")
+    security = models.Q(workspace__isnull=True, object_type=SECURITY_TYPE, object_id__in=people)
+    if object_type == "security":
+        found = AuditEntry.objects.filter(security)
+    else:
+        found = AuditEntry.objects.filter(models.Q(workspace=workspace) | security)
+        if object_type:
+            found = found.filter(object_type=object_type)
+    found = found.select_related("actor")
     if actor is not None:
-        found = found.filter(actor=actor)
-    if object_type:
-        found = found.filter(object_type=object_type)
+        found = found.filter(models.Q(actor=actor) | (security & models.Q(object_id=actor.pk)))
     if since is not None:
         found = found.filter(created_at__date__gte=since)
     if until is not None:

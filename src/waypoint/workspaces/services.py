@@ -82,6 +82,27 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
 
 
 @transaction.atomic
+def workspace_require_mfa(*, workspace: Workspace, value: str, actor: User) -> Workspace:
+    """Ask owners and admins, or everyone, for a second factor. Whoever asks must have one:
+    otherwise they would lock themselves out of the page they are on."""
+    from .security import has_mfa
+
+    if value not in {"", "admins", "everyone"}:
+        raise ValidationError({"require_mfa": _("Choose one of the options.")})
+    if value and not has_mfa(actor):
+        raise ValidationError(
+            {"require_mfa": _("Set up your own second factor first, then require it.")}
+        )
+    return audit.save_changes(
+        workspace,
+        actor=actor,
+        action="workspace.security",
+        workspace=workspace,
+        fields={"require_mfa": value},
+    )
+
+
+@transaction.atomic
 def workspace_set_logo(
     *, workspace: Workspace, image: bytes | None, actor: User | None
 ) -> Workspace:
@@ -354,8 +375,55 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Member:
     return member
 
 
+def owned_by(member: Member) -> dict:
+    """What a member owns, by model (objectives, key results, initiatives, KPIs, ...): every
+    record with an ``owner`` pointing at members."""
+    found = {}
+    for rel in Member._meta.related_objects:
+        if rel.field.name == "owner":
+            found[rel.related_model] = rel.related_model._default_manager.filter(owner=member)
+    return found
+
+
+def owned_counts(member: Member) -> list[tuple[str, int]]:
+    """(plural name, how many) of what the member owns, for the page that removes them."""
+    return [
+        (str(model._meta.verbose_name_plural), n)
+        for model, records in owned_by(member).items()
+        if (n := records.count())
+    ]
+
+
 @transaction.atomic
-def member_remove(*, member: Member, actor: User | None) -> None:
+def member_transfer(*, member: Member, to: Member, actor: User | None) -> int:
+    """Give everything ``member`` owns to ``to`` (someone who leaves hands over their
+    objectives, key results, initiatives and KPIs); one audit entry per record."""
+    if to.workspace_id != member.workspace_id:
+        raise ValidationError({"to": _("Choose someone in this workspace.")})
+    if to.pk == member.pk:
+        raise ValidationError({"to": _("Choose someone else.")})
+    if to.role in (Role.VIEWER, Role.CLIENT):
+        raise ValidationError({"to": _("Viewers and clients cannot own anything.")})
+    moved = 0
+    for model, records in owned_by(member).items():
+        changes = [
+            (obj, {"owner_id": member.pk}, {"owner_id": to.pk}) for obj in records.only("pk")
+        ]
+        if not changes:
+            continue
+        model._default_manager.filter(pk__in=[obj.pk for obj, _b, _a in changes]).update(owner=to)
+        label = model._meta.model_name
+        audit.record_many(
+            workspace=member.workspace, actor=actor, action=f"{label}.transfer", changes=changes
+        )
+        moved += len(changes)
+    return moved
+
+
+@transaction.atomic
+def member_remove(*, member: Member, actor: User | None, transfer_to: Member | None = None):
+    if transfer_to is not None:
+        member_transfer(member=member, to=transfer_to, actor=actor)
     if member.role == Role.OWNER:
         owners = Member.objects.filter(workspace=member.workspace, role=Role.OWNER).count()
         if owners <= 1:

@@ -22,7 +22,9 @@ from waypoint.okrs.views import objective_rows_for
 from . import services
 from .forms import (
     InviteForm,
+    LeaveForm,
     RoleForm,
+    SecurityForm,
     TeamForm,
     WorkspaceCreateForm,
     WorkspaceLogoForm,
@@ -314,16 +316,89 @@ def member_role(request, pk):
 @require_POST
 @workspace_view(Role.ADMIN)
 def member_remove(request, pk):
-    member = scoped_get(Member, request.workspace, pk=pk)
+    member = scoped_get(Member.objects.select_related("user"), request.workspace, pk=pk)
+    form = LeaveForm(request.POST, member=member)
     if member.role == Role.OWNER and request.member.role != Role.OWNER:
         messages.error(request, _("Only an owner can remove an owner."))
+    elif not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("workspaces:member", request.workspace.slug, member.pk)
     else:
         try:
-            services.member_remove(member=member, actor=request.user)
+            services.member_remove(
+                member=member, actor=request.user, transfer_to=form.cleaned_data["transfer_to"]
+            )
             messages.success(request, _("%(name)s was removed.") % {"name": member.user})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect("workspaces:settings", request.workspace.slug)
+
+
+@workspace_view(Role.ADMIN)
+def member_manage(request, pk):
+    """One member, for an admin: their second factor and sessions, signing them out
+    everywhere, and removing them with what they own handed to someone else."""
+    from allauth.usersessions.models import UserSession
+
+    from .security import has_mfa
+
+    member = scoped_get(Member.objects.select_related("user"), request.workspace, pk=pk)
+    return render(
+        request,
+        "workspaces/member.html",
+        {
+            "m": member,
+            "has_mfa": has_mfa(member.user),
+            "sessions": UserSession.objects.filter(user=member.user).count(),
+            "owned": services.owned_counts(member),
+            "leave_form": LeaveForm(member=member),
+            "last_sign_in": member.user.last_login,
+        },
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def member_sign_out(request, pk):
+    from .security import sign_out_everywhere
+
+    member = scoped_get(Member.objects.select_related("user"), request.workspace, pk=pk)
+    if member.user_id == request.user.pk:
+        raise Http404("member")
+    if member.role == Role.OWNER and request.member.role != Role.OWNER:
+        messages.error(request, _("Only an owner can sign an owner out."))
+    else:
+        n = sign_out_everywhere(user=member.user, actor=request.user, request=request)
+        messages.success(
+            request,
+            _("%(name)s is signed out everywhere (%(n)s sessions).")
+            % {"name": member.user, "n": n},
+        )
+    return redirect("workspaces:member", request.workspace.slug, member.pk)
+
+
+@workspace_view(Role.ADMIN)
+def workspace_security(request):
+    """How people of the workspace sign in: the second factor it asks for, and who has one."""
+    from .selectors import second_factor_counts
+
+    ws = request.workspace
+    form = SecurityForm(request.POST or None, initial={"require_mfa": ws.require_mfa})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workspace_require_mfa(
+                workspace=ws, value=form.cleaned_data["require_mfa"], actor=request.user
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("workspaces:security", ws.slug)
+    return render(
+        request,
+        "workspaces/security.html",
+        {"form": form, **second_factor_counts(ws)},
+    )
 
 
 @require_POST
@@ -503,7 +578,11 @@ class AuditFilterForm(forms.Form):
             .values_list("object_type", flat=True)
             .distinct()[:100]
         )
-        self.fields["object_type"].choices = [("", _("Any")), *((k, k) for k in kinds)]
+        self.fields["object_type"].choices = [
+            ("", _("Any")),
+            ("security", _("Sign-ins and security")),
+            *((k, k) for k in kinds),
+        ]
 
 
 def _audit_filters(request):

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .models import Role, Workspace
 from .permissions import at_least
+from .security import has_mfa, mfa_required
 from .selectors import member_of
 
 
@@ -31,6 +36,15 @@ def workspace_view(min_role: str = Role.VIEWER):
             member = member_of(workspace, request.user) if workspace else None
             if member is None:
                 raise Http404("workspace")
+            if mfa_required(workspace, member) and not has_mfa(request.user):
+                # The second factor the workspace asks for: set up first, never skipped.
+                messages.warning(
+                    request,
+                    _("%(workspace)s asks for a second factor: add one to go on.")
+                    % {"workspace": workspace.name},
+                )
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('account_security')}?{query}")
             if not at_least(member, min_role):
                 if member.role == Role.CLIENT and request.method == "GET":
                     # A client's place is the reports and dashboards: sent there, not refused.
