@@ -270,11 +270,15 @@ def test_a_required_second_factor_cannot_be_skipped(workspace, owner, owner_user
     admin = Client()
     admin.force_login(owner_user)
     # Nobody can require what they do not have themselves.
-    response = admin.post("/w/acme/settings/security/", {"require_mfa": "admins"})
+    response = admin.post(
+        "/w/acme/settings/security/", {"require_mfa": "admins", "provisioned_role": "member"}
+    )
     assert "Set up your own second factor first" in response.content.decode()
     secret = totp.generate_totp_secret()
     totp.TOTP.activate(owner_user, secret)
-    admin.post("/w/acme/settings/security/", {"require_mfa": "everyone"})
+    admin.post(
+        "/w/acme/settings/security/", {"require_mfa": "everyone", "provisioned_role": "member"}
+    )
     workspace.refresh_from_db()
     assert workspace.require_mfa == "everyone"
 
@@ -285,7 +289,9 @@ def test_a_required_second_factor_cannot_be_skipped(workspace, owner, owner_user
         assert response.redirect_chain[-1][0].startswith("/accounts/security/"), path
     assert "acme" not in tess.get("/portfolio/").content.decode().lower().split("<main")[-1]
     # Owners and admins only: the member goes on without one.
-    admin.post("/w/acme/settings/security/", {"require_mfa": "admins"})
+    admin.post(
+        "/w/acme/settings/security/", {"require_mfa": "admins", "provisioned_role": "member"}
+    )
     assert tess.get("/w/acme/").status_code == 200
     assert admin.get("/w/acme/").status_code == 200
 

@@ -3,7 +3,7 @@ from functools import lru_cache
 from django.contrib import admin
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import include, path, reverse
+from django.urls import include, path, re_path, reverse
 from django.views.decorators.cache import cache_control
 
 from waypoint import health, observability, pwa
@@ -13,7 +13,7 @@ from waypoint.connectors import views as connector_views
 from waypoint.integrations import slack
 from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
-from waypoint.workspaces import account_views
+from waypoint.workspaces import account_views, scim
 from waypoint.workspaces import views as workspace_views
 
 handler500 = "waypoint.health.server_error"
@@ -67,6 +67,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("vendor/vega.js", vega_bundle, name="vega_bundle"),
+    # SCIM 2.0 for companies' directories; without trailing slashes, as Okta and Entra send.
+    re_path(r"^scim/v2/(?P<kind>[A-Za-z]{1,40})/?$", scim.endpoint, name="scim"),
+    re_path(
+        r"^scim/v2/(?P<kind>Users|Groups)/(?P<pk>[^/]{1,64})/?$",
+        scim.endpoint,
+        name="scim_resource",
+    ),
     path("slack/events", slack.events, name="slack_events"),
     path("inbound/email/", integration_views.inbound_email, name="inbound_email"),
     path("hooks/catch/<str:token>/", connector_views.catch, name="catch_hook"),

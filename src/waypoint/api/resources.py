@@ -77,7 +77,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         found = (
             ApiToken.objects.select_related("workspace", "member__user")
-            .filter(digest=token_digest(token), revoked_at__isnull=True)
+            .filter(
+                digest=token_digest(token),
+                revoked_at__isnull=True,
+                member__deactivated_at__isnull=True,
+            )
             .first()
         )
         if found is None or found.member.role == Role.CLIENT:

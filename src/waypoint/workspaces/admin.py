@@ -7,6 +7,7 @@ from . import audit
 from .models import (
     ApiToken,
     AuditEntry,
+    DirectoryToken,
     IdempotencyKey,
     Invitation,
     Member,
@@ -146,6 +147,18 @@ class ApiTokenAdmin(AuditedAdmin):
     list_filter = ["scope", "workspace"]
     exclude = ["digest"]
     readonly_fields = ["prefix", "member", "workspace", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DirectoryToken)
+class DirectoryTokenAdmin(AuditedAdmin):
+    """SCIM tokens are made in a workspace's security settings; operators can revoke here."""
+
+    list_display = ["workspace", "prefix", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["digest"]
+    readonly_fields = ["prefix", "workspace", "created_by", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
         return False

@@ -113,7 +113,7 @@ class MemberChoiceField(forms.ModelChoiceField):
     def _set_queryset(self, queryset):
         if queryset is not None:
             # A client owns nothing and is given nothing to do: never offered.
-            queryset = queryset.exclude(role=Role.CLIENT)
+            queryset = queryset.exclude(role=Role.CLIENT).filter(deactivated_at__isnull=True)
         super()._set_queryset(queryset)
         # Counted without the list's order: a sort of every member to count 201 of them
         # cost as much as the workspace is large.
@@ -252,6 +252,11 @@ class SecurityForm(forms.Form):
             "People asked for one set it up before they see anything of the workspace: an "
             "authenticator app, a security key or a passkey."
         ),
+    )
+    provisioned_role = forms.ChoiceField(
+        label=_("Role of people from the directory"),
+        choices=Workspace._meta.get_field("provisioned_role").choices,
+        help_text=_("People your identity provider adds (SCIM) join with this role."),
     )
 
 

@@ -110,6 +110,13 @@ class Workspace(models.Model):
     # chooses it, and Monday meanwhile.
     checkin_weekday = models.PositiveSmallIntegerField(_("check-in day"), null=True, blank=True)
     setup_hidden = models.BooleanField(default=False)  # the first-run checklist, put away
+    # The role of people who arrive from the company's directory (SCIM) or single sign-on.
+    provisioned_role = models.CharField(
+        _("role of provisioned people"),
+        max_length=10,
+        choices=[("member", _("Member")), ("viewer", _("Viewer")), ("editor", _("Editor"))],
+        default="member",
+    )
     require_mfa = models.CharField(
         _("second factor required"),
         max_length=10,
@@ -190,6 +197,10 @@ class Member(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set by the company's directory (SCIM): the person keeps their history, not access.
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    # The directory's own id for the person (SCIM externalId).
+    external_id = models.CharField(_("directory id"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("member")
@@ -233,6 +244,8 @@ class Team(models.Model):
     members = models.ManyToManyField(
         Member, verbose_name=_("members"), blank=True, related_name="teams"
     )
+    # The directory's own id for the group this team mirrors (SCIM externalId).
+    external_id = models.CharField(_("directory id"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("team")
@@ -360,6 +373,31 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class DirectoryToken(models.Model):
+    """The bearer token a company's directory (Okta, Entra ID, ...) provisions a workspace's
+    people and teams with over SCIM 2.0; stored hashed, shown once."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="directory_tokens"
+    )
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("directory token")
+        verbose_name_plural = _("directory tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.prefix}…"
 
 
 class IdempotencyKey(models.Model):

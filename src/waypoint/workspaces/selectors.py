@@ -28,13 +28,22 @@ def scoped_get(queryset: models.QuerySet[M] | type[M], workspace: Workspace, **l
 
 def workspaces_of_user(user: User) -> models.QuerySet[Workspace]:
     # The switcher lists them all: their logos' bytes stay in the database.
-    return Workspace.objects.filter(members__user=user).defer("logo").order_by("name")
+    return (
+        Workspace.objects.filter(members__user=user, members__deactivated_at__isnull=True)
+        .defer("logo")
+        .order_by("name")
+    )
 
 
 def member_of(workspace: Workspace, user: User) -> Member | None:
     if not user.is_authenticated:
         return None
-    return Member.objects.select_related("user").filter(workspace=workspace, user=user).first()
+    # A member deactivated by the company's directory (SCIM) keeps their history, not access.
+    return (
+        Member.objects.select_related("user")
+        .filter(workspace=workspace, user=user, deactivated_at__isnull=True)
+        .first()
+    )
 
 
 def members_list(workspace: Workspace) -> models.QuerySet[Member]:

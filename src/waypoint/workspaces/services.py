@@ -82,14 +82,19 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
 
 
 @transaction.atomic
-def workspace_require_mfa(*, workspace: Workspace, value: str, actor: User) -> Workspace:
-    """Ask owners and admins, or everyone, for a second factor. Whoever asks must have one:
+def workspace_security_update(
+    *, workspace: Workspace, require_mfa: str, provisioned_role: str, actor: User
+) -> Workspace:
+    """Ask owners and admins, or everyone, for a second factor, and choose the role of people
+    the directory or single sign-on brings. Whoever asks for a second factor must have one:
     otherwise they would lock themselves out of the page they are on."""
     from .security import has_mfa
 
-    if value not in {"", "admins", "everyone"}:
+    if require_mfa not in {"", "admins", "everyone"}:
         raise ValidationError({"require_mfa": _("Choose one of the options.")})
-    if value and not has_mfa(actor):
+    if provisioned_role not in {Role.MEMBER, Role.VIEWER, Role.EDITOR}:
+        raise ValidationError({"provisioned_role": _("Choose one of the options.")})
+    if require_mfa and not has_mfa(actor):
         raise ValidationError(
             {"require_mfa": _("Set up your own second factor first, then require it.")}
         )
@@ -98,7 +103,7 @@ def workspace_require_mfa(*, workspace: Workspace, value: str, actor: User) -> W
         actor=actor,
         action="workspace.security",
         workspace=workspace,
-        fields={"require_mfa": value},
+        fields={"require_mfa": require_mfa, "provisioned_role": provisioned_role},
     )
 
 

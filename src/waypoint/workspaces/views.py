@@ -379,15 +379,28 @@ def member_sign_out(request, pk):
 
 @workspace_view(Role.ADMIN)
 def workspace_security(request):
-    """How people of the workspace sign in: the second factor it asks for, and who has one."""
+    """How people of the workspace sign in and arrive: the second factor it asks for and who
+    has one; the SCIM tokens its directory provisions people and teams with."""
+    from . import directory
+    from .models import DirectoryToken
     from .selectors import second_factor_counts
 
     ws = request.workspace
-    form = SecurityForm(request.POST or None, initial={"require_mfa": ws.require_mfa})
-    if request.method == "POST" and form.is_valid():
+    initial = {"require_mfa": ws.require_mfa, "provisioned_role": ws.provisioned_role}
+    form = SecurityForm(request.POST or None, initial=initial)
+    raw = None
+    if request.method == "POST" and "scim_token" in request.POST:
+        form = SecurityForm(initial=initial)
+        _token, raw = directory.token_create(workspace=ws, actor=request.user)
+    elif request.method == "POST" and "revoke" in request.POST:
+        token = scoped_get(DirectoryToken, ws, pk=request.POST.get("revoke"))
+        directory.token_revoke(token=token, actor=request.user)
+        messages.success(request, _("Token revoked."))
+        return redirect("workspaces:security", ws.slug)
+    elif request.method == "POST" and form.is_valid():
         try:
-            services.workspace_require_mfa(
-                workspace=ws, value=form.cleaned_data["require_mfa"], actor=request.user
+            services.workspace_security_update(
+                workspace=ws, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -397,7 +410,13 @@ def workspace_security(request):
     return render(
         request,
         "workspaces/security.html",
-        {"form": form, **second_factor_counts(ws)},
+        {
+            "form": form,
+            "raw": raw,
+            "scim_url": request.build_absolute_uri("/scim/v2"),
+            "scim_tokens": DirectoryToken.objects.filter(workspace=ws, revoked_at__isnull=True),
+            **second_factor_counts(ws),
+        },
     )
 
 
