@@ -41,6 +41,7 @@ def test_an_edit_in_the_admin_leaves_an_audit_row(client, operator, workspace):
         "language": "en",
         "brand_colour": "#1d4ed8",
         "slack_webhook_url": "",
+        "provisioned_role": "member",
         "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
     }

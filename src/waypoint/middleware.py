@@ -44,8 +44,12 @@ class SessionSeenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
+        response = self.get_response(request)
+        # Only where the request read the session anyway: a health check or a static file
+        # costs no query for it.
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and request.user.is_authenticated:
             from waypoint.workspaces import security
 
             security.seen(request)
-        return self.get_response(request)
+        return response

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "waypoint.workspaces",
     "waypoint.jobs",
@@ -254,6 +256,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Waypoint] "
 MFA_ADAPTER = "waypoint.workspaces.accounts.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Waypoint"
+# Single sign-on (allauth.socialaccount's OpenID Connect): each workspace's connection is
+# built by waypoint.workspaces.sso from its own row; nothing is configured here.
+SOCIALACCOUNT_ADAPTER = "waypoint.workspaces.sso.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
 # Sessions and devices (allauth.usersessions): recorded at sign-in; "last seen" is kept by
 # waypoint.middleware at most every five minutes rather than written on every request.
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -13,7 +13,7 @@ from waypoint.connectors import views as connector_views
 from waypoint.integrations import slack
 from waypoint.integrations import views as integration_views
 from waypoint.reports import views as report_views
-from waypoint.workspaces import account_views, scim
+from waypoint.workspaces import account_views, scim, sso
 from waypoint.workspaces import views as workspace_views
 
 handler500 = "waypoint.health.server_error"
@@ -64,6 +64,10 @@ urlpatterns = [
         name="account_sessions_end_others",
     ),
     path("accounts/sessions/", account_views.sessions_moved),
+    path("accounts/sso/", sso.sso_start, name="sso_start"),
+    # allauth's OpenID Connect views, with the ID token's signature always checked.
+    path("accounts/oidc/<str:provider_id>/login/", sso.oidc_login),
+    path("accounts/oidc/<str:provider_id>/login/callback/", sso.oidc_callback),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("vendor/vega.js", vega_bundle, name="vega_bundle"),

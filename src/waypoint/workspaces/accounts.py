@@ -33,12 +33,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials):
         """allauth refuses a sign-in after too many failures; the first refusal of a lockout
         (not every one after it) is a security event in the person's trail."""
+        from . import security, sso
+
+        email = credentials.get("email", "")
+        required = sso.required_for(email) if email else None
+        if required is not None:
+            user = security.user_for_email(email)
+            if user is not None:
+                security.event("password_refused", user=user, request=request, sso=required.name)
+            raise forms.ValidationError(
+                _("People at %(domain)s sign in with %(name)s: use single sign-on below.")
+                % {"domain": sso.domain_of(email), "name": required.name}
+            )
         try:
             super().pre_authenticate(request, **credentials)
         except forms.ValidationError:
             from django.core.cache import cache
-
-            from . import security
 
             user = security.user_for_email(credentials.get("email", ""))
             key = self._get_login_attempts_cache_key(request, **credentials)

@@ -12,6 +12,7 @@ from .models import (
     Invitation,
     Member,
     RateCount,
+    SsoConnection,
     Team,
     User,
     Workspace,
@@ -159,6 +160,18 @@ class DirectoryTokenAdmin(AuditedAdmin):
     list_display = ["workspace", "prefix", "created_at", "last_used_at", "revoked_at"]
     exclude = ["digest"]
     readonly_fields = ["prefix", "workspace", "created_by", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SsoConnection)
+class SsoConnectionAdmin(AuditedAdmin):
+    """Single sign-on is set up by the workspace's admins; operators can see and remove it."""
+
+    list_display = ["name", "workspace", "issuer", "domains", "required"]
+    exclude = ["secret"]
+    readonly_fields = ["workspace", "issuer", "client_id", "domains", "created_at"]
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,7 @@ class WorkspacesConfig(AppConfig):
     def ready(self):
         from waypoint.lib import folding  # noqa: F401 - registers the SQLite fold function
 
-        from . import security
+        from . import security, sso
 
         security.connect()
+        sso.connect()

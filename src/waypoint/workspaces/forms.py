@@ -278,3 +278,37 @@ class LeaveForm(forms.Form):
             .exclude(role=Role.VIEWER)
             .select_related("user")
         )
+
+
+class SsoForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name on the button"),
+        max_length=60,
+        initial="Okta",
+        help_text=_("Okta, Microsoft Entra ID, Google Workspace, Keycloak, …"),
+    )
+    issuer = forms.URLField(
+        label=_("Issuer"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The provider's address, where /.well-known/openid-configuration is."),
+    )
+    client_id = forms.CharField(label=_("Client ID"), max_length=300)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted and never shown again; leave empty to keep it."),
+    )
+    domains = forms.CharField(
+        label=_("E-mail domains"),
+        max_length=500,
+        help_text=_(
+            "The provider signs in addresses at these domains only (comma-separated). Your "
+            "own verified address must be at each."
+        ),
+    )
+    required = forms.BooleanField(
+        label=_("Required: people at these domains cannot sign in with a password"),
+        required=False,
+    )

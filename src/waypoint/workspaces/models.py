@@ -400,6 +400,39 @@ class DirectoryToken(models.Model):
         return f"{self.prefix}…"
 
 
+class SsoConnection(models.Model):
+    """A workspace's single sign-on through its company's OpenID Connect provider (Okta,
+    Microsoft Entra ID, Google Workspace, Keycloak, ...). It vouches only for addresses at
+    its ``domains``; with ``required``, people at those domains cannot use a password."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="sso_connection"
+    )
+    name = models.CharField(_("name"), max_length=60, help_text=_("Shown on the button."))
+    issuer = models.URLField(_("issuer"), max_length=500)
+    client_id = models.CharField(_("client ID"), max_length=300)
+    # The client secret, encrypted (waypoint.lib.vault); never shown again.
+    secret = models.TextField(blank=True, default="")
+    domains = models.CharField(_("e-mail domains"), max_length=500)
+    required = models.BooleanField(_("required"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("single sign-on connection")
+        verbose_name_plural = _("single sign-on connections")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def provider_id(self) -> str:
+        return f"ws-{self.workspace_id}"
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d for d in self.domains.split(",") if d]
+
+
 class IdempotencyKey(models.Model):
     """The first answer to a request sent with an Idempotency-Key, replayed on a retry of the
     same request by the same member (a key is theirs alone, and bound to the request body)."""

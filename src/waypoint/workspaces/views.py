@@ -25,6 +25,7 @@ from .forms import (
     LeaveForm,
     RoleForm,
     SecurityForm,
+    SsoForm,
     TeamForm,
     WorkspaceCreateForm,
     WorkspaceLogoForm,
@@ -381,11 +382,23 @@ def member_sign_out(request, pk):
 def workspace_security(request):
     """How people of the workspace sign in and arrive: the second factor it asks for and who
     has one; the SCIM tokens its directory provisions people and teams with."""
-    from . import directory
-    from .models import DirectoryToken
+    from . import directory, sso
+    from .models import DirectoryToken, SsoConnection
     from .selectors import second_factor_counts
 
     ws = request.workspace
+    connection = SsoConnection.objects.filter(workspace=ws).first()
+    sso_form = SsoForm(
+        initial={
+            "name": connection.name,
+            "issuer": connection.issuer,
+            "client_id": connection.client_id,
+            "domains": connection.domains,
+            "required": connection.required,
+        }
+        if connection
+        else None
+    )
     initial = {"require_mfa": ws.require_mfa, "provisioned_role": ws.provisioned_role}
     form = SecurityForm(request.POST or None, initial=initial)
     raw = None
@@ -396,6 +409,22 @@ def workspace_security(request):
         token = scoped_get(DirectoryToken, ws, pk=request.POST.get("revoke"))
         directory.token_revoke(token=token, actor=request.user)
         messages.success(request, _("Token revoked."))
+        return redirect("workspaces:security", ws.slug)
+    elif request.method == "POST" and "sso" in request.POST:
+        form = SecurityForm(initial=initial)
+        sso_form = SsoForm(request.POST)
+        if sso_form.is_valid():
+            try:
+                sso.connection_save(workspace=ws, actor=request.user, **sso_form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(sso_form, exc)
+            else:
+                messages.success(request, _("Single sign-on saved."))
+                return redirect("workspaces:security", ws.slug)
+    elif request.method == "POST" and "sso_delete" in request.POST:
+        if connection is not None:
+            sso.connection_delete(connection=connection, actor=request.user)
+            messages.success(request, _("Single sign-on removed."))
         return redirect("workspaces:security", ws.slug)
     elif request.method == "POST" and form.is_valid():
         try:
@@ -412,6 +441,13 @@ def workspace_security(request):
         "workspaces/security.html",
         {
             "form": form,
+            "sso_form": sso_form,
+            "connection": connection,
+            "sso_callback": request.build_absolute_uri(
+                f"/accounts/oidc/{connection.provider_id}/login/callback/"
+            )
+            if connection
+            else "",
             "raw": raw,
             "scim_url": request.build_absolute_uri("/scim/v2"),
             "scim_tokens": DirectoryToken.objects.filter(workspace=ws, revoked_at__isnull=True),

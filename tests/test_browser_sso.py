@@ -1,0 +1,92 @@
+"""Single sign-on in a real browser, through an OpenID Connect provider the test starts on
+127.0.0.1: a password refused for a domain that requires the provider, the walk through the
+provider's sign-in form and back into the workspace, and a forged signature refused."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import verified
+from tests.idp import oidc_provider  # noqa: F401
+from waypoint.workspaces import services as ws_services
+from waypoint.workspaces import sso
+from waypoint.workspaces.models import Member, Role, User
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-Long-pass-2026"
+
+
+@pytest.fixture
+def company(django_user_model, oidc_provider):  # noqa: F811
+    boss = verified(
+        django_user_model.objects.create_user(
+            email="boss@acme.test", password=PASSWORD, full_name="Bo Boss"
+        )
+    )
+    ws = ws_services.workspace_create(name="Acme", slug="acme", owner=boss, actor=boss)
+    mia = ws_services.member_ensure(
+        workspace=ws, email="mia@acme.test", full_name="Mia", role=Role.MEMBER, actor=boss
+    ).user
+    mia.set_password(PASSWORD)
+    mia.save()
+    verified(mia)
+    oidc_provider.add_client("waypoint", "s3cret")
+    oidc_provider.add_account("mia@acme.test", "idp-pass", "Mia Member")
+    oidc_provider.add_account("noor@acme.test", "idp-pass", "Noor New")
+    sso.connection_save(
+        workspace=ws,
+        actor=boss,
+        name="Okta",
+        issuer=oidc_provider.url,
+        client_id="waypoint",
+        client_secret="s3cret",
+        domains="acme.test",
+        required=True,
+    )
+    return ws
+
+
+def provider_sign_in(page, email):
+    expect(page.locator("#idp-username")).to_be_visible()
+    page.fill("#idp-username", email)
+    page.fill("#idp-password", "idp-pass")
+    page.click("#idp-submit")
+
+
+def test_single_sign_on_required_joined_and_forged(page, live_server, company, oidc_provider):  # noqa: F811
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", "mia@acme.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form[action='/accounts/login/'] button[type=submit]")
+    # The password is right, and refused: acme.test signs in with Okta.
+    expect(page.locator("main")).to_contain_text("sign in with Okta")
+    expect(page).to_have_url(base + "/accounts/login/")
+
+    page.fill("#sso-email", "mia@acme.test")
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, "mia@acme.test")
+    page.goto(base + "/w/acme/")
+    expect(page).to_have_url(base + "/w/acme/")
+    page.context.clear_cookies()
+
+    # Someone new joins just in time.
+    page.goto(base + "/accounts/login/")
+    page.fill("#sso-email", "noor@acme.test")
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, "noor@acme.test")
+    page.goto(base + "/w/acme/")
+    expect(page).to_have_url(base + "/w/acme/")
+    noor = User.objects.get(email="noor@acme.test")
+    assert noor.full_name == "Noor New"
+    assert Member.objects.filter(workspace=company, user=noor, role="member").exists()
+    page.context.clear_cookies()
+
+    # A token signed with a key the provider does not publish: refused, nobody signed in.
+    oidc_provider.forge = True
+    page.goto(base + "/accounts/login/")
+    page.fill("#sso-email", "mia@acme.test")
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, "mia@acme.test")
+    expect(page.locator("main")).not_to_contain_text("Home")
+    page.goto(base + "/w/acme/")
+    expect(page).to_have_url(base + "/accounts/login/?next=/w/acme/")
