@@ -261,6 +261,9 @@ MFA_TOTP_ISSUER = "Waypoint"
 SOCIALACCOUNT_ADAPTER = "waypoint.workspaces.sso.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
+# Days between an owner's request to delete a workspace and its deletion (they may take the
+# request back meanwhile, and download the final export).
+DELETION_GRACE_DAYS = env_int("WAYPOINT_DELETION_GRACE_DAYS", 30)
 # Sessions and devices (allauth.usersessions): recorded at sign-in; "last seen" is kept by
 # waypoint.middleware at most every five minutes rather than written on every request.
 USERSESSIONS_TRACK_ACTIVITY = False

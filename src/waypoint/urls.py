@@ -64,6 +64,7 @@ urlpatterns = [
         name="account_sessions_end_others",
     ),
     path("accounts/sessions/", account_views.sessions_moved),
+    path("accounts/my-data.json", account_views.personal_export, name="account_export"),
     path("accounts/sso/", sso.sso_start, name="sso_start"),
     # allauth's OpenID Connect views, with the ID token's signature always checked.
     path("accounts/oidc/<str:provider_id>/login/", sso.oidc_login),

@@ -23,7 +23,7 @@ CHUNK = 5_000
 @dataclass(frozen=True)
 class Rule:
     label: str
-    setting: str  # the key of settings.RETAIN: days to keep
+    setting: str  # the key of settings.RETAIN: days to keep ("": the rows' owner says)
     rows: Callable[[dt.datetime], QuerySet]  # the rows older than the cut-off
 
 
@@ -37,15 +37,25 @@ def keep(label: str, setting: str, rows: Callable[[dt.datetime], QuerySet]) -> N
         RULES.append(Rule(label, setting, rows))
 
 
+def keep_by_owner(label: str, rows: Callable[[dt.datetime], QuerySet]) -> None:
+    """Declare rows whose owner chose how long they stay (a workspace's audit trail):
+    ``rows(now)`` are those past their owner's time."""
+    if all(rule.label != label for rule in RULES):
+        RULES.append(Rule(label, "", rows))
+
+
 def prune(now: dt.datetime | None = None, chunk: int = CHUNK) -> dict[str, int]:
     """Delete what is past its time; how many rows of each kind went."""
     now = now or timezone.now()
     deleted = {}
     for rule in RULES:
-        days = settings.RETAIN.get(rule.setting, 0)
-        if days <= 0:
-            continue
-        old = rule.rows(now - dt.timedelta(days=days))
+        if rule.setting:
+            days = settings.RETAIN.get(rule.setting, 0)
+            if days <= 0:
+                continue
+            old = rule.rows(now - dt.timedelta(days=days))
+        else:
+            old = rule.rows(now)
         model = old.model
         total = 0
         while ids := list(old.order_by().values_list("pk", flat=True)[:chunk]):

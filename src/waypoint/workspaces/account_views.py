@@ -64,3 +64,18 @@ def sessions_end_others(request):
 def sessions_moved(request):
     """allauth's own list of sessions lives on the security page, with a device each."""
     return redirect("account_security")
+
+
+@login_required
+def personal_export(request):
+    """Everything Waypoint holds about the person, as one JSON file, written as it is read."""
+    from django.http import StreamingHttpResponse
+
+    from .privacy import person_export
+
+    security.event("data_export", user=request.user, actor=request.user, request=request)
+    response = StreamingHttpResponse(
+        person_export(request.user), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="waypoint-my-data.json"'
+    return response

@@ -12,7 +12,14 @@ def navigation(request):
         from waypoint.integrations.selectors import unread_count
 
         unread = unread_count(member)
+    workspace = getattr(request, "workspace", None)
+    deletion_due = None
+    if workspace is not None and workspace.deletion_requested_at is not None:
+        from .privacy import deletion_due_at
+
+        deletion_due = deletion_due_at(workspace)
     return {
+        "deletion_due": deletion_due,
         "unread_notifications": unread,
         "user_workspaces": workspaces_of_user(request.user),
         "workspace": getattr(request, "workspace", None),

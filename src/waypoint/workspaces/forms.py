@@ -258,6 +258,13 @@ class SecurityForm(forms.Form):
         choices=Workspace._meta.get_field("provisioned_role").choices,
         help_text=_("People your identity provider adds (SCIM) join with this role."),
     )
+    audit_retention_days = forms.IntegerField(
+        label=_("Keep the audit trail for (days)"),
+        required=False,
+        min_value=30,
+        max_value=3650,
+        help_text=_("Empty: as long as this server keeps every trail."),
+    )
 
 
 class LeaveForm(forms.Form):
@@ -312,3 +319,20 @@ class SsoForm(forms.Form):
         label=_("Required: people at these domains cannot sign in with a password"),
         required=False,
     )
+
+
+class EraseForm(forms.Form):
+    comments = forms.ChoiceField(
+        label=_("Their comments"),
+        choices=[
+            ("keep", _("Keep them, under “Former member”")),
+            ("remove", _("Remove them")),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(label=_("I understand that this cannot be undone"), required=True)
+
+
+class DeleteWorkspaceForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the workspace's address to confirm"), max_length=60)

@@ -117,6 +117,22 @@ class Workspace(models.Model):
         choices=[("member", _("Member")), ("viewer", _("Viewer")), ("editor", _("Editor"))],
         default="member",
     )
+    # How long this workspace's audit trail is kept, in days (None: as long as the operator
+    # keeps every trail, WAYPOINT_RETAIN_AUDIT_DAYS).
+    audit_retention_days = models.PositiveIntegerField(
+        _("audit trail kept for (days)"), null=True, blank=True
+    )
+    # An owner asked for the workspace to be deleted: it goes after the grace period
+    # (WAYPOINT_DELETION_GRACE_DAYS) unless an owner takes the request back.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deletion_requested_by = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     require_mfa = models.CharField(
         _("second factor required"),
         max_length=10,

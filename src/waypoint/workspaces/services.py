@@ -83,7 +83,12 @@ def workspace_update(*, workspace: Workspace, actor: User | None, **fields) -> W
 
 @transaction.atomic
 def workspace_security_update(
-    *, workspace: Workspace, require_mfa: str, provisioned_role: str, actor: User
+    *,
+    workspace: Workspace,
+    require_mfa: str,
+    provisioned_role: str,
+    actor: User,
+    audit_retention_days: int | None = None,
 ) -> Workspace:
     """Ask owners and admins, or everyone, for a second factor, and choose the role of people
     the directory or single sign-on brings. Whoever asks for a second factor must have one:
@@ -94,6 +99,10 @@ def workspace_security_update(
         raise ValidationError({"require_mfa": _("Choose one of the options.")})
     if provisioned_role not in {Role.MEMBER, Role.VIEWER, Role.EDITOR}:
         raise ValidationError({"provisioned_role": _("Choose one of the options.")})
+    if audit_retention_days is not None and not 30 <= audit_retention_days <= 3650:
+        raise ValidationError(
+            {"audit_retention_days": _("Keep the trail between 30 and 3,650 days.")}
+        )
     if require_mfa and not has_mfa(actor):
         raise ValidationError(
             {"require_mfa": _("Set up your own second factor first, then require it.")}
@@ -103,7 +112,11 @@ def workspace_security_update(
         actor=actor,
         action="workspace.security",
         workspace=workspace,
-        fields={"require_mfa": require_mfa, "provisioned_role": provisioned_role},
+        fields={
+            "require_mfa": require_mfa,
+            "provisioned_role": provisioned_role,
+            "audit_retention_days": audit_retention_days,
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,6 +22,8 @@ from waypoint.okrs.views import objective_rows_for
 
 from . import services
 from .forms import (
+    DeleteWorkspaceForm,
+    EraseForm,
     InviteForm,
     LeaveForm,
     RoleForm,
@@ -353,8 +356,89 @@ def member_manage(request, pk):
             "sessions": UserSession.objects.filter(user=member.user).count(),
             "owned": services.owned_counts(member),
             "leave_form": LeaveForm(member=member),
+            "erase_form": EraseForm(),
             "last_sign_in": member.user.last_login,
         },
+    )
+
+
+@require_POST
+@workspace_view(Role.ADMIN)
+def member_erase(request, pk):
+    """Erase a person: their name replaced everywhere, their comments kept or removed."""
+    from .privacy import person_erase
+
+    member = scoped_get(Member.objects.select_related("user"), request.workspace, pk=pk)
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Confirm the erasure: it cannot be undone."))
+        return redirect("workspaces:member", request.workspace.slug, member.pk)
+    try:
+        person_erase(
+            member=member,
+            actor=request.user,
+            keep_comments=form.cleaned_data["comments"] == "keep",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("workspaces:member", request.workspace.slug, member.pk)
+    messages.success(request, _("The person was erased."))
+    return redirect("workspaces:settings", request.workspace.slug)
+
+
+@workspace_view(Role.OWNER)
+def workspace_delete(request):
+    """An owner asks for the workspace's deletion (after the grace period), takes the
+    request back, or downloads the final export meanwhile."""
+    from . import privacy
+
+    ws = request.workspace
+    form = DeleteWorkspaceForm(request.POST or None)
+    if request.method == "POST" and "cancel" in request.POST:
+        privacy.deletion_cancel(workspace=ws, actor=request.user)
+        messages.success(request, _("The workspace will not be deleted."))
+        return redirect("workspaces:delete", ws.slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            privacy.deletion_request(
+                workspace=ws, actor=request.user, confirm=form.cleaned_data["confirm"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("workspaces:delete", ws.slug)
+    return render(
+        request,
+        "workspaces/delete.html",
+        {
+            "form": form,
+            "due": privacy.deletion_due_at(ws),
+            "grace": settings.DELETION_GRACE_DAYS,
+        },
+    )
+
+
+@workspace_view(Role.OWNER)
+def workspace_final_export(request):
+    """The whole workspace as a backup archive (without password hashes): what an owner
+    keeps of it before it is deleted."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    from . import audit
+    from .backup import backup
+
+    ws = request.workspace
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    backup(ws, out, passwords=False)
+    out.seek(0)
+    audit.record(workspace=ws, actor=request.user, action="workspace.export", obj=ws)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"{ws.slug}-final.waypoint.gz",
+        content_type="application/gzip",
     )
 
 
@@ -399,7 +483,11 @@ def workspace_security(request):
         if connection
         else None
     )
-    initial = {"require_mfa": ws.require_mfa, "provisioned_role": ws.provisioned_role}
+    initial = {
+        "require_mfa": ws.require_mfa,
+        "provisioned_role": ws.provisioned_role,
+        "audit_retention_days": ws.audit_retention_days,
+    }
     form = SecurityForm(request.POST or None, initial=initial)
     raw = None
     if request.method == "POST" and "scim_token" in request.POST:
