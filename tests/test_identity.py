@@ -319,4 +319,6 @@ def test_the_security_page_offers_both_kinds_of_second_factor(client, owner_user
     client.force_login(owner_user)
     page = client.get("/accounts/security/").content.decode()
     assert "data-no-factor" in page and "data-add-totp" in page and "data-add-key" in page
+    assert page.count("data-my-data") == 1 and page.count('id="sessions"') == 1
+    assert "<title>Sign-in and security · Waypoint</title>" in page
     assert client.get("/accounts/sessions/")["Location"] == "/accounts/security/"
