@@ -203,3 +203,206 @@ def oidc_provider(settings):
     provider = Provider()
     yield provider
     provider.stop()
+
+
+# --- A SAML 2.0 identity provider (pysaml2) ------------------------------------------------
+
+
+def _key_and_certificate(folder, name):
+    """A key and a self-signed certificate, written as PEM files for pysaml2's xmlsec1."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"test idp {name}")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_file, cert_file = folder / f"{name}.key", folder / f"{name}.crt"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(key_file), str(cert_file)
+
+
+class SamlIdentityProvider:
+    """pysaml2's identity provider behind a small HTTP server: the HTTP-Redirect sign-in
+    request, a sign-in form, and a signed response posted back to the service provider.
+    ``sp_metadata`` must be set (Waypoint's metadata) before a sign-in; ``forge`` signs with
+    a key whose certificate Waypoint was never given."""
+
+    def __init__(self, folder):
+        self.key_file, self.cert_file = _key_and_certificate(folder, "idp")
+        self.other_key, self.other_cert = _key_and_certificate(folder, "other")
+        self.accounts: dict[str, dict] = {}
+        self.pending: dict[str, dict] = {}
+        self.sp_metadata = ""
+        self.forge = False
+        idp = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body, content_type="text/html"):
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == "/sso":
+                    return self._send(*idp.sign_in_form(query))
+                return self._send(404, "not found", "text/plain")
+
+            def do_POST(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if parts.path == "/sso":
+                    return self._send(*idp.answer(form))
+                return self._send(404, "not found", "text/plain")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.entity_id = self.url + "/metadata"
+        self.sso_url = self.url + "/sso"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def certificate(self) -> str:
+        with open(self.cert_file) as f:
+            return f.read()
+
+    def _server(self, *, forged=False):
+        from saml2 import BINDING_HTTP_REDIRECT
+        from saml2.config import IdPConfig
+        from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
+        from saml2.server import Server
+
+        config = IdPConfig()
+        config.load(
+            {
+                "entityid": self.entity_id,
+                "service": {
+                    "idp": {
+                        "endpoints": {
+                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]
+                        },
+                        "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
+                        "policy": {"default": {"lifetime": {"minutes": 15}}},
+                        "sign_response": True,
+                        "sign_assertion": True,
+                    }
+                },
+                "key_file": self.other_key if forged else self.key_file,
+                "cert_file": self.other_cert if forged else self.cert_file,
+                "metadata": {"inline": [self.sp_metadata]},
+                "xmlsec_binary": "/usr/bin/xmlsec1",
+            }
+        )
+        return Server(config=config)
+
+    def sign_in_form(self, query):
+        from saml2 import BINDING_HTTP_REDIRECT
+
+        request = (
+            self._server().parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+        )
+        ticket = secrets.token_urlsafe(12)
+        self.pending[ticket] = {
+            "id": request.id,
+            "acs": request.assertion_consumer_service_url,
+            "sp": request.issuer.text,
+            "relay": query.get("RelayState", ""),
+        }
+        return 200, (
+            "<!DOCTYPE html><html><body><h1>Test SAML identity provider</h1>"
+            '<form method="post" action="/sso">'
+            f'<input type="hidden" name="ticket" value="{ticket}">'
+            '<label>E-mail <input name="username" id="idp-username"></label>'
+            '<label>Password <input type="password" name="password" id="idp-password"></label>'
+            '<button type="submit" id="idp-submit">Sign in</button></form></body></html>'
+        )
+
+    def answer(self, form):
+        from saml2 import BINDING_HTTP_POST
+        from saml2.saml import AUTHN_PASSWORD_PROTECTED as PASSWORDPROTECTEDTRANSPORT
+        from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+        from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+        pending = self.pending.pop(form.get("ticket", ""), None)
+        account = self.accounts.get(form.get("username", "").lower())
+        if pending is None or account is None or account["password"] != form.get("password"):
+            return 200, "<p id='idp-error'>Wrong password</p>"
+        email = form["username"].lower()
+        server = self._server(forged=self.forge)
+        response = server.create_authn_response(
+            identity={
+                "mail": [email],
+                "givenName": [account["given"]],
+                "sn": [account["family"]],
+                "uid": [account["uid"]],
+            },
+            in_response_to=pending["id"],
+            destination=pending["acs"],
+            sp_entity_id=pending["sp"],
+            name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email),
+            sign_response=True,
+            sign_assertion=True,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
+            authn={"class_ref": PASSWORDPROTECTEDTRANSPORT, "authn_auth": self.entity_id},
+        )
+        args = server.apply_binding(
+            BINDING_HTTP_POST, str(response), pending["acs"], pending["relay"], response=True
+        )
+        return 200, args["data"]
+
+    def add_account(self, email, password, given, family):
+        self.accounts[email.lower()] = {
+            "password": password,
+            "given": given,
+            "family": family,
+            "uid": hashlib.sha256(email.encode()).hexdigest()[:12],
+        }
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def saml_idp(tmp_path):
+    """A SAML identity provider on 127.0.0.1 (pysaml2, signing with xmlsec1)."""
+    import os
+    import shutil
+
+    if not shutil.which("xmlsec1"):
+        if os.environ.get("CI"):
+            pytest.fail("xmlsec1 is missing: .ci/run installs it with apt-get")
+        pytest.skip("the SAML identity provider signs with xmlsec1 (apt-get install xmlsec1)")
+    provider = SamlIdentityProvider(tmp_path)
+    yield provider
+    provider.stop()

@@ -2,11 +2,13 @@
 127.0.0.1: a password refused for a domain that requires the provider, the walk through the
 provider's sign-in form and back into the workspace, and a forged signature refused."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import verified
-from tests.idp import oidc_provider  # noqa: F401
+from tests.idp import oidc_provider, saml_idp  # noqa: F401
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces import sso
 from waypoint.workspaces.models import Member, Role, User
@@ -88,5 +90,49 @@ def test_single_sign_on_required_joined_and_forged(page, live_server, company, o
     page.click("#sso button[type=submit]")
     provider_sign_in(page, "mia@acme.test")
     expect(page.locator("main")).not_to_contain_text("Home")
+    page.goto(base + "/w/acme/")
+    expect(page).to_have_url(base + "/accounts/login/?next=/w/acme/")
+
+
+def test_saml_sign_in_and_a_refused_signature(page, live_server, django_user_model, saml_idp):  # noqa: F811
+    from django.test import Client
+
+    boss = verified(
+        django_user_model.objects.create_user(email="boss@acme.test", password=PASSWORD)
+    )
+    ws = ws_services.workspace_create(name="Acme", slug="acme", owner=boss, actor=boss)
+    made = sso.connection_save(
+        workspace=ws,
+        actor=boss,
+        protocol="saml",
+        name="Entra ID",
+        idp_entity_id=saml_idp.entity_id,
+        idp_sso_url=saml_idp.sso_url,
+        idp_certificate=saml_idp.certificate,
+        domains="acme.test",
+        required=True,
+    )
+    base = live_server.url
+    host = base.split("//")[1]
+    saml_idp.sp_metadata = (
+        Client(HTTP_HOST=host).get(f"/accounts/saml/{made.provider_id}/metadata/").content.decode()
+    )
+    saml_idp.add_account("ines@acme.test", "idp-pass", "Ines", "Iglesias")
+
+    page.goto(base + "/accounts/login/")
+    page.fill("#sso-email", "ines@acme.test")
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, "ines@acme.test")
+    # The provider's signed answer is posted back by the browser; Ines joins Acme.
+    expect(page).to_have_url(re.compile(r"/w/acme/$"), timeout=15000)
+    assert Member.objects.filter(workspace=ws, user__email="ines@acme.test").exists()
+    page.context.clear_cookies()
+
+    saml_idp.forge = True
+    page.goto(base + "/accounts/login/")
+    page.fill("#sso-email", "ines@acme.test")
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, "ines@acme.test")
+    expect(page.locator("main")).to_contain_text("Third-Party Login Failure", timeout=15000)
     page.goto(base + "/w/acme/")
     expect(page).to_have_url(base + "/accounts/login/?next=/w/acme/")

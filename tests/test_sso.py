@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import verified
-from tests.idp import oidc_provider  # noqa: F401
+from tests.idp import oidc_provider, saml_idp  # noqa: F401
 from waypoint.workspaces import sso
 from waypoint.workspaces.models import AuditEntry, Member, SsoConnection, User
 
@@ -74,6 +74,7 @@ def test_an_admin_sets_up_single_sign_on_for_their_own_domain(
     client.force_login(owner_user)
     form = {
         "sso": "1",
+        "protocol": "oidc",
         "name": "Okta",
         "issuer": oidc_provider.url,
         "client_id": "waypoint",
@@ -216,3 +217,87 @@ def test_the_sign_in_page_names_no_workspace_provider(client, connection):
     assert "Okta" not in page and 'action="/accounts/sso/"' in page
     unknown = client.post("/accounts/sso/", {"email": "x@nowhere.test"}, follow=True)
     assert "No single sign-on is set up for nowhere.test" in unknown.content.decode()
+
+
+# --- SAML 2.0 -----------------------------------------------------------------------------
+
+
+def through_saml(client, idp, email, password):
+    """Waypoint's SSO button, the identity provider's form, its signed answer posted back."""
+    response = client.post("/accounts/sso/", {"email": email})
+    assert response.status_code == 200, response.content[:300]
+    found = re.search(r'href="([^"]+)" data-sso-continue', response.content.decode())
+    request = html.unescape(found.group(1))
+    assert request.startswith(idp.sso_url + "?SAMLRequest=")
+    with urllib.request.urlopen(request) as page:
+        ticket = re.search(r'name="ticket" value="([^"]+)"', page.read().decode()).group(1)
+    data = urlencode({"ticket": ticket, "username": email, "password": password}).encode()
+    with urllib.request.urlopen(idp.sso_url, data=data) as page:
+        form = page.read().decode()
+    fields = dict(re.findall(r'name="(SAMLResponse|RelayState)" value="([^"]*)"', form))
+    acs = html.unescape(re.search(r'action="([^"]+)"', form).group(1))
+    response = client.post(urlsplit(acs).path, fields)
+    while response.status_code == 302 and response["Location"].startswith("/accounts/saml/"):
+        response = client.get(response["Location"])
+    return response
+
+
+@pytest.fixture
+def saml_connection(workspace, owner_user, saml_idp):  # noqa: F811
+    verified(owner_user)
+    made = sso.connection_save(
+        workspace=workspace,
+        actor=owner_user,
+        protocol="saml",
+        name="Entra ID",
+        idp_entity_id=saml_idp.entity_id,
+        idp_sso_url=saml_idp.sso_url,
+        idp_certificate=saml_idp.certificate,
+        domains="acme.test",
+        required=False,
+    )
+    saml_idp.sp_metadata = (
+        Client().get(f"/accounts/saml/{made.provider_id}/metadata/").content.decode()
+    )
+    return made
+
+
+def test_saml_sign_in_joins_just_in_time(workspace, saml_connection, saml_idp):  # noqa: F811
+    assert "EntityDescriptor" in saml_idp.sp_metadata
+    saml_idp.add_account("grace@acme.test", "idp-pass", "Grace", "Hopper")
+    client = Client(HTTP_HOST="testserver")
+    response = through_saml(client, saml_idp, "grace@acme.test", "idp-pass")
+    assert response.status_code == 302, response.content[:800]
+    user = User.objects.get(email="grace@acme.test")
+    assert user.full_name == "Grace Hopper"
+    assert Member.objects.filter(workspace=workspace, user=user).exists()
+    assert client.get("/w/acme/").status_code == 200
+
+
+def test_saml_refuses_a_signature_from_another_key(workspace, saml_connection, saml_idp):  # noqa: F811
+    saml_idp.add_account("mallory@acme.test", "idp-pass", "Mallory", "M")
+    saml_idp.forge = True
+    client = Client(HTTP_HOST="testserver")
+    response = through_saml(client, saml_idp, "mallory@acme.test", "idp-pass")
+    assert response.status_code in (400, 401, 403), response.status_code
+    assert not User.objects.filter(email="mallory@acme.test").exists()
+    assert client.get("/w/acme/").status_code == 302
+
+
+def test_saml_settings_check_the_certificate(client, workspace, owner_user, saml_idp):  # noqa: F811
+    verified(owner_user)
+    client.force_login(owner_user)
+    form = {
+        "sso": "1",
+        "protocol": "saml",
+        "name": "ADFS",
+        "idp_entity_id": saml_idp.entity_id,
+        "idp_sso_url": saml_idp.sso_url,
+        "idp_certificate": "not a certificate",
+        "domains": "acme.test",
+    }
+    page = client.post("/w/acme/settings/security/", form)
+    assert "not an X.509 certificate" in page.content.decode()
+    client.post("/w/acme/settings/security/", {**form, "idp_certificate": saml_idp.certificate})
+    page = client.get("/w/acme/settings/security/").content.decode()
+    assert "data-sso-acs" in page and "/accounts/saml/ws-" in page

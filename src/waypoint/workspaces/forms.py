@@ -288,6 +288,11 @@ class LeaveForm(forms.Form):
 
 
 class SsoForm(forms.Form):
+    protocol = forms.ChoiceField(
+        label=_("Protocol"),
+        choices=[("oidc", "OpenID Connect"), ("saml", "SAML 2.0")],
+        initial="oidc",
+    )
     name = forms.CharField(
         label=_("Name on the button"),
         max_length=60,
@@ -298,14 +303,34 @@ class SsoForm(forms.Form):
         label=_("Issuer"),
         max_length=500,
         assume_scheme="https",
+        required=False,
         help_text=_("The provider's address, where /.well-known/openid-configuration is."),
     )
-    client_id = forms.CharField(label=_("Client ID"), max_length=300)
+    client_id = forms.CharField(label=_("Client ID"), max_length=300, required=False)
     client_secret = forms.CharField(
         label=_("Client secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Stored encrypted and never shown again; leave empty to keep it."),
+    )
+    idp_entity_id = forms.CharField(
+        label=_("Identity provider's entity ID"),
+        max_length=500,
+        required=False,
+        help_text=_("From the identity provider's metadata (its entityID)."),
+    )
+    idp_sso_url = forms.URLField(
+        label=_("Identity provider's sign-in address"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Its SingleSignOnService address (HTTP-Redirect binding)."),
+    )
+    idp_certificate = forms.CharField(
+        label=_("Identity provider's signing certificate"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The X.509 certificate it signs with (PEM). Unsigned answers are refused."),
     )
     domains = forms.CharField(
         label=_("E-mail domains"),

@@ -424,9 +424,24 @@ class SsoConnection(models.Model):
     workspace = models.OneToOneField(
         Workspace, on_delete=models.CASCADE, related_name="sso_connection"
     )
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+        SAML = "saml", "SAML 2.0"
+
+    protocol = models.CharField(
+        _("protocol"), max_length=4, choices=Protocol.choices, default=Protocol.OIDC
+    )
     name = models.CharField(_("name"), max_length=60, help_text=_("Shown on the button."))
-    issuer = models.URLField(_("issuer"), max_length=500)
-    client_id = models.CharField(_("client ID"), max_length=300)
+    # OpenID Connect: the issuer and this application's client ID (the secret below).
+    issuer = models.URLField(_("issuer"), max_length=500, blank=True)
+    client_id = models.CharField(_("client ID"), max_length=300, blank=True)
+    # SAML 2.0: the identity provider's entity ID, sign-in address and signing certificate.
+    idp_entity_id = models.CharField(_("identity provider's entity ID"), max_length=500, blank=True)
+    idp_sso_url = models.URLField(
+        _("identity provider's sign-in address"), max_length=500, blank=True
+    )
+    idp_certificate = models.TextField(_("identity provider's certificate"), blank=True)
     # The client secret, encrypted (waypoint.lib.vault); never shown again.
     secret = models.TextField(blank=True, default="")
     domains = models.CharField(_("e-mail domains"), max_length=500)

@@ -1,5 +1,5 @@
-"""Single sign-on with a workspace's OpenID Connect provider, through django-allauth's
-``openid_connect`` provider.
+"""Single sign-on with a workspace's identity provider, through django-allauth's
+``openid_connect`` and ``saml`` providers.
 
 Each workspace has at most one connection (``SsoConnection``), made by its admins: the
 provider's issuer, the client ID and secret (encrypted), and the e-mail domains it vouches
@@ -140,21 +140,83 @@ def _app(connection: SsoConnection):
 
     from waypoint.lib import vault
 
+    trust = {
+        # The provider vouches for its domains' addresses, and signs in the accounts that
+        # have them: domains a workspace proved it controls.
+        "verified_email": connection.domain_list,
+        "email_authentication": True,
+    }
+    if connection.protocol == SsoConnection.Protocol.SAML:
+        return SocialApp(
+            provider="saml",
+            provider_id="",
+            name=connection.name,
+            client_id=connection.provider_id,
+            settings={
+                **trust,
+                "idp": {
+                    "entity_id": connection.idp_entity_id,
+                    "sso_url": connection.idp_sso_url,
+                    "x509cert": connection.idp_certificate,
+                },
+                "attribute_mapping": SAML_ATTRIBUTES,
+                "advanced": {
+                    "strict": True,
+                    "want_assertion_signed": True,
+                    "reject_idp_initiated_sso": True,
+                    "allow_single_label_domains": True,
+                },
+            },
+        )
     return SocialApp(
         provider="openid_connect",
         provider_id=connection.provider_id,
         name=connection.name,
         client_id=connection.client_id,
         secret=vault.decrypt(connection.secret).get("client_secret", ""),
-        settings={
-            "server_url": connection.issuer,
-            # The provider vouches for its domains' addresses, and signs in the accounts
-            # that have them: a domain a workspace proved it controls.
-            "verified_email": connection.domain_list,
-            "email_authentication": True,
-            "oauth_pkce_enabled": True,
-        },
+        settings={**trust, "server_url": connection.issuer, "oauth_pkce_enabled": True},
     )
+
+
+# Where SAML identity providers put the person's id, address and names (Okta, Entra ID,
+# Google, ADFS, Keycloak and the plain LDAP-style names).
+SAML_ATTRIBUTES = {
+    "uid": ["urn:oasis:names:tc:SAML:attribute:subject-id", "uid"],
+    "email": [
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "email",
+        "mail",
+    ],
+    "first_name": [
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "urn:oid:2.5.4.42",
+        "givenName",
+        "firstName",
+    ],
+    "last_name": [
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "urn:oid:2.5.4.4",
+        "sn",
+        "lastName",
+    ],
+}
+
+
+def _certificate(raw: str) -> str:
+    """The identity provider's signing certificate, checked, as base64 without armour."""
+    import base64
+
+    from cryptography import x509
+
+    body = "".join(line.strip() for line in raw.strip().splitlines() if "CERTIFICATE" not in line)
+    try:
+        x509.load_der_x509_certificate(base64.b64decode(body, validate=True))
+    except ValueError as exc:
+        raise ValidationError(
+            {"idp_certificate": _("This is not an X.509 certificate (PEM or base64).")}
+        ) from exc
+    return body
 
 
 def _clean_domains(raw: str, *, workspace: Workspace, actor: User) -> list[str]:
@@ -235,31 +297,62 @@ def connection_save(
     workspace: Workspace,
     actor: User,
     name: str,
-    issuer: str,
-    client_id: str,
-    client_secret: str,
     domains: str,
     required: bool,
+    protocol: str = SsoConnection.Protocol.OIDC,
+    issuer: str = "",
+    client_id: str = "",
+    client_secret: str = "",
+    idp_entity_id: str = "",
+    idp_sso_url: str = "",
+    idp_certificate: str = "",
 ) -> SsoConnection:
-    """Make or change the workspace's connection: the issuer answers as an OpenID Connect
-    provider (checked now, through the outbound policy), and every domain is the actor's."""
+    """Make or change the workspace's connection. OpenID Connect: the issuer answers as a
+    provider (checked now, through the outbound policy). SAML: the identity provider's
+    entity ID, sign-in address and a certificate that parses. Every domain is the actor's."""
     from waypoint.lib import vault
 
     found = SsoConnection.objects.filter(workspace=workspace).first()
-    if not client_secret and found is None:
-        raise ValidationError({"client_secret": _("Enter the client secret.")})
-    issuer = issuer.strip()
-    _discover(issuer)
     fields = {
+        "protocol": protocol,
         "name": name.strip()[:60] or _("Single sign-on"),
-        "issuer": issuer,
-        "client_id": client_id.strip(),
         "domains": ",".join(_clean_domains(domains, workspace=workspace, actor=actor)),
         "required": bool(required),
+        "issuer": "",
+        "client_id": "",
+        "idp_entity_id": "",
+        "idp_sso_url": "",
+        "idp_certificate": "",
     }
+    secret = None
+    if protocol == SsoConnection.Protocol.SAML:
+        if not idp_entity_id.strip():
+            raise ValidationError({"idp_entity_id": _("Enter the identity provider's entity ID.")})
+        if not idp_sso_url.strip().startswith(("https://", "http://")):
+            raise ValidationError(
+                {"idp_sso_url": _("Enter the identity provider's sign-in address.")}
+            )
+        fields.update(
+            idp_entity_id=idp_entity_id.strip()[:500],
+            idp_sso_url=idp_sso_url.strip()[:500],
+            idp_certificate=_certificate(idp_certificate),
+        )
+        secret = ""
+    elif protocol == SsoConnection.Protocol.OIDC:
+        if not client_id.strip():
+            raise ValidationError({"client_id": _("Enter the client ID.")})
+        same_oidc = found is not None and found.protocol == protocol
+        if not client_secret and not same_oidc:
+            raise ValidationError({"client_secret": _("Enter the client secret.")})
+        issuer = issuer.strip()
+        _discover(issuer)
+        fields.update(issuer=issuer, client_id=client_id.strip())
+        if client_secret:
+            secret = vault.encrypt({"client_secret": client_secret})
+    else:
+        raise ValidationError({"protocol": _("Choose one of the options.")})
     if found is None:
-        found = SsoConnection(workspace=workspace, **fields)
-        found.secret = vault.encrypt({"client_secret": client_secret})
+        found = SsoConnection(workspace=workspace, secret=secret or "", **fields)
         found.save()
         audit.record(
             workspace=workspace,
@@ -269,8 +362,8 @@ def connection_save(
             after=audit.snapshot(found),
         )
         return found
-    if client_secret:
-        found.secret = vault.encrypt({"client_secret": client_secret})
+    if secret is not None:
+        found.secret = secret
         found.save(update_fields=["secret"])
     return audit.save_changes(
         found, actor=actor, action="sso.update", workspace=workspace, fields=fields
@@ -324,9 +417,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return session()
 
     def list_apps(self, request, provider=None, client_id=None):
-        # Only the app asked for by its id: the sign-in page lists none.
-        connection = connection_for_provider(provider or "")
-        return [_app(connection)] if connection is not None else []
+        # Only the app asked for by its id: the sign-in page lists none. allauth asks for an
+        # OpenID Connect app by its provider id, for a SAML one by its client id.
+        saml = provider == "saml"
+        connection = connection_for_provider((client_id if saml else provider) or "")
+        if connection is None or saml != (connection.protocol == SsoConnection.Protocol.SAML):
+            return []
+        return [_app(connection)]
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
@@ -338,7 +435,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return True  # the domain was checked in pre_social_login
 
     def pre_social_login(self, request, sociallogin):
-        connection = connection_for_provider(sociallogin.provider.app.provider_id or "")
+        connection = _connection_of(sociallogin)
         emails = [e.email for e in sociallogin.email_addresses] or [sociallogin.user.email]
         ours = [e for e in emails if e and connection and domain_of(e) in connection.domain_list]
         if connection is None or not ours:
@@ -358,10 +455,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.user.email = ours[0].lower()
 
 
+def _connection_of(sociallogin) -> SsoConnection | None:
+    app = sociallogin.provider.app
+    return connection_for_provider(app.provider_id or app.client_id or "")
+
+
 def _signed_in(sender, request, user, sociallogin=None, **kwargs):
     if sociallogin is None:
         return
-    connection = connection_for_provider(sociallogin.provider.app.provider_id or "")
+    connection = _connection_of(sociallogin)
     if connection is not None:
         join(connection, user)
 
@@ -417,7 +519,15 @@ def sso_start(request):
             _("No single sign-on is set up for %(domain)s.") % {"domain": domain_of(email) or "–"},
         )
         return redirect("account_login")
-    response = oidc_login(request, connection.provider_id)
+    if connection.protocol == SsoConnection.Protocol.SAML:
+        from allauth.socialaccount.providers.saml.views import login as saml_login
+
+        # python3-saml reads the Host header itself; an HTTP/1.0 client may send none.
+        request.META.setdefault("HTTP_HOST", request.get_host())
+
+        response = saml_login(request, organization_slug=connection.provider_id)
+    else:
+        response = oidc_login(request, connection.provider_id)
     if response.status_code != 302:
         return response
     # The pages' policy lets forms go to this server only (form-action 'self'), and a

@@ -462,6 +462,18 @@ def member_sign_out(request, pk):
     return redirect("workspaces:member", request.workspace.slug, member.pk)
 
 
+def _sso_addresses(request, connection) -> dict:
+    """What the identity provider is told about Waypoint for this connection."""
+    if connection is None:
+        return {}
+    pid = connection.provider_id
+    return {
+        "redirect": request.build_absolute_uri(f"/accounts/oidc/{pid}/login/callback/"),
+        "acs": request.build_absolute_uri(f"/accounts/saml/{pid}/acs/"),
+        "metadata": request.build_absolute_uri(f"/accounts/saml/{pid}/metadata/"),
+    }
+
+
 @workspace_view(Role.ADMIN)
 def workspace_security(request):
     """How people of the workspace sign in and arrive: the second factor it asks for and who
@@ -474,9 +486,13 @@ def workspace_security(request):
     connection = SsoConnection.objects.filter(workspace=ws).first()
     sso_form = SsoForm(
         initial={
+            "protocol": connection.protocol,
             "name": connection.name,
             "issuer": connection.issuer,
             "client_id": connection.client_id,
+            "idp_entity_id": connection.idp_entity_id,
+            "idp_sso_url": connection.idp_sso_url,
+            "idp_certificate": connection.idp_certificate,
             "domains": connection.domains,
             "required": connection.required,
         }
@@ -531,11 +547,7 @@ def workspace_security(request):
             "form": form,
             "sso_form": sso_form,
             "connection": connection,
-            "sso_callback": request.build_absolute_uri(
-                f"/accounts/oidc/{connection.provider_id}/login/callback/"
-            )
-            if connection
-            else "",
+            "sso_callback": _sso_addresses(request, connection),
             "raw": raw,
             "scim_url": request.build_absolute_uri("/scim/v2"),
             "scim_tokens": DirectoryToken.objects.filter(workspace=ws, revoked_at__isnull=True),
