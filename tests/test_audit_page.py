@@ -1,6 +1,6 @@
-"""Issue 18, point 4 (a first part): the audit trail for admins: who changed what and when,
-each field before and after, filtered by person, kind of record and date, paged, and
-exported to CSV neutralised against formulas; nobody else reads it."""
+"""The audit trail for admins: who changed what and when, each field before and after, with
+the members' security events (a failed sign-in), filtered by person, kind of record and
+date, paged, and exported to CSV neutralised against formulas; nobody else reads it."""
 
 import csv
 import datetime as dt
@@ -58,3 +58,23 @@ def test_the_csv_is_safe_against_formulas(client, owner_user, objective):
     assert titles and titles[0][8] == '\'=HYPERLINK("http://evil.test")'
     assert titles[0][1] == owner_user.email
     assert AuditEntry.objects.filter(action="objective.update").count() == 1
+
+
+def test_a_failed_sign_in_shows_beside_the_edits_and_in_the_csv(owner_user, objective):
+    from django.test import Client
+
+    from tests.conftest import verified
+
+    verified(owner_user)
+    okr.objective_update(objective=objective, title="Delight our customers", actor=owner_user)
+    stranger = Client(REMOTE_ADDR="203.0.113.50", HTTP_USER_AGENT="=cmd|' /C calc'!A0")
+    stranger.post("/accounts/login/", {"login": owner_user.email, "password": "guess-1234"})
+    admin = Client()
+    admin.force_login(owner_user)
+    page = admin.get("/w/acme/settings/audit/").content.decode()
+    assert "security.sign_in_failed" in page and "203.0.113.50" in page
+    assert "<ins>Delight our customers</ins>" in page
+    rows = list(csv.reader(io.StringIO(admin.get("/w/acme/settings/audit.csv").content.decode())))
+    failed = [r for r in rows if r[2] == "security.sign_in_failed"]
+    agent = next(r for r in failed if r[6] == "agent")
+    assert agent[8].startswith("'=")  # the browser's name cannot run as a formula
