@@ -23,7 +23,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, security
+from . import audit, backup, security
 from .models import AuditEntry, Member, Role, User, Workspace
 
 # Never exported, even to the person: what would let someone else act as them.
@@ -40,18 +40,9 @@ _CREDENTIALS = {
 }
 # Rows that are not the person's data: the operators' admin log, replayed API answers.
 _NOT_PERSONAL = {"admin.LogEntry", "workspaces.IdempotencyKey", "workspaces.AuditEntry"}
-# Apps whose rows belong to workspaces (and carry their free text).
-_WORKSPACE_APPS = (
-    "workspaces",
-    "okrs",
-    "kpis",
-    "coach",
-    "integrations",
-    "connectors",
-    "reports",
-    "imports",
-    "search",
-)
+# Apps whose rows belong to workspaces (and carry their free text): those a backup holds, and
+# the search index, which a backup rebuilds rather than copies.
+_WORKSPACE_APPS = (*backup.APPS, "search")
 
 
 def _personal_fields() -> list[tuple[type[models.Model], models.Field]]:
