@@ -322,3 +322,18 @@ def test_the_security_page_offers_both_kinds_of_second_factor(client, owner_user
     assert page.count("data-my-data") == 1 and page.count('id="sessions"') == 1
     assert "<title>Sign-in and security · Waypoint</title>" in page
     assert client.get("/accounts/sessions/")["Location"] == "/accounts/security/"
+
+
+def test_a_recovery_code_signs_in_once(workspace, owner_user):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    verified(owner_user)
+    totp.TOTP.activate(owner_user, totp.generate_totp_secret())
+    codes = RecoveryCodes.activate(owner_user).get_unused_codes()
+    assert len(codes) == 10
+    client, _r = sign_in(owner_user.email, "pw-owner-123")
+    client.post("/accounts/2fa/authenticate/", {"code": codes[0]})
+    assert signed_in(client, workspace)
+    again, _r = sign_in(owner_user.email, "pw-owner-123")
+    again.post("/accounts/2fa/authenticate/", {"code": codes[0]})  # used: refused
+    assert not signed_in(again, workspace)
