@@ -338,3 +338,16 @@ def test_the_security_page_makes_and_revokes_scim_tokens(client, workspace, owne
     client.post("/w/acme/settings/security/", {"revoke": token.pk})
     Scim(raw).call("get", "/Users", status=401)
     assert client.post("/w/acme/settings/security/", {"revoke": 10**9}).status_code == 404
+
+
+def test_bodies_are_bounded_in_size_and_depth(scim, workspace):
+    big = json.dumps({"userName": "big@acme.test", "displayName": "x" * (1024 * 1024)})
+    response = scim.client.post("/scim/v2/Users", data=big, content_type="application/scim+json")
+    assert response.status_code == 413 and response.json()["scimType"] == "tooLarge"
+    deep = '{"userName": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = scim.client.post("/scim/v2/Users", data=deep, content_type="application/scim+json")
+    assert response.status_code == 400 and response.json()["scimType"] in (
+        "invalidSyntax",
+        "invalidValue",
+    )
+    assert not Member.objects.filter(user__email="big@acme.test").exists()
