@@ -406,3 +406,26 @@ def saml_idp(tmp_path):
     provider = SamlIdentityProvider(tmp_path)
     yield provider
     provider.stop()
+
+
+def saml_connect(workspace, actor, idp, *, required=False, host="testserver"):
+    """The workspace's single sign-on through ``idp``, and ``idp`` told Waypoint's metadata
+    (as an administrator pastes it into their identity provider)."""
+    from django.test import Client
+
+    from waypoint.workspaces import sso
+
+    made = sso.connection_save(
+        workspace=workspace,
+        actor=actor,
+        protocol="saml",
+        name="Entra ID",
+        idp_entity_id=idp.entity_id,
+        idp_sso_url=idp.sso_url,
+        idp_certificate=idp.certificate,
+        domains="acme.test",
+        required=required,
+    )
+    metadata = Client(HTTP_HOST=host).get(f"/accounts/saml/{made.provider_id}/metadata/")
+    idp.sp_metadata = metadata.content.decode()
+    return made

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import verified
-from tests.idp import oidc_provider, saml_idp  # noqa: F401
+from tests.idp import oidc_provider, saml_connect, saml_idp  # noqa: F401
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces import sso
 from waypoint.workspaces.models import Member, Role, User
@@ -95,28 +95,13 @@ def test_single_sign_on_required_joined_and_forged(page, live_server, company, o
 
 
 def test_saml_sign_in_and_a_refused_signature(page, live_server, django_user_model, saml_idp):  # noqa: F811
-    from django.test import Client
 
     boss = verified(
         django_user_model.objects.create_user(email="boss@acme.test", password=PASSWORD)
     )
     ws = ws_services.workspace_create(name="Acme", slug="acme", owner=boss, actor=boss)
-    made = sso.connection_save(
-        workspace=ws,
-        actor=boss,
-        protocol="saml",
-        name="Entra ID",
-        idp_entity_id=saml_idp.entity_id,
-        idp_sso_url=saml_idp.sso_url,
-        idp_certificate=saml_idp.certificate,
-        domains="acme.test",
-        required=True,
-    )
     base = live_server.url
-    host = base.split("//")[1]
-    saml_idp.sp_metadata = (
-        Client(HTTP_HOST=host).get(f"/accounts/saml/{made.provider_id}/metadata/").content.decode()
-    )
+    saml_connect(ws, boss, saml_idp, required=True, host=base.split("//")[1])
     saml_idp.add_account("ines@acme.test", "idp-pass", "Ines", "Iglesias")
 
     page.goto(base + "/accounts/login/")

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import verified
-from tests.idp import oidc_provider, saml_idp  # noqa: F401
+from tests.idp import oidc_provider, saml_connect, saml_idp  # noqa: F401
 from waypoint.workspaces import sso
 from waypoint.workspaces.models import AuditEntry, Member, SsoConnection, User
 
@@ -245,21 +245,7 @@ def through_saml(client, idp, email, password):
 @pytest.fixture
 def saml_connection(workspace, owner_user, saml_idp):  # noqa: F811
     verified(owner_user)
-    made = sso.connection_save(
-        workspace=workspace,
-        actor=owner_user,
-        protocol="saml",
-        name="Entra ID",
-        idp_entity_id=saml_idp.entity_id,
-        idp_sso_url=saml_idp.sso_url,
-        idp_certificate=saml_idp.certificate,
-        domains="acme.test",
-        required=False,
-    )
-    saml_idp.sp_metadata = (
-        Client().get(f"/accounts/saml/{made.provider_id}/metadata/").content.decode()
-    )
-    return made
+    return saml_connect(workspace, owner_user, saml_idp)
 
 
 def test_saml_sign_in_joins_just_in_time(workspace, saml_connection, saml_idp):  # noqa: F811

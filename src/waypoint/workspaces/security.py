@@ -230,33 +230,24 @@ def _authenticator(action):
     return receiver
 
 
-_RECEIVERS = {}
-
-
 def connect() -> None:
     """Listen to Django's, allauth's and allauth.mfa's signals (called once, at start)."""
     from allauth.account import signals as account
     from allauth.mfa import signals as mfa
     from django.contrib.auth import signals as auth
 
-    _RECEIVERS.update(
-        {
-            "password_changed": _password("password_change"),
-            "password_set": _password("password_set"),
-            "password_reset": _password("password_reset"),
-            "mfa_added": _authenticator("mfa_add"),
-            "mfa_removed": _authenticator("mfa_remove"),
-            "mfa_reset": _authenticator("mfa_reset"),
-            "mfa_failed": _authenticator("mfa_failed"),
-        }
-    )
-    auth.user_logged_in.connect(_signed_in, dispatch_uid="waypoint.security.sign_in")
-    auth.user_login_failed.connect(_sign_in_failed, dispatch_uid="waypoint.security.failed")
-    auth.user_logged_out.connect(_signed_out, dispatch_uid="waypoint.security.sign_out")
-    account.password_changed.connect(_RECEIVERS["password_changed"], dispatch_uid="wp.pw1")
-    account.password_set.connect(_RECEIVERS["password_set"], dispatch_uid="wp.pw2")
-    account.password_reset.connect(_RECEIVERS["password_reset"], dispatch_uid="wp.pw3")
-    mfa.authenticator_added.connect(_RECEIVERS["mfa_added"], dispatch_uid="wp.mfa1")
-    mfa.authenticator_removed.connect(_RECEIVERS["mfa_removed"], dispatch_uid="wp.mfa2")
-    mfa.authenticator_reset.connect(_RECEIVERS["mfa_reset"], dispatch_uid="wp.mfa3")
-    mfa.authentication_failed.connect(_RECEIVERS["mfa_failed"], dispatch_uid="wp.mfa4")
+    receivers = [
+        (auth.user_logged_in, _signed_in, "sign_in"),
+        (auth.user_login_failed, _sign_in_failed, "sign_in_failed"),
+        (auth.user_logged_out, _signed_out, "sign_out"),
+        (account.password_changed, _password("password_change"), "password_change"),
+        (account.password_set, _password("password_set"), "password_set"),
+        (account.password_reset, _password("password_reset"), "password_reset"),
+        (mfa.authenticator_added, _authenticator("mfa_add"), "mfa_add"),
+        (mfa.authenticator_removed, _authenticator("mfa_remove"), "mfa_remove"),
+        (mfa.authenticator_reset, _authenticator("mfa_reset"), "mfa_reset"),
+        (mfa.authentication_failed, _authenticator("mfa_failed"), "mfa_failed"),
+    ]
+    for signal, receiver, name in receivers:
+        # Strong references: the receivers made here have nothing else holding them.
+        signal.connect(receiver, weak=False, dispatch_uid=f"waypoint.security.{name}")
