@@ -229,7 +229,7 @@ def workspace_maturity(request: HttpRequest, slug: str, lang: str = "en"):
     if workspace is None:
         raise HttpError(404, "Not Found")
     with translation.override(lang):
-        d = maturity.diagnose(selectors.maturity_facts(workspace, workspace.today()))
+        d = maturity.diagnose(selectors.maturity_facts_today(workspace))
         return {
             "stage": d.stage,
             "stage_name": str(d.stage_name),

@@ -913,9 +913,8 @@ def checkin_create(request: HttpRequest, payload: CheckInIn):
         earlier = IdempotencyKey.objects.filter(**mine).first()
         if earlier is not None:
             return _replay(earlier, digest)
-    kr = _get(
-        request, _krs(request).select_related("objective", "workspace"), payload.key_result_id
-    )
+    kr = _get(request, _krs(request).select_related("objective"), payload.key_result_id)
+    kr.workspace = request.workspace  # the one it was looked up in: no join to read it again
     if not permissions.can_check_in(request.member, kr):
         raise HttpError(403, "You may not check in on this key result.")
     try:

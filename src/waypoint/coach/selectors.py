@@ -191,6 +191,21 @@ def draft_findings(workspace: Workspace, objective: rules.Objective) -> list[rul
     return rules.run(rules.Context(objectives=[objective], settings=settings))
 
 
+def maturity_facts_today(workspace: Workspace) -> maturity.Facts:
+    """Today's facts for the pages and the API, cached like the coach's review: they count
+    the whole cycle (at 100,000 people, 180,000 key results), so a reader shares them until
+    objectives or key results change or the day turns. Check-ins alone do not recount them:
+    "checked in during the last 14 days" moves on with the day. A stored diagnosis (monthly,
+    or an admin's) always counts afresh."""
+    today = workspace.today()
+    return versions.cached(
+        workspace,
+        f"maturity-facts:{today.isoformat()}",
+        lambda: maturity_facts(workspace, today),
+        without_progress=True,
+    )
+
+
 def maturity_facts(workspace: Workspace, today) -> maturity.Facts:
     import datetime as dt
 

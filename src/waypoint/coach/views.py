@@ -111,7 +111,7 @@ def maturity_page(request):
         )
         messages.success(request, _("Today's diagnosis is stored in the timeline."))
         return redirect("coach:maturity", ws.slug)
-    facts = selectors.maturity_facts(ws, today)
+    facts = selectors.maturity_facts_today(ws)
     diagnosis = maturity.diagnose(facts)
     stored = list(MaturityDiagnosis.objects.filter(workspace=ws)[: TIMELINE + 1])
     diagnoses = [maturity.from_stored(d.facts) for d in stored]

@@ -428,8 +428,8 @@ def team_stats(workspace: Workspace, member: Member, cycle: Cycle | None, teams)
 
 def work_then_movement(kr: KeyResult) -> list[dict]:
     """Evidence that the work moved the goal: for each initiative of the key result that was
-    done (theirs prefetched, with its check-ins), its value on that day and the first later
-    check-in that changed it ({"initiative", "then", "moved", "days"}; ``moved`` None while
+    done (theirs prefetched, with its check-ins: each day's last), its value on that day and
+    the first later day whose value changed it ({"initiative", "then", "moved", "days"}; ``moved`` None while
     nothing moved). Reads nothing more."""
     done = sorted((i for i in kr.initiatives.all() if i.done_on), key=lambda i: i.done_on)
     if not done:
@@ -466,9 +466,44 @@ class KrForecast:
     what_if: bool = False
 
 
+def day_last_checkins() -> QuerySet[CheckIn]:
+    """Each day's last check-in (by entry order) as a date and a value: a key result's value
+    at the end of each day, as the current value is the latest. A page prefetches these, a
+    point a day at most, however many check-ins a day brought (a data source's, a script's)."""
+    later_that_day = CheckIn.objects.filter(
+        key_result=OuterRef("key_result"), date=OuterRef("date"), pk__gt=OuterRef("pk")
+    )
+    return (
+        CheckIn.objects.filter(~Exists(later_that_day))
+        .only("id", "key_result_id", "date", "value")
+        .order_by("-date", "-id")
+    )
+
+
+def latest_checkins(key_results: Iterable[KeyResult], n: int) -> dict[int, list[CheckIn]]:
+    """The newest ``n`` check-ins of each key result, whole with their authors, in one query
+    that walks each key result's index ``n`` rows deep: its cost follows ``n``, not the
+    length of the histories (a window over every check-in of the key results would rank
+    them all)."""
+    ids = sorted({kr.pk for kr in key_results})
+    if not ids:
+        return {}
+    newest = Q()
+    for pk in ids:
+        newest |= Q(
+            pk__in=CheckIn.objects.filter(key_result_id=pk).order_by("-date", "-id").values("pk")[:n]
+        )
+    found: dict[int, list[CheckIn]] = {pk: [] for pk in ids}
+    for checkin in (
+        CheckIn.objects.filter(newest).select_related("author__user").order_by("-date", "-id")
+    ):
+        found[checkin.key_result_id].append(checkin)
+    return found
+
+
 def day_values(kr: KeyResult) -> list[tuple[dt.date, float]]:
-    """A key result's value at the end of each day it was checked in (prefetched check-ins):
-    the latest of the day, as the current value is the latest, so a day of many check-ins
+    """A key result's value at the end of each day it was checked in (prefetched check-ins,
+    ``day_last_checkins`` or all of them): the latest of the day, so a day of many check-ins
     is one point on a chart or a fit."""
     last: dict[dt.date, tuple[int, float]] = {}
     for c in kr.checkins.all():

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -725,23 +725,20 @@ def _objective_context(request, objective):
     krs = (
         KeyResult.objects.filter(objective=objective)
         .select_related("owner__user", "team", "kpi", "rolls_into__objective")
-        .annotate(feeder_count=Count("feeders", distinct=True))
+        .annotate(
+            feeder_count=Count("feeders", distinct=True),
+            checkin_count=Subquery(
+                CheckIn.objects.filter(key_result=OuterRef("pk"))
+                .order_by()
+                .values("key_result")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+        )
         .prefetch_related(
-            # Every check-in as a date and a value (the chart, the forecast, the evidence),
-            # and only the latest few whole, with who wrote them (the history shown).
-            Prefetch(
-                "checkins",
-                queryset=CheckIn.objects.only("id", "key_result_id", "date", "value").order_by(
-                    "-date", "-id"
-                ),
-            ),
-            Prefetch(
-                "checkins",
-                queryset=CheckIn.objects.select_related("author__user").order_by("-date", "-id")[
-                    :HISTORY_ROWS
-                ],
-                to_attr="recent_checkins",
-            ),
+            # Each day's value (the chart, the forecast, the evidence): a point a day however
+            # many check-ins a day had. The latest few whole are read below.
+            Prefetch("checkins", queryset=selectors.day_last_checkins()),
             Prefetch(
                 "initiatives",
                 queryset=Initiative.objects.select_related("owner__user", "source"),
@@ -754,7 +751,9 @@ def _objective_context(request, objective):
     series = {}
     evidence, forecasts = {}, {}
     what_if = _what_if(request)
+    krs = list(krs)
     for kr in krs:
+        kr.objective = objective  # with its cycle, already read
         row = _kr_row(kr, today)
         rows.append(row)
         evidence[kr.pk] = selectors.work_then_movement(kr)
@@ -800,6 +799,8 @@ def _objective_context(request, objective):
         selectors.objectives_with_details(ws, me).filter(parent=objective).select_related("cycle"),
         today,
     )
+    # The latest few check-ins of each, whole with who wrote them (the history shown).
+    recent = selectors.latest_checkins(krs, HISTORY_ROWS)
     return {
         "objective": objective,
         "row": selectors.ObjectiveRow(
@@ -834,7 +835,7 @@ def _objective_context(request, objective):
         if any(kr.rolls_into_id for kr in krs)
         else set(),
         "history_by_kr": {
-            kr.pk: _history(kr.recent_checkins, 0, len(kr.checkins.all())) for kr in krs
+            kr.pk: _history(recent[kr.pk], 0, kr.checkin_count or 0) for kr in krs
         },
         # Sources are an editor's to manage (connectors.views).
         "can_manage_sources": permissions.at_least(me, Role.EDITOR),

@@ -56,7 +56,10 @@ def workspace_view(min_role: str = Role.VIEWER):
             if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
                 translation.activate(workspace.language)
                 request.LANGUAGE_CODE = translation.get_language()
-            request.session["workspace"] = workspace.slug
+            if request.session.get("workspace") != workspace.slug:
+                # Set only when it changes: a session written on every page would cost each
+                # page view a write transaction.
+                request.session["workspace"] = workspace.slug
             return view(request, *args, **kwargs)
 
         return wrapped
