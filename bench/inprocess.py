@@ -34,13 +34,17 @@ def ids(slug):
     ApiToken.objects.filter(member=owner, name="bench").delete()
     token = ws_services.token_create(member=owner, name="bench", scope="write", actor=None)[1]
     of = {"workspace__slug": slug}
+    objective = Objective.objects.filter(**of, level="team").order_by("id").first().pk
     return {
         "cycle": Cycle.objects.get(**of, is_current=True).pk,
-        "objective": Objective.objects.filter(**of, level="team").order_by("id").first().pk,
+        "objective": objective,
         "kr": KeyResult.objects.filter(**of, owner=owner).order_by("id").first().pk,
-        # Sixteen people's own key results in the current cycle, for writers side by side.
+        # Sixteen people's own key results in the current cycle, for writers side by side;
+        # not those of the objective page measured, so that a run measures the same page as
+        # the run before it.
         "krs": list(
             KeyResult.objects.filter(**of, objective__cycle__is_current=True)
+            .exclude(objective_id=objective)
             .exclude(type="milestone")  # the writers send numbers, not done or not
             .order_by("id")
             .values_list("pk", flat=True)[:16]

@@ -236,6 +236,7 @@ def test_the_sheet_costs_the_same_queries_for_3_and_30_key_results(client, sheet
             assert client.get("/w/acme/checkin/").status_code == 200
         return len(queries)
 
+    count()  # the first visit of the workspace remembers it in the session, once
     few = count()
     for i in range(27):
         kr = okr.key_result_create(
