@@ -377,6 +377,9 @@ def cmd_seed(args) -> int:
         for message in exc.messages:
             print(f"waypoint seed: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from waypoint.lib import planner
+
+    planner.refresh(bulk_loaded=True)  # committed: PostgreSQL may vacuum the new rows now
     print(
         f"Seeded {ws.slug}: {args.people:,} people in {time.monotonic() - started:.1f} s. "
         f"Log in as owner@{ws.slug}.test (or p1@{ws.slug}.test ...) with the password "

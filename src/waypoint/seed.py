@@ -376,6 +376,7 @@ def seed(
 
     progress.step("search index", search_index.reindex(ws.pk))
     # Planner statistics for the bulk-loaded tables: without them PostgreSQL believes the
-    # tables empty (autovacuum gets there later) and SQLite guesses.
+    # tables empty (autovacuum gets there later) and SQLite guesses. The command vacuums
+    # too, once this transaction has committed.
     planner.refresh()
     return ws

@@ -236,7 +236,7 @@ def restore(src: io.BufferedReader, *, progress: Callable[[str, int], None] | No
         _reset_sequences()
     from waypoint.lib import planner
 
-    planner.refresh()  # the tables have just grown by the whole workspace
+    planner.refresh(bulk_loaded=True)  # the tables have just grown by the whole workspace
     return header, summary
 
 
