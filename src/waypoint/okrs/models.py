@@ -159,9 +159,7 @@ class Objective(StoredRollups):
     class Meta:
         verbose_name = _("objective")
         verbose_name_plural = _("objectives")
-        # On the row's own columns: a default ordering through a relation would join the
-        # cycle into every query of objectives.
-        ordering = ["cycle_id", "position", "id"]
+        ordering = ["cycle", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "ref"], condition=~Q(ref=""), name="objective_ref_unique"
@@ -336,8 +334,7 @@ class KeyResult(StoredRollups):
     class Meta:
         verbose_name = _("key result")
         verbose_name_plural = _("key results")
-        # On the row's own columns (see Objective): no join in every query of key results.
-        ordering = ["objective_id", "position", "id"]
+        ordering = ["objective", "position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(weight__gt=0), name="kr_weight_positive"),
         ]

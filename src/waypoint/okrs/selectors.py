@@ -192,7 +192,7 @@ def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Ob
     krs = KeyResult.objects.select_related("owner__user", "team").order_by("position", "id")
     return (
         visible_objectives(workspace, member)
-        .select_related("owner__user", "parent", "cycle")
+        .select_related("owner__user", "cycle")
         .prefetch_related("teams", Prefetch("key_results", queryset=krs))
         .order_by("position", "id")
     )
@@ -429,8 +429,8 @@ def team_stats(workspace: Workspace, member: Member, cycle: Cycle | None, teams)
 def work_then_movement(kr: KeyResult) -> list[dict]:
     """Evidence that the work moved the goal: for each initiative of the key result that was
     done (theirs prefetched, with its check-ins: each day's last), its value on that day and
-    the first later day whose value changed it ({"initiative", "then", "moved", "days"}; ``moved`` None while
-    nothing moved). Reads nothing more."""
+    the first later day whose value changed it ({"initiative", "then", "moved", "days"};
+    ``moved`` None while nothing moved). Reads nothing more."""
     done = sorted((i for i in kr.initiatives.all() if i.done_on), key=lambda i: i.done_on)
     if not done:
         return []
@@ -491,7 +491,9 @@ def latest_checkins(key_results: Iterable[KeyResult], n: int) -> dict[int, list[
     newest = Q()
     for pk in ids:
         newest |= Q(
-            pk__in=CheckIn.objects.filter(key_result_id=pk).order_by("-date", "-id").values("pk")[:n]
+            pk__in=CheckIn.objects.filter(key_result_id=pk)
+            .order_by("-date", "-id")
+            .values("pk")[:n]
         )
     found: dict[int, list[CheckIn]] = {pk: [] for pk in ids}
     for checkin in (

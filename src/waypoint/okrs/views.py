@@ -834,9 +834,7 @@ def _objective_context(request, objective):
         )
         if any(kr.rolls_into_id for kr in krs)
         else set(),
-        "history_by_kr": {
-            kr.pk: _history(recent[kr.pk], 0, kr.checkin_count or 0) for kr in krs
-        },
+        "history_by_kr": {kr.pk: _history(recent[kr.pk], 0, kr.checkin_count or 0) for kr in krs},
         # Sources are an editor's to manage (connectors.views).
         "can_manage_sources": permissions.at_least(me, Role.EDITOR),
         "sources_by_kr": _sources_of(krs) if permissions.at_least(me, Role.EDITOR) else {},
