@@ -47,6 +47,15 @@ def company(django_user_model, oidc_provider):  # noqa: F811
     return ws
 
 
+def sso_sign_in(page, base, email):
+    """From Waypoint's sign-in page through "Continue with single sign-on" to the
+    provider's form, filled and sent."""
+    page.goto(base + "/accounts/login/")
+    page.fill("#sso-email", email)
+    page.click("#sso button[type=submit]")
+    provider_sign_in(page, email)
+
+
 def provider_sign_in(page, email):
     expect(page.locator("#idp-username")).to_be_visible()
     page.fill("#idp-username", email)
@@ -72,10 +81,7 @@ def test_single_sign_on_required_joined_and_forged(page, live_server, company, o
     page.context.clear_cookies()
 
     # Someone new joins just in time.
-    page.goto(base + "/accounts/login/")
-    page.fill("#sso-email", "noor@acme.test")
-    page.click("#sso button[type=submit]")
-    provider_sign_in(page, "noor@acme.test")
+    sso_sign_in(page, base, "noor@acme.test")
     page.goto(base + "/w/acme/")
     expect(page).to_have_url(base + "/w/acme/")
     noor = User.objects.get(email="noor@acme.test")
@@ -85,10 +91,7 @@ def test_single_sign_on_required_joined_and_forged(page, live_server, company, o
 
     # A token signed with a key the provider does not publish: refused, nobody signed in.
     oidc_provider.forge = True
-    page.goto(base + "/accounts/login/")
-    page.fill("#sso-email", "mia@acme.test")
-    page.click("#sso button[type=submit]")
-    provider_sign_in(page, "mia@acme.test")
+    sso_sign_in(page, base, "mia@acme.test")
     expect(page.locator("main")).not_to_contain_text("Home")
     page.goto(base + "/w/acme/")
     expect(page).to_have_url(base + "/accounts/login/?next=/w/acme/")
@@ -104,20 +107,14 @@ def test_saml_sign_in_and_a_refused_signature(page, live_server, django_user_mod
     saml_connect(ws, boss, saml_idp, required=True, host=base.split("//")[1])
     saml_idp.add_account("ines@acme.test", "idp-pass", "Ines", "Iglesias")
 
-    page.goto(base + "/accounts/login/")
-    page.fill("#sso-email", "ines@acme.test")
-    page.click("#sso button[type=submit]")
-    provider_sign_in(page, "ines@acme.test")
+    sso_sign_in(page, base, "ines@acme.test")
     # The provider's signed answer is posted back by the browser; Ines joins Acme.
     expect(page).to_have_url(re.compile(r"/w/acme/$"), timeout=15000)
     assert Member.objects.filter(workspace=ws, user__email="ines@acme.test").exists()
     page.context.clear_cookies()
 
     saml_idp.forge = True
-    page.goto(base + "/accounts/login/")
-    page.fill("#sso-email", "ines@acme.test")
-    page.click("#sso button[type=submit]")
-    provider_sign_in(page, "ines@acme.test")
+    sso_sign_in(page, base, "ines@acme.test")
     expect(page.locator("main")).to_contain_text("Third-Party Login Failure", timeout=15000)
     page.goto(base + "/w/acme/")
     expect(page).to_have_url(base + "/accounts/login/?next=/w/acme/")
