@@ -90,7 +90,7 @@ def fetch(url, tries=3):
     the test suite shares the cores; three in a row is a real failure."""
     for attempt in range(tries):
         try:
-            with urllib.request.urlopen(url, timeout=10) as r:
+            with urllib.request.urlopen(url, timeout=30) as r:
                 return r.status, r.read().decode("utf-8", "replace")
         except (ConnectionResetError, TimeoutError):
             if attempt == tries - 1:
