@@ -75,6 +75,9 @@ def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     started = time.monotonic()
+    # Output to a file, not a pipe read only at the end: a full pipe would block the server.
+    log = tmp_path / "serve.log"
+    out_file = log.open("w")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -87,11 +90,11 @@ def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path)
             str(port),
         ],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=out_file,
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,
     )
+    out_file.close()
     try:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/readyz", headers={"X-Forwarded-Proto": "https"}
@@ -102,7 +105,7 @@ def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path)
                     assert r.status == 200
                     break
             except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.stdout.read()
+                assert server.poll() is None, log.read_text()
                 assert time.monotonic() - started < 30, "not serving after 30 s"
                 time.sleep(0.1)
         took = time.monotonic() - started
@@ -111,6 +114,7 @@ def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, 15)
-        out = server.communicate(timeout=30)[0]
+        server.wait(timeout=30)
+    out = log.read_text()
     # The access log: one line per request, on standard output.
     assert '"GET /readyz HTTP/1.1" 200' in out
