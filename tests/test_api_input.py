@@ -71,6 +71,17 @@ def test_nan_and_infinity_are_refused_naming_the_field(client, token, key_result
     assert not CheckIn.objects.exists()
 
 
+def test_nan_and_infinity_in_a_bulk_push_are_refused_naming_the_row(client, token, owner):
+    kpi = Kpi.objects.create(workspace=owner.workspace, name="Visits", owner=owner)
+    for bad in ("NaN", "Infinity", "-Infinity"):
+        raw = f'[{{"date": "2026-01-01", "value": 1}}, {{"date": "2026-01-02", "value": {bad}}}]'
+        detail = json.dumps(
+            problem(call(client, "post", f"/kpis/{kpi.pk}/data-points", token, raw=raw), 422)
+        )
+        assert "1" in detail and "value" in detail
+    assert not kpi.data_points.exists()
+
+
 def test_dates_outside_1900_to_2200_are_refused(client, token, key_result, owner):
     far = {"key_result_id": key_result.pk, "value": 60, "date": "9999-12-31"}
     assert "date" in problem(call(client, "post", "/check-ins", token, far), 422)

@@ -184,12 +184,28 @@ class KpiPlan(models.Model):
 class DataPoint(models.Model):
     """A KPI's value on a date. One per date: a later value replaces the earlier (audited)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="data_points")
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="data_points")
+    # Millions of rows, written 100,000 at a time: each index and each key the database
+    # checks costs every one of them. The KPI's key is checked (it proves the row's KPI and
+    # so its workspace) and leads the one-per-date index, which serves every read by KPI.
+    # The workspace is the KPI's, copied for scoping, and the author is the same person for
+    # a whole push: neither is checked a second time per row; deleting a workspace or a
+    # person still removes or unlinks their points (Django's on_delete, tested).
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="data_points", db_constraint=False
+    )
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="data_points", db_index=False
+    )
     date = models.DateField(_("date"))
     value = models.FloatField(_("value"))
     author = models.ForeignKey(
-        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -200,6 +216,15 @@ class DataPoint(models.Model):
         ordering = ["kpi", "date"]
         constraints = [
             models.UniqueConstraint(fields=["kpi", "date"], name="data_point_one_per_date")
+        ]
+        indexes = [
+            # Only the points someone entered by hand or through a token: a person's
+            # deletion finds theirs without an index entry for every imported point.
+            models.Index(
+                fields=["author"],
+                condition=models.Q(author__isnull=False),
+                name="data_point_author",
+            )
         ]
 
     def __str__(self):

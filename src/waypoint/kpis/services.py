@@ -186,6 +186,7 @@ def data_points_record(
                     % {"date": day.isoformat()}
                 }
             )
+    for day in (min(values), max(values)):  # the range holds all when its ends are in it
         try:
             check_dates(date=day)
         except ValidationError as exc:
