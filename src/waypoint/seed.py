@@ -17,9 +17,10 @@ import random
 import sys
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
-from waypoint.lib import planner
+from waypoint.lib import bulk, planner
 
 PASSWORD = "waypoint-seed"  # noqa: S105 - a published login for synthetic data, not a secret
 BATCH = 5_000
@@ -308,21 +309,22 @@ def seed(
             for i in range(n_kpis)
         ],
     )
+    # Plain rows by the fastest way each database has (COPY on PostgreSQL): objects would
+    # cost more than writing them, at 3.65 million points for 100,000 people.
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(timezone.now())
+    columns = ("workspace_id", "kpi_id", "date", "value", "author_id", "created_at", "updated_at")
+    days = [ops.adapt_datefield_value(today - dt.timedelta(days=729 - d)) for d in range(730)]
     points = []
-    start = today - dt.timedelta(days=729)
     for kpi in kpis:
         level = rng.uniform(50, 150)
-        for d in range(730):
+        for day in days:
             level = max(0.0, level + rng.uniform(-4, 4))
-            points.append(
-                DataPoint(
-                    workspace=ws, kpi=kpi, date=start + dt.timedelta(days=d), value=round(level, 2)
-                )
-            )
+            points.append((ws.pk, kpi.pk, day, round(level, 2), None, stamp, stamp))
         if len(points) >= 100_000:
-            _bulk(DataPoint, points)
+            bulk.insert(DataPoint._meta.db_table, columns, points)
             points = []
-    _bulk(DataPoint, points)
+    bulk.insert(DataPoint._meta.db_table, columns, points)
     kpi_services.kpis_restate(ws)
     progress.step("KPI data", n_kpis * 730)
 
