@@ -1,4 +1,6 @@
-"""KPI points keep one key the database checks (their KPI's); their workspace and author are
+"""How the busiest tables are stored, and that what the storage no longer checks holds.
+
+KPI points keep one key the database checks (their KPI's); their workspace and author are
 kept by the application, so that a push of 100,000 points is not checked three times a
 row. What those checks guarded still holds: a removed person's points stay, without an
 author; a deleted workspace leaves no point behind; a point is always in its KPI's
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 
 from waypoint.kpis import services as kpis
@@ -57,3 +60,18 @@ def test_every_point_is_in_its_kpis_workspace(workspace, owner, other_workspace)
         )
         assert cursor.fetchone()[0] == 0
     assert DataPoint.objects.count() == 10
+
+
+def test_rows_every_check_in_rewrites_have_room_for_their_next_version(db):
+    """On PostgreSQL a key result's, an objective's and a KPI's row are rewritten by every
+    check-in and recompute: pages filled to 80% let the new version sit beside the old one
+    without touching the indexes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [["okrs_keyresult", "okrs_objective", "kpis_kpi"]],
+        )
+        found = dict(cursor.fetchall())
+    assert found == {name: ["fillfactor=80"] for name in found} and len(found) == 3
