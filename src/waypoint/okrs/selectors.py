@@ -600,6 +600,27 @@ class DependencyRow:
         return self.other.progress >= 1
 
 
+def links_of(objective: Objective, member: Member | None, today: dt.date) -> tuple:
+    """``(dependencies_of, contributions_of)`` of an objective, read only where it has any:
+    most objectives have neither, and one query that says so costs less than the four that
+    read them (each with its other side's owner and cycle)."""
+    from .models import Contribution, Dependency
+
+    touches = Objective.objects.filter(pk=objective.pk).annotate(
+        waits=Exists(
+            Dependency.objects.filter(Q(objective=OuterRef("pk")) | Q(blocked_by=OuterRef("pk")))
+        ),
+        counts=Exists(
+            Contribution.objects.filter(Q(objective=OuterRef("pk")) | Q(parent=OuterRef("pk")))
+        ),
+    )
+    waits, counts = touches.values_list("waits", "counts").get()
+    return (
+        dependencies_of(objective, member, today) if waits else ([], []),
+        contributions_of(objective, member) if counts else ([], []),
+    )
+
+
 def dependencies_of(objective: Objective, member: Member | None, today: dt.date) -> tuple:
     """What an objective waits for and what waits for it, each as ``DependencyRow``s, among
     the objectives the reader may see (one visibility rule: a private blocker stays out)."""

@@ -801,6 +801,7 @@ def _objective_context(request, objective):
     )
     # The latest few check-ins of each, whole with who wrote them (the history shown).
     recent = selectors.latest_checkins(krs, HISTORY_ROWS)
+    dependencies, contributions = selectors.links_of(objective, me, today)
     return {
         "objective": objective,
         "row": selectors.ObjectiveRow(
@@ -824,8 +825,8 @@ def _objective_context(request, objective):
         "teams": objective.teams.all(),
         "evidence": evidence,
         "forecasts": forecasts,
-        "dependencies": selectors.dependencies_of(objective, me, today),
-        "contributions": selectors.contributions_of(objective, me),
+        "dependencies": dependencies,
+        "contributions": contributions,
         # What its key results roll into, where the reader may see it (one visibility rule).
         "visible_targets": set(
             selectors.visible_objectives(ws, me)
