@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -583,22 +584,28 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
     else:
         first = in_cycle.filter(parent=parent).order_by("position", "id")
     total = first.count()
+    # Each node comes with how many visible children it has in the cycle, so that a level
+    # is one query (and its key results' one), not a third to count the next.
+    children = Subquery(
+        in_cycle.filter(parent=OuterRef("pk"))
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+    def outline(qs):
+        return selectors.for_outline(qs).annotate(n_children=Coalesce(children, 0))
+
     top = [
         {"row": r, "children": [], "folded": 0}
-        for r in selectors.rows_for(selectors.for_outline(first)[: selectors.PAGE_SIZE], today)
+        for r in selectors.rows_for(outline(first)[: selectors.PAGE_SIZE], today)
     ]
     room, frontier = budget - len(top), top
     while frontier:
-        ids = [n["row"].objective.pk for n in frontier]
-        counts = dict(
-            in_cycle.filter(parent__in=ids)
-            .order_by()
-            .values_list("parent_id")
-            .annotate(n=Count("id"))
-        )
         opened = []
         for n in frontier:
-            n["folded"] = counts.get(n["row"].objective.pk, 0)
+            n["folded"] = n["row"].objective.n_children
             if n["folded"] and n["folded"] <= room:
                 room -= n["folded"]
                 opened.append(n)
@@ -606,7 +613,7 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
             break
         by_parent = defaultdict(list)
         kids = in_cycle.filter(parent__in=[n["row"].objective.pk for n in opened])
-        for r in selectors.rows_for(selectors.for_outline(kids).order_by("position", "id"), today):
+        for r in selectors.rows_for(outline(kids).order_by("position", "id"), today):
             by_parent[r.objective.parent_id].append({"row": r, "children": [], "folded": 0})
         for n in opened:
             n["children"], n["folded"] = by_parent[n["row"].objective.pk], 0
