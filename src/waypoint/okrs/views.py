@@ -472,23 +472,21 @@ def overview(request, pk):
     else:
         limit = selectors.GROUP_LIMIT
         company_qs = base.filter(level=Objective.Level.COMPANY)
-        company = selectors.rows_for(company_qs[:limit], today)
         my_teams = list(me.teams.order_by("name")[:5]) if me else []
-        team_groups = [
-            (
-                team,
-                selectors.rows_for(
+        company, *of_teams, mine = selectors.rows_for_groups(
+            [
+                company_qs[:limit],
+                *(
                     base.filter(selectors.team_objectives_q(team)).exclude(
                         owner=me, level=Objective.Level.INDIVIDUAL
-                    )[:limit],
-                    today,
+                    )[:limit]
+                    for team in my_teams
                 ),
-            )
-            for team in my_teams
-        ]
-        mine = selectors.rows_for(
-            base.filter(owner=me, level=Objective.Level.INDIVIDUAL)[:limit], today
+                base.filter(owner=me, level=Objective.Level.INDIVIDUAL)[:limit],
+            ],
+            today,
         )
+        team_groups = list(zip(my_teams, of_teams, strict=True))
         others = selectors.cycle_teams(
             ws, me, cycle, search=request.GET.get("teams", "")[:100]
         ).exclude(pk__in=[t.pk for t in my_teams])
