@@ -575,15 +575,19 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
         company = in_cycle.filter(level=Objective.Level.COMPANY).filter(
             Q(parent__isnull=True) | ~Q(parent__in=visible.values("pk"))
         )
+        # One set of ids from the two lookups joined by UNION: with an OR of the two,
+        # PostgreSQL expected tens of thousands of roots at 100,000 people and joined every
+        # person to find the owners of five (146 ms instead of under 5).
         first = selectors.objectives_with_details(ws, me).filter(
-            Q(pk__in=company.values("pk")) | Q(pk__in=outside)
+            pk__in=company.order_by().values("pk").union(outside.order_by().values("pk"))
         )
         first = first.order_by("cycle__start", "position", "id")
     else:
         first = in_cycle.filter(parent=parent).order_by("position", "id")
     total = first.count()
-    # Each node comes with how many visible children it has in the cycle, so that a level
-    # is one query (and its key results' one), not a third to count the next.
+    # Each node below the first level comes with how many visible children it has in the
+    # cycle, so that a level is one query (and its key results' one), not a third to count
+    # the next.
     children = Subquery(
         in_cycle.filter(parent=OuterRef("pk"))
         .order_by()
@@ -597,8 +601,19 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
 
     top = [
         {"row": r, "children": [], "folded": 0}
-        for r in selectors.rows_for(outline(first)[: selectors.PAGE_SIZE], today)
+        for r in selectors.rows_for(selectors.for_outline(first)[: selectors.PAGE_SIZE], today)
     ]
+    # The first level's counts in a query of their own, over a page of ids: a count beside
+    # each candidate root made PostgreSQL count the children of every root before it
+    # sorted them and kept a page (139 ms at 100,000 people instead of 2).
+    counts = dict(
+        in_cycle.filter(parent__in=[n["row"].objective.pk for n in top])
+        .order_by()
+        .values_list("parent_id")
+        .annotate(n=Count("id"))
+    )
+    for n in top:
+        n["row"].objective.n_children = counts.get(n["row"].objective.pk, 0)
     room, frontier = budget - len(top), top
     while frontier:
         opened = []
