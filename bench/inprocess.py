@@ -130,6 +130,9 @@ def figures(slug, n):
     started = time.perf_counter()
     rewritten = rollups.recompute(ws)
     out["recompute_all_stale_s"] = round(time.perf_counter() - started, 2)
+    from waypoint.lib import planner
+
+    planner.refresh(bulk_loaded=True)  # as `waypoint recompute` does after corrections
     out["recompute_rows"] = {
         "key_results": done.key_results,
         "objectives": done.objectives,

@@ -263,7 +263,11 @@ def test_stored_values_equal_the_rules_after_any_sequence_of_writes(
         transaction.set_rollback(True)
 
 
-def test_recompute_repairs_every_stored_value(workspace, quarter, owner_user, capsys):
+def test_recompute_repairs_every_stored_value(workspace, quarter, owner_user, capsys, monkeypatch):
+    from waypoint.lib import planner
+
+    vacuums = []
+    monkeypatch.setattr(planner, "refresh", lambda bulk_loaded=False: vacuums.append(bulk_loaded))
     parent = okr.objective_create(
         workspace=workspace, cycle=quarter, title="Parent", actor=owner_user
     )
@@ -287,8 +291,11 @@ def test_recompute_repairs_every_stored_value(workspace, quarter, owner_user, ca
         "acme: 2 objectives and 2 key results" in out and "; 4 of them needed a correction" in out
     )
     assert_stored_equal_scratch(workspace)
+    # Corrections rewrote rows: their old versions are vacuumed away at once.
+    assert vacuums.count(True) == 1
     assert cli(["recompute", "--workspace", "acme"]) == 0
     assert "; 0 of them needed" in capsys.readouterr().out
+    assert vacuums.count(True) == 1  # nothing corrected, nothing to vacuum
     assert cli(["recompute", "--workspace", "nope"]) == 2
 
 
