@@ -297,8 +297,10 @@ def cmd_worker(args) -> int:
     """The queue's consumer, and beside it the sweep that needs only the database: jobs whose
     bell was lost, whose queue was down or whose worker died run again."""
     _setup()
+    import logging
     import threading
 
+    from django.conf import settings
     from django.core.management import call_command
 
     from waypoint.jobs import queue
@@ -306,6 +308,10 @@ def cmd_worker(args) -> int:
     stop = threading.Event()
     interval = float(os.environ.get("WAYPOINT_SWEEP_SECONDS", "15"))
     threading.Thread(target=queue.sweeper, args=(interval, stop), daemon=True).start()
+    logging.getLogger("waypoint.jobs").info(
+        "worker started",
+        extra={"threads": settings.HUEY["consumer"]["workers"], "sweep_seconds": interval},
+    )
     try:
         call_command("run_huey")
     finally:

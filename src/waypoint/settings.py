@@ -416,8 +416,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("WAYPOINT_LOG_LEVEL", "WARNING")},
     "loggers": {
-        # The worker logs through its own handler; without this every line would print twice.
-        "huey": {"handlers": [], "propagate": False},
+        # The queue's own warnings and errors, in the same format as everything else; each
+        # job's outcome is one "job done" line of waypoint.jobs, not huey's two more.
+        "huey": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # The access line of each request and each job's outcome.
         "waypoint.request": {"level": env_str("WAYPOINT_ACCESS_LOG_LEVEL", "INFO")},
         "waypoint.jobs": {"level": env_str("WAYPOINT_ACCESS_LOG_LEVEL", "INFO")},
