@@ -313,7 +313,6 @@ def seed(
     # cost more than writing them, at 3.65 million points for 100,000 people.
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(timezone.now())
-    columns = ("workspace_id", "kpi_id", "date", "value", "author_id", "created_at", "updated_at")
     days = [ops.adapt_datefield_value(today - dt.timedelta(days=729 - d)) for d in range(730)]
     points = []
     for kpi in kpis:
@@ -322,9 +321,9 @@ def seed(
             level = max(0.0, level + rng.uniform(-4, 4))
             points.append((ws.pk, kpi.pk, day, round(level, 2), None, stamp, stamp))
         if len(points) >= 100_000:
-            bulk.insert(DataPoint._meta.db_table, columns, points)
+            bulk.insert(DataPoint._meta.db_table, kpi_services.POINT_COLUMNS, points)
             points = []
-    bulk.insert(DataPoint._meta.db_table, columns, points)
+    bulk.insert(DataPoint._meta.db_table, kpi_services.POINT_COLUMNS, points)
     kpi_services.kpis_restate(ws)
     progress.step("KPI data", n_kpis * 730)
 

@@ -157,6 +157,16 @@ class RecordResult:
 
 BATCH = 2000
 _MISSING = object()
+# A data point as a plain row, in the order ``lib.bulk.insert`` writes it.
+POINT_COLUMNS = (
+    "workspace_id",
+    "kpi_id",
+    "date",
+    "value",
+    "author_id",
+    "created_at",
+    "updated_at",
+)
 
 
 @transaction.atomic
@@ -204,7 +214,6 @@ def data_points_record(
     items = sorted(values.items())
     created_days, replaced = [], {}
     table = DataPoint._meta.db_table
-    columns = ("workspace_id", "kpi_id", "date", "value", "author_id", "created_at", "updated_at")
     workspace_id, kpi_id, adapt_date = kpi.workspace_id, kpi.pk, ops.adapt_datefield_value
     for offset in range(0, len(items), BATCH):
         new, changed = [], []
@@ -219,7 +228,7 @@ def data_points_record(
                 changed.append((value, author_id, now, kpi_id, adapt_date(day)))
                 replaced[day] = (old, value)
         # Plain rows, the database's fastest way: the ORM's objects would cost more.
-        bulk.insert(table, columns, new)
+        bulk.insert(table, POINT_COLUMNS, new)
         bulk.update(
             table,
             [("value", "double precision"), ("author_id", "bigint"), ("updated_at", "timestamptz")],
