@@ -9,6 +9,7 @@ import pytest
 from waypoint.lib.kpi import forecast_line
 from waypoint.okrs import selectors
 from waypoint.okrs import services as okr
+from waypoint.okrs.templatetags.okrs import num
 
 DAY0 = dt.date(2026, 1, 5)
 
@@ -95,6 +96,11 @@ def test_the_objective_page_shows_the_forecast_and_a_what_if(
     url = f"/w/acme/objectives/{key_result.objective_id}/"
     page = client.get(url).content.decode()
     assert f'data-forecast="{key_result.pk}"' in page and "What if the target were" in page
+    # From 55 to 70 the estimate shows one decimal, not the fit's two: an estimate is no
+    # more precise than the range it is read on.
+    assert f.places == 1
+    shown = num(f.value, 1)
+    assert f"<strong>Forecast at the cycle's end:</strong>\n      {shown} " in page
     tried = client.get(f"{url}?kr={key_result.pk}&target=200").content.decode()
     assert "towards a target of 200" in tried
     assert client.get(f"{url}?kr={key_result.pk}&target=nan").status_code == 200

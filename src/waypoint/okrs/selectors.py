@@ -489,6 +489,15 @@ class KrForecast:
     progress_low: float
     progress_high: float
     what_if: bool = False
+    span: float = 0.0
+
+    @property
+    def places(self) -> int:
+        """Decimals worth showing: an estimate of a count from 0 to 1,000 is 499, not
+        499.13; of a rate from 18 to 28 one decimal; of a range under 10, two."""
+        if self.span >= 100:
+            return 0
+        return 1 if self.span >= 10 else 2
 
 
 def day_last_checkins() -> QuerySet[CheckIn]:
@@ -580,6 +589,7 @@ def kr_forecast(kr: KeyResult, end: dt.date, target: float | None = None) -> KrF
         progress_low=ends[0],
         progress_high=ends[1],
         what_if=target is not None,
+        span=abs(goal - kr.start) if kr.start is not None else abs(goal),
     )
 
 

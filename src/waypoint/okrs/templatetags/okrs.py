@@ -43,11 +43,12 @@ def score(value):
 
 
 @register.filter
-def num(value):
-    """A measured value: no needless decimals, at most two, thousands grouped."""
+def num(value, places=2):
+    """A measured value: no needless decimals, at most ``places`` (two unless told),
+    thousands grouped."""
     if value is None:
         return NO_VALUE
-    value = round(float(value), 2)
+    value = round(float(value), int(places))
     # Grouped by the reader's locale: 22,369 in English, 22 369 in Russian and Polish.
     return number_format(
         int(value) if value.is_integer() else value, use_l10n=True, force_grouping=True
