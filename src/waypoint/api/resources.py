@@ -83,6 +83,7 @@ class TokenAuth(HttpBearer):
                 revoked_at__isnull=True,
                 member__deactivated_at__isnull=True,
             )
+            .order_by()
             .first()
         )
         if found is None or found.member.role == Role.CLIENT:

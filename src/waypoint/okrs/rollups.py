@@ -92,20 +92,25 @@ def _score_round(ids: list[int]) -> set[int]:
             .values("pk", "parent_id", "progress", "score")
         }
         krs: dict[int, list[dict]] = {}
-        for row in KeyResult.objects.filter(objective_id__in=chunk).values(
-            "pk",
-            "objective_id",
-            "type",
-            "start",
-            "target",
-            "current_value",
-            "scoring",
-            "weight",
-            "direction",
-            "driven_by_children",
-            "rolls_into_id",
-            "progress",
-            "score",
+        # No ordering: a key result's default ordering joins its objective and cycle.
+        for row in (
+            KeyResult.objects.filter(objective_id__in=chunk)
+            .order_by()
+            .values(
+                "pk",
+                "objective_id",
+                "type",
+                "start",
+                "target",
+                "current_value",
+                "scoring",
+                "weight",
+                "direction",
+                "driven_by_children",
+                "rolls_into_id",
+                "progress",
+                "score",
+            )
         ):
             krs.setdefault(row["objective_id"], []).append(row)
         driven = [o for o, rows in krs.items() if any(r["driven_by_children"] for r in rows)]
@@ -144,19 +149,22 @@ def _score_round(ids: list[int]) -> set[int]:
         _write(Objective, obj_updates)
         if obj_updates:  # the objectives they also count towards follow them too
             changed_parents.update(
-                Contribution.objects.filter(
-                    objective_id__in=[pk for _p, _s, pk in obj_updates]
-                ).values_list("parent_id", flat=True)
+                Contribution.objects.filter(objective_id__in=[pk for _p, _s, pk in obj_updates])
+                .order_by()
+                .values_list("parent_id", flat=True)
             )
         if moved_into:  # and the key results that moved roll into theirs: rescored next
             rescore.update(
-                KeyResult.objects.filter(pk__in=moved_into).values_list("objective_id", flat=True)
+                KeyResult.objects.filter(pk__in=moved_into)
+                .order_by()
+                .values_list("objective_id", flat=True)
             )
     if not changed_parents:
         return rescore
     # Only a parent with a key result driven by its children follows their scores.
     return rescore | set(
         KeyResult.objects.filter(objective_id__in=changed_parents, driven_by_children=True)
+        .order_by()
         .values_list("objective_id", flat=True)
         .distinct()
     )
@@ -167,13 +175,17 @@ def _counting_towards(parents: list[int]) -> dict[int, list[tuple[float, float]]
     each: aligned under it, or contributing to it besides its own parent; by id."""
     found: dict[int, list[tuple[int, float, float]]] = {}
     if parents:
-        for parent_id, pk, score, weight in Objective.objects.filter(
-            parent_id__in=parents
-        ).values_list("parent_id", "pk", "score", "parent_weight"):
+        for parent_id, pk, score, weight in (
+            Objective.objects.filter(parent_id__in=parents)
+            .order_by()
+            .values_list("parent_id", "pk", "score", "parent_weight")
+        ):
             found.setdefault(parent_id, []).append((pk, score, weight))
-        for parent_id, pk, score, weight in Contribution.objects.filter(
-            parent_id__in=parents
-        ).values_list("parent_id", "objective_id", "objective__score", "weight"):
+        for parent_id, pk, score, weight in (
+            Contribution.objects.filter(parent_id__in=parents)
+            .order_by()
+            .values_list("parent_id", "objective_id", "objective__score", "weight")
+        ):
             found.setdefault(parent_id, []).append((pk, score, weight))
     return {
         parent: [(score, weight) for _pk, score, weight in sorted(rows)]
@@ -186,9 +198,11 @@ def _rolling_into(kr_ids: list[int]) -> dict[int, list[tuple[float, float]]]:
     into each, by id; those that none rolls into are absent."""
     found: dict[int, list[tuple[int, float, float]]] = {}
     for chunk in _chunks(kr_ids):
-        for target, pk, progress, weight in KeyResult.objects.filter(
-            rolls_into_id__in=chunk
-        ).values_list("rolls_into_id", "pk", "progress", "weight"):
+        for target, pk, progress, weight in (
+            KeyResult.objects.filter(rolls_into_id__in=chunk)
+            .order_by()
+            .values_list("rolls_into_id", "pk", "progress", "weight")
+        ):
             found.setdefault(target, []).append((pk, progress, weight))
     return {
         target: [(progress, weight) for _pk, progress, weight in sorted(rows)]

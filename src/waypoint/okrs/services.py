@@ -681,6 +681,7 @@ def checkin_create(
     status, name, current_date, kind = (
         KeyResult.objects.select_for_update(of=("self",))
         .filter(pk=key_result.pk)
+        .order_by()
         .values_list(
             "objective__cycle__status", "objective__cycle__name", "current_date", "objective__kind"
         )
