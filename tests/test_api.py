@@ -301,3 +301,38 @@ def test_reports_crud_and_pdf(client, tokens, quarter, key_result):
         call(client, "patch", f"/reports/{rid}", tokens["rival"], {"title": "x"}).status_code == 404
     )
     assert AuditEntry.objects.filter(action__startswith="report.").count() == 2
+
+
+def test_a_lists_count_is_exact_up_to_a_bound_and_null_past_it(
+    client, tokens, quarter, owner, monkeypatch
+):
+    """A list counts its matches only up to ``Pagination.COUNTED`` (10,000), so a workspace
+    of millions of check-ins costs a page what a small one does; past it, ``count`` is null
+    and the pages still come."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.api.resources import Pagination
+
+    objective = okr.objective_create(
+        workspace=owner.workspace, cycle=quarter, title="Counted", owner=owner, actor=None
+    )
+    kr = okr.key_result_create(objective=objective, title="From 0 to 10", target=10, actor=None)
+    for day in range(5):
+        okr.checkin_create(
+            key_result=kr, date=quarter.start + dt.timedelta(days=day), value=day, actor=None
+        )
+    monkeypatch.setattr(Pagination, "COUNTED", 5)
+    assert call(client, "get", "/check-ins?limit=2", tokens["read"]).json()["count"] == 5
+    okr.checkin_create(
+        key_result=kr, date=quarter.start + dt.timedelta(days=6), value=6, actor=None
+    )
+    with CaptureQueriesContext(connection) as queries:
+        listed = call(client, "get", "/check-ins?limit=2&offset=4", tokens["read"]).json()
+    assert listed["count"] is None and [c["value"] for c in listed["items"]] == [1.0, 0.0]
+    (counted,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert "LIMIT 6" in counted
+    spec = call(client, "get", "/openapi.json", tokens["read"]).json()
+    assert "null" in json.dumps(
+        spec["components"]["schemas"]["PagedCheckInOut"]["properties"]["count"]
+    )
