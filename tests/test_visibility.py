@@ -158,3 +158,62 @@ def test_team_counts_count_a_private_objective_only_for_who_may_see_it(secret, w
     assert listed(secret["insider"]) == [team] == listed(workspace.members.get(role="owner"))
     for role in ("member", "editor", "viewer"):
         assert listed(secret["outsiders"][role]) == [], role
+
+
+def test_the_rule_through_each_relation_agrees_with_the_rule_on_the_objective(
+    secret, workspace, owner, owner_user
+):
+    """``visible_q`` is written three ways (on the objective's row; one step away, as "not
+    one of the hidden private objectives"; two steps away, joined): for every reader, each
+    keeps exactly the rows whose objective the reader may see."""
+    from waypoint.okrs.models import CheckIn, Dependency, KeyResult
+
+    insider = workspace.members.get(user__email="ina@acme.test")
+    mine = okr.objective_create(
+        workspace=workspace,
+        cycle=secret["objective"].cycle,
+        title="Tess's own private one",
+        owner=workspace.members.get(user__email="tess@acme.test"),
+        private=True,
+        actor=owner_user,
+    )
+    public = okr.objective_create(
+        workspace=workspace, cycle=mine.cycle, title="Open to all", owner=insider, actor=None
+    )
+    orphan = okr.objective_create(
+        workspace=workspace, cycle=mine.cycle, title="Nobody's", private=True, actor=None
+    )
+    for objective in (mine, public, orphan):
+        kr = okr.key_result_create(objective=objective, title="From 0 to 5", target=5, actor=None)
+        okr.checkin_create(key_result=kr, date=dt.date(2026, 2, 2), value=1, actor=None)
+    okr.dependency_add(objective=public, blocked_by=secret["objective"], actor=None)
+    okr.dependency_add(objective=public, blocked_by=mine, actor=None)
+
+    def sees(member, objective):
+        return (
+            member.role in ("owner", "admin")
+            or not objective.private
+            or objective.owner_id == member.pk
+            or objective.teams.filter(members=member).exists()
+        )
+
+    readers = [owner, insider, *workspace.members.exclude(pk__in=[owner.pk, insider.pk])]
+    for member in readers:
+        objectives = Objective.objects.filter(workspace=workspace)
+        want = {o.pk for o in objectives if sees(member, o)}
+        assert (
+            set(objectives.filter(selectors.visible_q(member)).values_list("pk", flat=True)) == want
+        )
+        krs = KeyResult.objects.filter(workspace=workspace)
+        assert set(
+            krs.filter(selectors.visible_q(member, "objective__")).values_list(
+                "objective_id", flat=True
+            )
+        ) == want & set(krs.values_list("objective_id", flat=True))
+        checkins = CheckIn.objects.filter(workspace=workspace)
+        assert {
+            c.key_result.objective_id
+            for c in checkins.filter(selectors.visible_q(member, "key_result__objective__"))
+        } == want & {c.key_result.objective_id for c in checkins}
+        blockers = Dependency.objects.filter(selectors.visible_q(member, "blocked_by__"))
+        assert {d.blocked_by_id for d in blockers} == want & {secret["objective"].pk, mine.pk}

@@ -171,7 +171,10 @@ class Objective(StoredRollups):
             models.Index(
                 fields=["workspace", "cycle", "level", "position", "id"],
                 name="objective_cycle_order",
-            )
+            ),
+            # The few private objectives of a workspace: what a reader may not see is read
+            # from here (``selectors.visible_q``), not by joining every row to its objective.
+            models.Index(fields=["workspace"], condition=Q(private=True), name="objective_private"),
         ]
 
     def __str__(self):
