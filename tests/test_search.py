@@ -158,3 +158,24 @@ def test_the_database_answers_from_its_full_text_index(workspace, owner, titles)
     else:
         assert "VIRTUAL TABLE INDEX" in plan, plan
     assert {e.object_id for e in qs} == {titles["ru"].pk}
+
+
+def test_a_broad_word_ranks_only_its_newest_matches(workspace, quarter, owner, monkeypatch):
+    """A word that thousands of objectives share ranks only the newest ``CANDIDATES`` of
+    them (by cycle, then title): the page costs what a rare word costs."""
+    from waypoint.search import selectors
+
+    made = [
+        okr.objective_create(
+            workspace=workspace, cycle=quarter, title=f"Zebra crossing {n}", owner=owner, actor=None
+        )
+        for n in "EDCBA"
+    ]
+    assert [o.title for o in search(workspace, owner, "zebra").objectives] == [
+        f"Zebra crossing {n}" for n in "ABCDE"
+    ]
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    with CaptureQueriesContext(connection) as queries:
+        found = search(workspace, owner, "zebra").objectives
+    assert [o.pk for o in found] == sorted(o.pk for o in made[-3:])[::-1]
+    assert all("LIMIT 3" in q["sql"] for q in queries.captured_queries if "search" in q["sql"])

@@ -23,6 +23,8 @@ from . import text
 from .models import SearchEntry
 
 PER_KIND = 8
+# Matches of one kind that are ranked (the newest): more only say that the query is broad.
+CANDIDATES = 1_000
 
 
 @dataclass
@@ -61,10 +63,18 @@ def _matches(terms: list[list[str]]) -> Q:
 
 
 def _found(qs: QuerySet, workspace: Workspace, kind: str, terms) -> QuerySet:
+    """The records of ``qs`` among the ``CANDIDATES`` newest entries that match: a word
+    that 12,000 objectives share ("partners" at 100,000 people) then costs a page what a
+    rarer one does, instead of sorting all of them by cycle and title to show eight."""
     ids = (
         SearchEntry.objects.filter(workspace=workspace, kind=kind)
         .filter(_matches(terms))
-        .values("object_id")
+        # By an expression, not the column: walking the index of object ids newest first,
+        # PostgreSQL would test every entry of the kind for the words (100,000 people and
+        # no match: 185 ms) instead of asking the full-text index for the matches.
+        .alias(newest=F("object_id") + 0)
+        .order_by("-newest")
+        .values("object_id")[:CANDIDATES]
     )
     return qs.filter(pk__in=ids)
 
