@@ -181,7 +181,12 @@ def people(request):
     in SQL, a page at a time, searchable by name, e-mail or team."""
     ws = request.workspace
     cycle, seen = _cycle_objectives(request)
-    qs = members_list(ws).prefetch_related("teams").order_by("user__full_name", "user__email", "pk")
+    # In the order of the index ``user_name_order`` (a person is a member once).
+    qs = (
+        members_list(ws)
+        .prefetch_related("teams")
+        .order_by("user__full_name", "user__email", "user_id")
+    )
     q, page = _search_page(request, qs, "user__full_name", "user__email", "teams__name")
     # Counted for the page's people only, in one grouped query (not for the whole company
     # before the page is cut).
