@@ -497,3 +497,38 @@ def test_password_reset_mails_a_link(client, acme, owner_user, mailoutbox):
     assert client.get("/accounts/password/reset/").status_code == 200
     client.post("/accounts/password/reset/", {"email": owner_user.email})
     assert "/accounts/password/reset/key/" in mailoutbox[-1].body
+
+
+def test_an_objective_page_shows_a_first_screen_of_what_is_aligned_to_it(
+    client, workspace, quarter, owner, owner_user, monkeypatch
+):
+    """A company objective with hundreds of team objectives under it shows the first
+    ``GROUP_LIMIT`` of them and links to all of them on the overview, filtered by it; its
+    key result driven by them still counts them all."""
+    from waypoint.okrs import selectors
+
+    monkeypatch.setattr(selectors, "GROUP_LIMIT", 3)
+    parent = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Customers stay", owner=owner, actor=None
+    )
+    okr.key_result_create(
+        objective=parent, title="Teams deliver", driven_by_children=True, target=1, actor=None
+    )
+    for n in range(5):
+        okr.objective_create(
+            workspace=workspace,
+            cycle=quarter,
+            title=f"Team goal {n}",
+            level="team",
+            parent=parent,
+            owner=owner,
+            actor=None,
+        )
+    client.force_login(owner_user)
+    page = client.get(f"/w/acme/objectives/{parent.pk}/").content.decode()
+    assert [f"Team goal {n}" in page for n in range(5)] == [True] * 3 + [False] * 2
+    assert "5 child objectives" in page
+    link = f'/w/acme/cycles/{quarter.pk}/?parent={parent.pk}" data-all-aligned>All 5 aligned'
+    assert link in page
+    listed = client.get(f"/w/acme/cycles/{quarter.pk}/?parent={parent.pk}").content.decode()
+    assert all(f"Team goal {n}" in listed for n in range(5))

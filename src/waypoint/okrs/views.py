@@ -815,10 +815,11 @@ def _objective_context(request, objective):
         if series
         else None
     )
-    children = selectors.rows_for(
-        selectors.objectives_with_details(ws, me).filter(parent=objective).select_related("cycle"),
-        today,
-    )
+    # The first screen of what is aligned to it (a company objective may have hundreds);
+    # the rest on the overview, filtered by this parent, a page at a time.
+    aligned = selectors.objectives_with_details(ws, me).filter(parent=objective)
+    children = selectors.rows_for(aligned.select_related("cycle")[: selectors.GROUP_LIMIT], today)
+    children_count = aligned.count() if len(children) == selectors.GROUP_LIMIT else len(children)
     # The latest few check-ins of each, whole with who wrote them (the history shown).
     recent = selectors.latest_checkins(krs, HISTORY_ROWS)
     dependencies, contributions = selectors.links_of(objective, me, today)
@@ -834,6 +835,7 @@ def _objective_context(request, objective):
             krs=rows,
         ),
         "children": children,
+        "children_count": children_count,
         "chart": chart,
         "chart_locale": charts.vega_locale(request.LANGUAGE_CODE) if chart else None,
         "comments": Comment.objects.filter(objective=objective).select_related("author__user"),
