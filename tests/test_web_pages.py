@@ -532,3 +532,24 @@ def test_an_objective_page_shows_a_first_screen_of_what_is_aligned_to_it(
     assert link in page
     listed = client.get(f"/w/acme/cycles/{quarter.pk}/?parent={parent.pk}").content.decode()
     assert all(f"Team goal {n}" in listed for n in range(5))
+
+
+def test_the_overview_counts_other_teams_only_up_to_a_bound(client, acme, owner_user, monkeypatch):
+    """Past ``OTHER_TEAMS_COUNTED`` teams the folded list says "N+" instead of counting every
+    team of a large company on each view; a search still finds any of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.okrs import views
+
+    client.force_login(owner_user)
+    url = f"/w/acme/cycles/{acme['cycle'].pk}/"
+    assert '<small class="muted">2</small>' in client.get(url).content.decode()
+    monkeypatch.setattr(views, "OTHER_TEAMS_COUNTED", 1)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert '<small class="muted">1+</small>' in html
+    counted = [q["sql"] for q in queries.captured_queries if "workspaces_team" in q["sql"]]
+    assert any("COUNT(" in q and "LIMIT 2" in q for q in counted)
+    found = client.get(f"{url}?teams=Supp").content.decode()
+    assert 'class="team-name">Support<' in found
