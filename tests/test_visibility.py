@@ -163,9 +163,9 @@ def test_team_counts_count_a_private_objective_only_for_who_may_see_it(secret, w
 def test_the_rule_through_each_relation_agrees_with_the_rule_on_the_objective(
     secret, workspace, owner, owner_user
 ):
-    """``visible_q`` is written three ways (on the objective's row; one step away, as "not
-    one of the hidden private objectives"; two steps away, joined): for every reader, each
-    keeps exactly the rows whose objective the reader may see."""
+    """``visible_q`` is written two ways (on the objective's row; through a relation, as
+    "not one of the hidden private objectives"): for every reader, one step away or two,
+    each keeps exactly the rows whose objective the reader may see."""
     from waypoint.okrs.models import CheckIn, Dependency, KeyResult
 
     insider = workspace.members.get(user__email="ina@acme.test")
