@@ -25,6 +25,7 @@ from waypoint.kpis import selectors as kpi_selectors
 from waypoint.kpis import services as kpi_services
 from waypoint.kpis.models import DataPoint, Deviation, Kpi
 from waypoint.lib import scoring
+from waypoint.lib.counting import count_up_to
 from waypoint.okrs import selectors as okr_selectors
 from waypoint.okrs import services as okr
 from waypoint.okrs.models import CheckIn, Cycle, Initiative, KeyResult, Objective, Retrospective
@@ -73,7 +74,7 @@ class Pagination(LimitOffsetPagination):
         if isinstance(queryset, list):
             found = len(queryset)
         else:
-            found = queryset.all().order_by()[: self.COUNTED + 1].count()
+            found = count_up_to(queryset.all(), self.COUNTED)
         return found if found <= self.COUNTED else None
 
 

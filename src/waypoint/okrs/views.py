@@ -28,6 +28,7 @@ from waypoint.kpis import services as kpi_services
 from waypoint.kpis.forms import AnnotationForm
 from waypoint.kpis.models import Annotation
 from waypoint.lib import charts, scoring
+from waypoint.lib.counting import count_up_to
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role, Team
 from waypoint.workspaces.selectors import scoped_get
@@ -445,7 +446,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _found(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return count_up_to(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
+from waypoint.lib.counting import count_up_to
+
 from .models import Member, Role, Team, Workspace
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
@@ -117,8 +119,8 @@ class MemberChoiceField(forms.ModelChoiceField):
         super()._set_queryset(queryset)
         # Counted without the list's order: a sort of every member to count 201 of them
         # cost as much as the workspace is large.
-        self.by_email = queryset is not None and (
-            queryset.order_by()[: self.LIST_LIMIT + 1].count() > self.LIST_LIMIT
+        self.by_email = (
+            queryset is not None and count_up_to(queryset, self.LIST_LIMIT) > self.LIST_LIMIT
         )
         if self.by_email:
             self.widget = forms.EmailInput(
@@ -186,8 +188,8 @@ class NamedChoicesField(forms.ModelMultipleChoiceField):
 
     def _set_queryset(self, queryset):
         super()._set_queryset(queryset)
-        self.by_name = queryset is not None and queryset[: self.LIST_LIMIT + 1].count() > (
-            self.LIST_LIMIT
+        self.by_name = (
+            queryset is not None and count_up_to(queryset, self.LIST_LIMIT) > self.LIST_LIMIT
         )
         if self.by_name:
             self.widget = forms.Textarea(
