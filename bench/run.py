@@ -33,6 +33,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from waypoint.cli import web_sizes
+
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
 PASSWORD = "waypoint-seed"  # noqa: S105 - the seed's published login
@@ -148,6 +150,7 @@ def main() -> int:
     results: dict = {
         "people": args.people,
         "database": "postgresql" if env.get("DATABASE_URL") else "sqlite",
+        "web": dict(zip(("processes", "threads"), web_sizes(), strict=True)),
         "runs": args.runs,
     }
 
@@ -202,7 +205,7 @@ def main() -> int:
     port = free_port()
     server = subprocess.Popen(
         [PY, "-m", "waypoint.cli", "serve", "--port", str(port)],
-        env={**env, "WAYPOINT_WEB_WORKERS": "2"},
+        env=env,  # the sizes `waypoint serve` takes by default, as a new user gets them
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -450,7 +453,8 @@ def print_table(r: dict) -> None:
 
     print(
         f"\nWaypoint bench: {r['people']:,} people on {r['database']}, {r['runs']} runs a page, "
-        f"trivial page {r['trivial_ms']} ms\n"
+        f"trivial page {r['trivial_ms']} ms, served by {r['web']['processes']} processes of "
+        f"{r['web']['threads']} thread(s)\n"
     )
     head = ("page", "status", "median", "p95", "ratio", "KB", "SQL")
     print("{:16} {:>6} {:>9} {:>9} {:>6} {:>8} {:>5}  target".format(*head))

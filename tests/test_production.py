@@ -118,3 +118,20 @@ def test_production_starts_in_seconds_after_its_build_and_deploy_steps(tmp_path)
     out = log.read_text()
     # The access log: one line per request, on standard output.
     assert '"GET /readyz HTTP/1.1" 200' in out
+
+
+def test_the_web_server_runs_a_process_more_than_cores_each_of_one_thread(monkeypatch):
+    """One thread a process: a second thread of a Python process adds no CPU, only waits for
+    the interpreter (on SQLite with the writers' gate held), and gunicorn's plain worker then
+    serves; the environment still sets both."""
+    from waypoint import cli
+
+    monkeypatch.delenv("WAYPOINT_WEB_WORKERS", raising=False)
+    monkeypatch.delenv("WAYPOINT_WEB_THREADS", raising=False)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    argv = cli._gunicorn_argv("127.0.0.1", 8000, production=True)
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--threads") + 1] == "1"
+    monkeypatch.setenv("WAYPOINT_WEB_WORKERS", "5")
+    monkeypatch.setenv("WAYPOINT_WEB_THREADS", "4")
+    assert cli.web_sizes() == (5, 4)
