@@ -84,11 +84,12 @@ user = User.objects.create_user(email="vic@acme.test", password="the-Right-pass-
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 space = ws.workspace_create(name="Acme", slug="acme", owner=user, actor=user)
 print(ws.token_create(member=space.members.get(), name="ci", scope="read", actor=None)[1])
+print(ws.token_create(member=space.members.get(), name="ci-2", scope="read", actor=None)[1])
 """
     made = subprocess.run(
         [sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True
     )
-    token = made.stdout.strip().splitlines()[-1]
+    token, token_2 = made.stdout.strip().splitlines()[-2:]
     ports, procs = [_free_port(), _free_port()], []
     for port in ports:
         procs.append(
@@ -110,7 +111,7 @@ print(ws.token_create(member=space.members.get(), name="ci", scope="read", actor
                 except OSError:
                     assert time.monotonic() < deadline, "the server did not start"
                     time.sleep(0.3)
-        yield {"ports": ports, "token": token}
+        yield {"ports": ports, "token": token, "token_2": token_2, "data": data}
     finally:
         for proc in procs:
             os.killpg(proc.pid, 15)
@@ -169,6 +170,30 @@ def test_an_address_spends_its_minute_whatever_it_sends(two_servers):
     ]
     # Wrong tokens are 401 until the address has spent its 15, then 429.
     assert statuses[:15] == [401] * 15 and statuses[15:] == [429, 429]
+
+
+@pytest.mark.sqlite_pass_only
+def test_an_api_read_is_answered_while_a_writer_holds_the_database(two_servers):
+    """Counting a request against its limits is a write. On SQLite the counts have a file
+    of their own, so a read through the API is answered while another process holds the
+    database's single write lock for a long transaction (an import, a restore), instead of
+    waiting for it to end."""
+    import fcntl
+
+    a, b = two_servers["ports"]
+    auth = {"Authorization": f"Bearer {two_servers['token_2']}"}
+    client = Browser("127.0.0.5")
+    response, _body = client.request(a, "GET", "/api/v1/workspace", headers=auth)
+    assert response.status == 200  # the token's first use is written now, not below
+    gate = two_servers["data"] / "waypoint.sqlite3-writers.lock"
+    with gate.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a writer of another process, mid-transaction
+        for port in (a, b):
+            started = time.monotonic()
+            response, body = client.request(port, "GET", "/api/v1/workspace", headers=auth)
+            assert response.status == 200 and '"slug": "acme"' in body
+            assert time.monotonic() - started < 3
+    assert (two_servers["data"] / "rate-counts.sqlite3").exists()
 
 
 def test_a_hit_is_one_statement_and_ended_windows_are_cleared(db, monkeypatch):

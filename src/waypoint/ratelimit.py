@@ -3,8 +3,12 @@ database otherwise), so that two web workers do not each allow the full rate.
 
 A limit is a fixed window: ``hit`` counts one request of ``ident`` in ``scope`` and says
 how long to wait when the window's count is spent. In the database a hit is one upsert
-statement, outside any transaction: on SQLite it holds the single write lock for the time
-of that statement, not for a transaction around the cache's read-then-write.
+statement in a transaction of its own. With SQLite that statement goes to a file of its own
+beside the database (``rate-counts.sqlite3``), with its own write lock: SQLite has one
+writer at a time, and a request that only reads would otherwise queue for its count behind
+every check-in, import and job writing to the database, and hold them up in turn. The
+counts are only ever a minute or a day old, so that file is written without waiting for
+the disk and is never backed up.
 """
 
 from __future__ import annotations
@@ -12,8 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import random
+import sqlite3
+import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -76,30 +84,80 @@ def hits(limits: list[tuple[str, str, str]]) -> int | None:
 
 def _count_in_database(windows: list[tuple[str, float]]) -> dict[str, int]:
     """Count one hit on each (key, end of its window): {key: its count now}."""
+    rows = sorted(windows)  # one order for every request: two upserts never wait in a circle
+    housekeeping = random.random() < 0.01  # noqa: S311 - now and then, in a new window
+    side_file = _counts_file()
+    if side_file is not None:
+        return _count_in_file(side_file, rows, housekeeping)
     from waypoint.workspaces.models import RateCount
 
     q = connection.ops.quote_name
     table, k, n, e = q(RateCount._meta.db_table), q("key"), q("count"), q("expires")
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = sorted(  # one order for every request, so that two upserts never wait in a circle
-        (key, adapt(dt.datetime.fromtimestamp(end + 1, tz=dt.UTC))) for key, end in windows
-    )
-    values = ", ".join(["(%s, 1, %s)"] * len(rows))
-    # One statement, in a transaction of its own so that on SQLite it takes its turn at the
-    # writers' gate (lib/sqlite) instead of sleeping in SQLite's busy handler.
+
+    def at(seconds: float):
+        return connection.ops.adapt_datetimefield_value(dt.datetime.fromtimestamp(seconds, dt.UTC))
+
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({k}, {n}, {e}) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT ({k}) DO UPDATE SET {n} = {table}.{n} + 1 RETURNING {k}, {n}",
-            [v for row in rows for v in row],
+            _upsert(table, k, n, e, len(rows), "%s"),
+            [v for key, end in rows for v in (key, at(end + 1))],
         )
         counts = dict(cursor.fetchall())
-        if min(counts.values()) == 1 and random.random() < 0.01:  # noqa: S311 - housekeeping
-            # Now and then a new window clears the windows that have ended.
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {e} < %s",  # noqa: S608
-                [adapt(dt.datetime.now(tz=dt.UTC))],
+        if housekeeping and min(counts.values()) == 1:  # clear the windows that have ended
+            cursor.execute(f"DELETE FROM {table} WHERE {e} < %s", [at(time.time())])  # noqa: S608
+    return counts
+
+
+def _upsert(table: str, k: str, n: str, e: str, rows: int, mark: str) -> str:
+    values = ", ".join([f"({mark}, 1, {mark})"] * rows)
+    return (
+        f"INSERT INTO {table} ({k}, {n}, {e}) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT ({k}) DO UPDATE SET {n} = {table}.{n} + 1 RETURNING {k}, {n}"
+    )
+
+
+def _counts_file() -> str | None:
+    """The counts' own file beside an SQLite database file; None on PostgreSQL and for an
+    in-memory database (the tests'), which nothing else writes to at the same time."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return None
+    return str(Path(connection.settings_dict["NAME"]).with_name("rate-counts.sqlite3"))
+
+
+_files = threading.local()  # a connection a thread, opened again after a fork
+
+
+def _count_in_file(path: str, rows: list[tuple[str, float]], housekeeping: bool) -> dict:
+    from waypoint.lib.sqlite.base import gate_for
+
+    db = getattr(_files, "db", None)
+    if db is None or _files.key != (os.getpid(), path):
+        db = sqlite3.connect(path, timeout=20, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS rate_count "
+            "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
+        )
+        _files.db, _files.key = db, (os.getpid(), path)
+    gate = gate_for(path)  # writers of every process take turns, as on the database's file
+    gate.acquire()
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            found = db.execute(
+                _upsert("rate_count", "key", "count", "expires", len(rows), "?"),
+                [v for key, end in rows for v in (key, end + 1)],
             )
+            counts = dict(found.fetchall())
+            if housekeeping and min(counts.values()) == 1:
+                db.execute("DELETE FROM rate_count WHERE expires < ?", [time.time()])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    finally:
+        gate.release()
     return counts
 
 
