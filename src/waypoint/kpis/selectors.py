@@ -91,13 +91,14 @@ def chart_spec(
 ) -> dict:
     """The KPI's chart (Vega-Lite) in the active language: its periods judged, its bands and
     target, its annotations; the forecast, or (with ``pace``) the running period's pace."""
+    said = {status: status_label(status) for status in {p.status for p in periods}}
     return charts.kpi_chart(
         periods=[
             {
                 "date": p.start.isoformat(),
                 "value": p.value,
                 "status": p.status,
-                "status_label": status_label(p.status),
+                "status_label": said[p.status],  # translated once a status, not a period
                 **({"pace": p.pace} if pace and p.pace is not None else {}),
             }
             for p in periods
