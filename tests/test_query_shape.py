@@ -199,3 +199,24 @@ def test_a_member_picker_counts_the_workspace_without_sorting_it(db, workspace, 
         )
     (count,) = [q["sql"] for q in queries]
     assert "COUNT" in count and "ORDER BY" not in count and field.by_email is False
+
+
+def test_the_alignment_tree_reads_the_key_results_of_all_its_levels_in_one_query(
+    client, db, seeded
+):
+    """The tree opens level by level from the top, a query a level for the objectives; the
+    key results of all of them come in one more query at the end, not one a level (and one
+    for the list of objectives aligned to nothing)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ws = Workspace.objects.get(pk=seeded["large"])
+    client.force_login(Member.objects.get(workspace=ws, role="owner").user)
+    cycle = Cycle.objects.get(workspace=ws, is_current=True)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/w/large/cycles/{cycle.pk}/tree/")
+    assert response.status_code == 200
+    levels = response.content.decode().count('role="group"')
+    assert levels >= 3, "the tree should open at least three levels below its roots"
+    key_results = [q["sql"] for q in ctx.captured_queries if 'FROM "okrs_keyresult"' in q["sql"]]
+    assert len(key_results) <= 2, key_results  # without it: one a level, four here

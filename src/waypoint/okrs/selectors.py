@@ -249,10 +249,14 @@ def for_outline(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
         objectives.select_related(None)
         .prefetch_related(None)
         .select_related("owner__user", "cycle")
-        .prefetch_related(
-            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
-        )
+        .prefetch_related(outline_key_results())
     )
+
+
+def outline_key_results() -> Prefetch:
+    """An outline's key results: their own fields, in their order (``for_outline``; the
+    alignment tree reads those of all its levels at once)."""
+    return Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
 
 
 def key_results_of(workspace: Workspace, member: Member, cycle: Cycle) -> QuerySet[KeyResult]:

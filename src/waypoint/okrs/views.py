@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -625,40 +625,48 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
     )
 
     def outline(qs):
-        return selectors.for_outline(qs).annotate(n_children=Coalesce(children, 0))
+        # Each level's objectives alone; the key results of every level come at the end.
+        return selectors.for_outline(qs).prefetch_related(None)
 
     top = [
-        {"row": r, "children": [], "folded": 0}
-        for r in selectors.rows_for(selectors.for_outline(first)[: selectors.PAGE_SIZE], today)
+        {"objective": o, "children": [], "folded": 0} for o in outline(first)[: selectors.PAGE_SIZE]
     ]
     # The first level's counts in a query of their own, over a page of ids: a count beside
     # each candidate root made PostgreSQL count the children of every root before it
     # sorted them and kept a page (139 ms at 100,000 people instead of 2).
     counts = dict(
-        in_cycle.filter(parent__in=[n["row"].objective.pk for n in top])
+        in_cycle.filter(parent__in=[n["objective"].pk for n in top])
         .order_by()
         .values_list("parent_id")
         .annotate(n=Count("id"))
     )
     for n in top:
-        n["row"].objective.n_children = counts.get(n["row"].objective.pk, 0)
-    room, frontier = budget - len(top), top
+        n["objective"].n_children = counts.get(n["objective"].pk, 0)
+    room, frontier, nodes = budget - len(top), top, list(top)
     while frontier:
         opened = []
         for n in frontier:
-            n["folded"] = n["row"].objective.n_children
+            n["folded"] = n["objective"].n_children
             if n["folded"] and n["folded"] <= room:
                 room -= n["folded"]
                 opened.append(n)
         if not opened:
             break
         by_parent = defaultdict(list)
-        kids = in_cycle.filter(parent__in=[n["row"].objective.pk for n in opened])
-        for r in selectors.rows_for(outline(kids).order_by("position", "id"), today):
-            by_parent[r.objective.parent_id].append({"row": r, "children": [], "folded": 0})
+        kids = in_cycle.filter(parent__in=[n["objective"].pk for n in opened])
+        for o in (
+            outline(kids).annotate(n_children=Coalesce(children, 0)).order_by("position", "id")
+        ):
+            by_parent[o.parent_id].append({"objective": o, "children": [], "folded": 0})
         for n in opened:
-            n["children"], n["folded"] = by_parent[n["row"].objective.pk], 0
+            n["children"], n["folded"] = by_parent[n["objective"].pk], 0
         frontier = [c for n in opened for c in n["children"]]
+        nodes += frontier
+    # The key results of every level in one query, not one a level.
+    objectives = [n["objective"] for n in nodes]
+    prefetch_related_objects(objectives, selectors.outline_key_results())
+    for n, row in zip(nodes, selectors.rows_for(objectives, today), strict=True):
+        n["row"] = row
     return top, total
 
 
