@@ -39,14 +39,28 @@ def nasty(workspace, quarter, owner):
     return o
 
 
-def test_csv_and_xlsx_downloads(client, owner_user, nasty, quarter):
+def test_csv_and_xlsx_downloads(client, owner_user, nasty, quarter, owner, teammate):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from openpyxl import load_workbook
 
     client.force_login(owner_user)
-    response = client.get(f"/w/acme/cycles/{quarter.pk}/export/csv/")
+    client.get(f"/w/acme/cycles/{quarter.pk}/export/csv/")
+    asked = []
+    for n, who in enumerate((owner, teammate, None)):
+        okr.key_result_create(
+            objective=nasty, title=f"Ship {n} things", target=n + 1, owner=who, actor=None
+        )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/w/acme/cycles/{quarter.pk}/export/csv/")
+        asked.append(len(queries))
+    # Key results' owners come for all of them at once, not a query or two a key result.
+    assert asked[0] == asked[1] == asked[2], asked
     assert response["Content-Disposition"].endswith('.csv"')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][8].startswith("'@SUM")
+    owners = {row[rows[0].index("Key result owner")] for row in rows[1:]}
+    assert owners == {"", owner.user.email, teammate.user.email}
     response = client.get(f"/w/acme/cycles/{quarter.pk}/export/xlsx/")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet["C2"].value == "'=cmd|' /C calc'!A0" and sheet["K2"].value == 0

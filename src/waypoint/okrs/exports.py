@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -60,10 +60,12 @@ def cycle_rows(cycle: Cycle, objectives=None) -> list[dict]:
     ws = cycle.workspace
     if objectives is None:
         objectives = selectors.objectives_of_cycle(ws, cycle)
+    objectives = [o for o in objectives if o.status != Objective.Status.ARCHIVED]
+    # Who owns each key result, for all of them at once (a no-op where the queryset
+    # brought them already).
+    prefetch_related_objects([kr for o in objectives for kr in o.key_results.all()], "owner__user")
     rows = []
     for o in objectives:
-        if o.status == Objective.Status.ARCHIVED:
-            continue
         base = {
             "cycle": cycle.name,
             "objective_id": o.ref or o.pk,

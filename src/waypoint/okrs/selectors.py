@@ -217,9 +217,10 @@ def group_rows(rows: list[ObjectiveRow], teams: Iterable) -> tuple:
 
 
 def _details() -> tuple:
-    """What ``objectives_with_details`` prefetches: teams, and key results with theirs."""
-    krs = KeyResult.objects.select_related("owner__user", "team").order_by("position", "id")
-    return ("teams", Prefetch("key_results", queryset=krs))
+    """What ``objectives_with_details`` prefetches: teams, and key results (their own
+    fields: an objective's row counts and scores them; who owns each is read where it is
+    shown, on the objective's page and in the spreadsheet export)."""
+    return ("teams", outline_key_results())
 
 
 def objectives_with_details(workspace: Workspace, member: Member) -> QuerySet[Objective]:
@@ -243,8 +244,8 @@ def rows_for_groups(groups: list[QuerySet[Objective]], today: dt.date) -> list[l
 
 def for_outline(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
     """Objectives with what an outline of them shows (the alignment tree and map): the
-    owner's name, the cycle and the key results' own fields, without the teams and key
-    result owners that ``objectives_with_details`` also reads."""
+    owner's name, the cycle and the key results' own fields, without the teams that
+    ``objectives_with_details`` also reads."""
     return (
         objectives.select_related(None)
         .prefetch_related(None)
@@ -254,8 +255,9 @@ def for_outline(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
 
 
 def outline_key_results() -> Prefetch:
-    """An outline's key results: their own fields, in their order (``for_outline``; the
-    alignment tree reads those of all its levels at once)."""
+    """Key results with their own fields, in their order, for rows and outlines of
+    objectives (``objectives_with_details``, ``for_outline``; the alignment tree reads
+    those of all its levels at once)."""
     return Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
 
 
