@@ -79,3 +79,22 @@ def test_on_postgresql_the_newest_check_ins_are_index_walks_not_a_scan(
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on okrs_checkin" not in plan, plan
+
+
+def test_the_objective_page_counts_each_key_results_check_ins(
+    client, workspace, objective, key_result, owner_user
+):
+    other = okr.key_result_create(
+        objective=objective, title="Second", start=0, target=100, actor=owner_user
+    )
+    okr.key_result_create(objective=objective, title="Third", start=0, target=100, actor=owner_user)
+    _history(workspace, key_result, days=6, per_day=3)
+    _history(workspace, other, days=1, per_day=1)
+    client.force_login(owner_user)
+    page = client.get(f"/w/{workspace.slug}/objectives/{objective.pk}/").content.decode()
+    summaries = [s.split("</summary>")[0] for s in page.split("<summary>")[1:]]
+    assert [s for s in summaries if "check-in" in s] == [
+        "18 check-ins",
+        "1 check-in",
+        "0 check-ins",
+    ]

@@ -781,16 +781,6 @@ def _objective_context(request, objective):
     krs = (
         KeyResult.objects.filter(objective=objective)
         .select_related("owner__user", "team", "kpi", "rolls_into__objective")
-        .annotate(
-            feeder_count=Count("feeders", distinct=True),
-            checkin_count=Subquery(
-                CheckIn.objects.filter(key_result=OuterRef("pk"))
-                .order_by()
-                .values("key_result")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-        )
         .prefetch_related(
             # Each day's value (the chart, the forecast, the evidence): a point a day however
             # many check-ins a day had. The latest few whole are read below.
@@ -808,8 +798,24 @@ def _objective_context(request, objective):
     evidence, forecasts = {}, {}
     what_if = _what_if(request)
     krs = list(krs)
+    # How many check-ins each has, and how many key results below roll into it: counted
+    # apart, since counting beside the key results grouped by every column they select.
+    checkin_counts = dict(
+        CheckIn.objects.filter(key_result__objective=objective)
+        .order_by()
+        .values_list("key_result")
+        .annotate(n=Count("id"))
+    )
+    feeder_counts = dict(
+        KeyResult.objects.filter(rolls_into__objective=objective)
+        .order_by()
+        .values_list("rolls_into")
+        .annotate(n=Count("id"))
+    )
     for kr in krs:
         kr.objective = objective  # with its cycle, already read
+        kr.checkin_count = checkin_counts.get(kr.pk, 0)
+        kr.feeder_count = feeder_counts.get(kr.pk, 0)
         row = _kr_row(kr, today)
         rows.append(row)
         evidence[kr.pk] = selectors.work_then_movement(kr)
