@@ -298,21 +298,47 @@ def test_audit_rows_never_hold_password_hashes(owner_user, workspace):
     assert "password" not in snapshot(owner_user)
 
 
-def test_the_streak_reads_one_row_per_day_not_one_per_check_in(key_result, owner, owner_user):
-    """The check-in page's streak: the distinct days, without the model's ordering added to
-    the DISTINCT (which made it read every check-in the reader ever wrote)."""
+def test_the_streak_asks_a_week_at_a_time_however_many_check_ins(
+    workspace, key_result, owner, owner_user
+):
+    """The check-in page's streak: weeks in a row in which the member checked in, up to this
+    one (last week counts while this one is open). One statement asks each week once, a seek
+    in the index of authors' days, so a member with thousands of check-ins costs no more
+    than one with a few."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    day = dt.date(2026, 2, 4)
-    for value in range(5):
-        okr.checkin_create(
-            key_result=key_result, date=day, value=value, author=owner, actor=owner_user
+    from waypoint.okrs.models import CheckIn
+
+    today = dt.date(2026, 3, 4)  # a Wednesday
+    monday = selectors.week_of(today)
+
+    def write(weeks_back, many=30):
+        CheckIn.objects.bulk_create(
+            CheckIn(
+                workspace=workspace,
+                key_result=key_result,
+                author=owner,
+                date=monday - dt.timedelta(weeks=weeks_back) + dt.timedelta(days=n % 7),
+                value=n,
+            )
+            for n in range(many)
         )
+
+    for weeks_back in (1, 2, 3, 5, 60):  # three weeks in a row, a gap, older ones
+        write(weeks_back)
+    assert selectors.checkin_streak(owner, today) == 3
+    write(0, many=1)
     with CaptureQueriesContext(connection) as ctx:
-        assert selectors.checkin_streak(owner, day) == 1
-    (sql,) = [q["sql"] for q in ctx.captured_queries if "okrs_checkin" in q["sql"]]
-    assert sql.startswith('SELECT DISTINCT "okrs_checkin"."date" AS "date" FROM'), sql
+        assert selectors.checkin_streak(owner, today) == 4
+    assert selectors.checkin_streak(owner, today + dt.timedelta(weeks=2)) == 0
+    (sql,) = [q["sql"] for q in ctx.captured_queries]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            plan = [row[-1] for row in cursor.execute("EXPLAIN QUERY PLAN " + sql).fetchall()]
+        probes = [step for step in plan if "okrs_checkin" in step]
+        assert len(probes) == selectors.STREAK_WEEKS + 1, plan
+        assert all("checkin_author_day" in step for step in probes), probes
 
 
 def test_the_last_comment_under_each_check_in_row_is_found_by_its_own_index(

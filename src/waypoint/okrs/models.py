@@ -388,6 +388,8 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["key_result", "-date", "-id"]),
             models.Index(fields=["workspace", "-date", "-id"], name="checkin_workspace_latest"),
+            # The days a member checked in (the check-in page's streak asks a week at a time).
+            models.Index(fields=["author", "date"], name="checkin_author_day"),
             # A key result's last comment (the check-in page shows it under each row) is the
             # first entry here, however many check-ins without a comment came after it.
             models.Index(
