@@ -5,10 +5,9 @@ protocol) is added and signs in."""
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal import auth as totp
 from playwright.sync_api import expect
 
-from tests.conftest import verified
+from tests.conftest import totp_code, verified
 from waypoint.workspaces import services as ws_services
 from waypoint.workspaces.models import AuditEntry, Role
 
@@ -58,11 +57,6 @@ def confirm_password(page):
     page.click("form[action='/accounts/reauthenticate/'] button[type=submit]")
 
 
-def code_for(secret):
-    counter = next(totp.yield_hotp_counters_from_time())
-    return totp.format_hotp_value(totp.hotp_value(secret, counter))
-
-
 def test_a_required_authenticator_app_is_set_up_then_asked_for(page, live_server, people):
     _ws, mia = people
     base = base_url(live_server)
@@ -78,7 +72,7 @@ def test_a_required_authenticator_app_is_set_up_then_asked_for(page, live_server
     confirm_password(page)
     secret = page.locator("#authenticator_secret").input_value()
     assert len(secret) >= 16
-    page.fill("input[name=code]", code_for(secret))
+    page.fill("input[name=code]", totp_code(secret))
     page.click("main form button[type=submit]")
     expect(page.locator("body")).to_contain_text("Recovery")
     assert Authenticator.objects.filter(user=mia, type="totp").exists()
@@ -96,7 +90,7 @@ def test_a_required_authenticator_app_is_set_up_then_asked_for(page, live_server
     page.click("main button[type=submit]")
     expect(page).to_have_url(base + "/accounts/2fa/authenticate/")
     # A code is good once: wait for the next one rather than replay it.
-    page.fill("input[name=code]", code_for(secret))
+    page.fill("input[name=code]", totp_code(secret))
     page.click("main button[type=submit]")
     expect(page).not_to_have_url(base + "/accounts/2fa/authenticate/")
     page.goto(base + "/w/acme/")

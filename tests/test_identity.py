@@ -10,7 +10,7 @@ from allauth.mfa.totp.internal import auth as totp
 from allauth.usersessions.models import UserSession
 from django.test import Client
 
-from tests.conftest import verified
+from tests.conftest import totp_code, verified
 from waypoint.kpis import services as kpis
 from waypoint.okrs import services as okr
 from waypoint.workspaces import security
@@ -40,11 +40,6 @@ def events(user, action=None):
 def signed_in(client, workspace) -> bool:
     response = client.get(f"/w/{workspace.slug}/")
     return response.status_code == 200
-
-
-def code_for(secret: str) -> str:
-    counter = next(totp.yield_hotp_counters_from_time())
-    return totp.format_hotp_value(totp.hotp_value(secret, counter))
 
 
 # --- Security events --------------------------------------------------------------------------
@@ -309,7 +304,7 @@ def test_sign_in_with_an_authenticator_app(workspace, owner_user):
     wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
     assert wrong.status_code == 200
     assert events(owner_user, "mfa_failed")
-    client.post("/accounts/2fa/authenticate/", {"code": code_for(secret)})
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
     assert signed_in(client, workspace)
     [signed] = events(owner_user, "sign_in")
     assert signed.after["methods"] == ["password", "mfa:totp"]
