@@ -244,20 +244,20 @@ def rows_for_groups(groups: list[QuerySet[Objective]], today: dt.date) -> list[l
 
 def for_outline(objectives: QuerySet[Objective]) -> QuerySet[Objective]:
     """Objectives with what an outline of them shows (the alignment tree and map): the
-    owner's name, the cycle and the key results' own fields, without the teams that
-    ``objectives_with_details`` also reads."""
+    owner's name and the cycle, without the teams that ``objectives_with_details`` also
+    reads. Their key results come apart (``outline_key_results``), for every level of the
+    outline at once."""
     return (
         objectives.select_related(None)
         .prefetch_related(None)
         .select_related("owner__user", "cycle")
-        .prefetch_related(outline_key_results())
     )
 
 
 def outline_key_results() -> Prefetch:
     """Key results with their own fields, in their order, for rows and outlines of
-    objectives (``objectives_with_details``, ``for_outline``; the alignment tree reads
-    those of all its levels at once)."""
+    objectives (``objectives_with_details``; the alignment tree reads those of all its
+    levels at once)."""
     return Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id"))
 
 

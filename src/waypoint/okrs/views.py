@@ -624,10 +624,8 @@ def _tree_nodes(request, cycle, parent: Objective | None, budget: int) -> tuple[
         .values("n")
     )
 
-    def outline(qs):
-        # Each level's objectives alone; the key results of every level come at the end.
-        return selectors.for_outline(qs).prefetch_related(None)
-
+    # Each level's objectives alone; the key results of every level come at the end.
+    outline = selectors.for_outline
     top = [
         {"objective": o, "children": [], "folded": 0} for o in outline(first)[: selectors.PAGE_SIZE]
     ]
