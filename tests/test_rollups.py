@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -553,3 +554,18 @@ def test_a_roll_up_goes_up_the_alignment_only(workspace, quarter, owner_user):
     okr.contribution_remove(contribution=side.contributions.get(), actor=owner_user)
     assert KeyResult.objects.get(pk=elsewhere.pk).rolls_into_id is None
     assert_stored_equal_scratch(workspace)
+
+
+def test_a_check_in_rescores_each_level_above_it_with_a_fixed_few_reads(chain, owner_user):
+    """A check-in is the write made most often, and it rescores every level above it in its
+    transaction (on SQLite, while every other writer waits). Each level is read with one
+    statement (its objectives, their key results, which of those others roll into, which
+    objectives contribute elsewhere); a level driven by its children also reads their scores
+    (aligned and contributing, two), and a level whose score moved asks which parents follow
+    it. Here: the key result's lock, three levels, two of them driven, two moves, and the
+    check for webhooks: eleven reads (twenty when a level took four)."""
+    with CaptureQueriesContext(connection) as seen:
+        okr.checkin_create(key_result=chain["kr"], date=DAY0, value=8, actor=owner_user)
+    reads = [q["sql"] for q in seen.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert len(reads) == 11, "\n".join(reads)
+    assert scores_of(chain["person"], chain["team"], chain["company"]) == [0.8, 0.8, 0.8]

@@ -96,15 +96,19 @@ class Mapped:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        found = (
-            ApiToken.objects.select_related("workspace", "member__user")
-            .filter(
-                digest=token_digest(token),
-                revoked_at__isnull=True,
-                member__deactivated_at__isnull=True,
-            )
-            .order_by()
-            .first()
+        # A digest names one token: sliced, not ``first()``, which would order the four
+        # joined tables by id (a quarter of this lookup's time, on every API request).
+        found = next(
+            iter(
+                ApiToken.objects.select_related("workspace", "member__user")
+                .filter(
+                    digest=token_digest(token),
+                    revoked_at__isnull=True,
+                    member__deactivated_at__isnull=True,
+                )
+                .order_by()[:1]
+            ),
+            None,
         )
         if found is None or found.member.role == Role.CLIENT:
             return None  # a client reads reports and dashboards in the app, not the API

@@ -83,39 +83,10 @@ def _score_round(ids: list[int]) -> set[int]:
     changed_parents: set[int] = set()
     rescore: set[int] = set()  # objectives of key results that a moved key result rolls into
     for chunk in _chunks(sorted(ids)):
-        # Lock the rows first, so that two writers under one parent rescore it in turn.
-        objectives = {
-            o["pk"]: o
-            for o in Objective.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values("pk", "parent_id", "progress", "score")
-        }
-        krs: dict[int, list[dict]] = {}
-        # No ordering: a key result's default ordering joins its objective and cycle.
-        for row in (
-            KeyResult.objects.filter(objective_id__in=chunk)
-            .order_by()
-            .values(
-                "pk",
-                "objective_id",
-                "type",
-                "start",
-                "target",
-                "current_value",
-                "scoring",
-                "weight",
-                "direction",
-                "driven_by_children",
-                "rolls_into_id",
-                "progress",
-                "score",
-            )
-        ):
-            krs.setdefault(row["objective_id"], []).append(row)
+        objectives, krs, rolled_ids, contributing = _round_rows(chunk)
         driven = [o for o, rows in krs.items() if any(r["driven_by_children"] for r in rows)]
         child_scores = _counting_towards(driven)
-        rolled = _rolling_into([r["pk"] for rows in krs.values() for r in rows])
+        rolled = _rolling_into(rolled_ids)
         kr_updates, obj_updates, moved_into = [], [], set()
         for pk, obj in objectives.items():
             pairs, progress_pairs = [], []
@@ -147,9 +118,10 @@ def _score_round(ids: list[int]) -> set[int]:
                     changed_parents.add(obj["parent_id"])
         _write(KeyResult, kr_updates)
         _write(Objective, obj_updates)
-        if obj_updates:  # the objectives they also count towards follow them too
+        moved = [pk for _p, _s, pk in obj_updates if pk in contributing]
+        if moved:  # the objectives they also count towards follow them too
             changed_parents.update(
-                Contribution.objects.filter(objective_id__in=[pk for _p, _s, pk in obj_updates])
+                Contribution.objects.filter(objective_id__in=moved)
                 .order_by()
                 .values_list("parent_id", flat=True)
             )
@@ -168,6 +140,64 @@ def _score_round(ids: list[int]) -> set[int]:
         .values_list("objective_id", flat=True)
         .distinct()
     )
+
+
+_KR_COLUMNS = (
+    "pk",
+    "type",
+    "start",
+    "target",
+    "current_value",
+    "scoring",
+    "weight",
+    "direction",
+    "driven_by_children",
+    "rolls_into_id",
+    "progress",
+    "score",
+)
+
+
+def _round_rows(chunk: list[int]):
+    """What a round reads of these objectives, in one statement that locks their rows (so
+    that two writers under one parent rescore it in turn): each objective's parent, progress
+    and score; its key results' scoring inputs and stored values; which key results others
+    roll into; which objectives also contribute elsewhere. By id, key results in id order.
+
+    It is one fixed statement on the path of every write (a check-in rescores its objective
+    and the parents that follow), read as SQL: built through the ORM it was three queries,
+    most of a round's time spent composing them."""
+    o, k, c = (m._meta.db_table for m in (Objective, KeyResult, Contribution))
+    marks = ", ".join(["%s"] * len(chunk))  # ids only, never more than CHUNK
+    lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
+    # Table names from the models, values as parameters: nothing from outside in the text.
+    sql = (
+        "SELECT o.id, o.parent_id, o.progress, o.score,"  # noqa: S608
+        f" EXISTS (SELECT 1 FROM {c} c WHERE c.objective_id = o.id),"
+        " k.id, k.type, k.start, k.target, k.current_value, k.scoring, k.weight, k.direction,"
+        " k.driven_by_children, k.rolls_into_id, k.progress, k.score,"
+        f" EXISTS (SELECT 1 FROM {k} r WHERE r.rolls_into_id = k.id)"
+        f" FROM {o} o LEFT JOIN {k} k ON k.objective_id = o.id"
+        f" WHERE o.id IN ({marks}) ORDER BY o.id, k.id{lock}"
+    )
+    objectives: dict[int, dict] = {}
+    krs: dict[int, list[dict]] = {}
+    rolled: list[int] = []
+    contributing: set[int] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, chunk)
+        for pk, parent_id, progress, score, contributes, *kr, rolled_into in cursor.fetchall():
+            if pk not in objectives:
+                objectives[pk] = {"parent_id": parent_id, "progress": progress, "score": score}
+                if contributes:
+                    contributing.add(pk)
+            if kr[0] is not None:
+                row = dict(zip(_KR_COLUMNS, kr, strict=True))
+                row["driven_by_children"] = bool(row["driven_by_children"])
+                krs.setdefault(pk, []).append(row)
+                if rolled_into:
+                    rolled.append(row["pk"])
+    return objectives, krs, rolled, contributing
 
 
 def _counting_towards(parents: list[int]) -> dict[int, list[tuple[float, float]]]:

@@ -678,15 +678,20 @@ def checkin_create(
     same_workspace(key_result.workspace, "author", author)
     # One writer at a time per key result, so that the latest check-in is the current value;
     # the lock is on the key result's row only, and says whether its cycle is still open.
-    status, name, current_date, kind = (
-        KeyResult.objects.select_for_update(of=("self",))
-        .filter(pk=key_result.pk)
-        .order_by()
-        .values_list(
-            "objective__cycle__status", "objective__cycle__name", "current_date", "objective__kind"
-        )
-        .first()
-    ) or (None, "", None, "")
+    status, name, current_date, kind = next(
+        iter(
+            KeyResult.objects.select_for_update(of=("self",))
+            .filter(pk=key_result.pk)
+            .order_by()  # one row by its id: nothing to order (as ``first()`` would)
+            .values_list(
+                "objective__cycle__status",
+                "objective__cycle__name",
+                "current_date",
+                "objective__kind",
+            )[:1]
+        ),
+        (None, "", None, ""),
+    )
     _writable(status, name)
     checkin = CheckIn.objects.create(
         workspace=key_result.workspace,
