@@ -306,6 +306,50 @@ def test_the_kpi_page_draws_bands_target_annotations_and_forecast(
     assert 'data-action="promote"' in html  # unhealthy: it can become a key result
 
 
+def test_the_kpi_page_folds_its_data_points_and_opens_the_latest_on_demand(
+    client, owner_user, response_time, other_workspace
+):
+    """The page draws periods; the points themselves are folded and read only when someone
+    opens them: the latest 60, newest first, dated up to the page's window ahead."""
+    today = dt.date.today()
+    DataPoint.objects.bulk_create(
+        [
+            DataPoint(
+                workspace=response_time.workspace,
+                kpi=response_time,
+                date=today - dt.timedelta(days=i),
+                value=1000 + i,
+            )
+            for i in range(100)
+        ]
+        # A value planned ten years ahead stays out of the list, as out of the page.
+        + [
+            DataPoint(
+                workspace=response_time.workspace,
+                kpi=response_time,
+                date=today + dt.timedelta(days=3650),
+                value=7777,
+            )
+        ]
+    )
+    client.force_login(owner_user)
+    points_url = f"/w/acme/kpis/{response_time.pk}/points/"
+    page = client.get(f"/w/acme/kpis/{response_time.pk}/").content.decode()
+    assert "101 data points" in page and f'hx-get="{points_url}"' in page
+    assert ">1,000<" not in page and ">1000<" not in page  # no point drawn in the page
+
+    rows = client.get(points_url, HTTP_HX_REQUEST="true").content.decode()
+    values = [float(v.replace(",", "")) for v in re.findall(r"<td>([\d,.]+)</td>", rows)]
+    assert values == [1000 + i for i in range(60)] and "<html" not in rows
+
+    alone = client.get(points_url)  # without JavaScript: a page of its own
+    assert alone.status_code == 200 and "<html" in alone.content.decode()
+    assert "7777" not in alone.content.decode() and "7,777" not in alone.content.decode()
+
+    theirs = kpis.kpi_create(workspace=other_workspace, actor=None, name="Rival KPI")
+    assert client.get(f"/w/acme/kpis/{theirs.pk}/points/").status_code == 404
+
+
 @pytest.mark.parametrize("url", ["/w/acme/kpis/", "/w/acme/kpis/processes/"])
 def test_the_board_does_the_same_queries_for_10_and_1000_kpis(
     client, owner_user, workspace, owner, url

@@ -14,6 +14,7 @@ urlpatterns = [
     path("kpis/derive/", views.derive, name="derive"),
     path("kpis/<int:pk>/", views.kpi_detail, name="detail"),
     path("kpis/<int:pk>/edit/", views.kpi_edit, name="edit"),
+    path("kpis/<int:pk>/points/", views.kpi_points, name="points"),
     path("kpis/<int:pk>/delete/", views.kpi_delete, name="delete"),
     path("kpis/<int:pk>/data/", views.data_add, name="data_add"),
     path("kpis/<int:pk>/data/paste/", views.data_paste, name="data_paste"),

@@ -257,13 +257,17 @@ HISTORY_DAYS = {
 }
 
 
+def _window(kpi) -> dt.timedelta:
+    return dt.timedelta(days=HISTORY_DAYS[kpi.frequency])
+
+
 def _detail_context(request, kpi, **extra):
     ws = request.workspace
     prefetch_related_objects([kpi], "plans")  # judged and drawn by its plans over time
     today = ws.today()
     # The page shows a window of history, so that ten years of daily data cost what one does.
     history = DataPoint.objects.filter(kpi=kpi)
-    window = dt.timedelta(days=HISTORY_DAYS[kpi.frequency])
+    window = _window(kpi)
     since = maths.period_of(today - window, kpi.frequency)[0]
     # Dated up to a window ahead: a file of planned values far into the future stays cheap.
     points = list(
@@ -332,7 +336,6 @@ def _detail_context(request, kpi, **extra):
         "kpi": kpi,
         "periods": list(reversed(periods))[:30],
         "latest": latest,
-        "points": list(reversed(points))[:60],
         "point_count": history.count(),
         "since": since,
         "forecast": forecast,
@@ -378,6 +381,27 @@ def _detail_context(request, kpi, **extra):
 def kpi_detail(request, pk):
     kpi = _kpi(request, pk)
     return render(request, "kpis/kpi.html", _detail_context(request, kpi))
+
+
+POINTS_SHOWN = 60
+
+
+@workspace_view()
+def kpi_points(request, pk):
+    """A KPI's latest data points, newest first (dated up to the page's window ahead): the
+    rows its page opens on demand (htmx), or a page of their own. Folded on the page, they
+    are not read or drawn until someone opens them."""
+    kpi = _kpi(request, pk)
+    latest = request.workspace.today() + _window(kpi)
+    points = list(
+        DataPoint.objects.filter(kpi=kpi, date__lte=latest)
+        .order_by("-date")
+        .values_list("date", "value")[:POINTS_SHOWN]
+    )
+    context = {"kpi": kpi, "points": points}
+    if request.htmx:
+        return render(request, "kpis/_points.html", context)
+    return render(request, "kpis/points.html", context)
 
 
 def _recorded_message(result) -> str:
