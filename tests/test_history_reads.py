@@ -98,3 +98,26 @@ def test_the_objective_page_counts_each_key_results_check_ins(
         "1 check-in",
         "0 check-ins",
     ]
+
+
+def test_only_the_open_history_is_read_with_the_page_the_folded_ones_when_opened(
+    client, workspace, objective, key_result, owner_user
+):
+    """The first key result's history is open, with its newest ten check-ins; the others'
+    are folded, and read (the same ten, and a link to the earlier ones) when opened."""
+    other = okr.key_result_create(
+        objective=objective, title="Second", start=0, target=100, actor=owner_user
+    )
+    _history(workspace, key_result, days=3, per_day=1)  # values 0, 10, 20
+    _history(workspace, other, days=15, per_day=1)  # values 0 ... 140
+    CheckIn.objects.filter(key_result=other).update(comment="second's")
+    client.force_login(owner_user)
+    page = client.get(f"/w/{workspace.slug}/objectives/{objective.pk}/").content.decode()
+    assert "second&#x27;s" not in page and "second's" not in page  # not read, not drawn
+    url = f"/w/{workspace.slug}/krs/{other.pk}/history/"
+    assert f'hx-get="{url}?rows=10"' in page
+
+    rows = client.get(f"{url}?rows=10", HTTP_HX_REQUEST="true").content.decode()
+    assert rows.count("<tr>") == 10 and "<td>140</td>" in rows and "<td>50</td>" in rows
+    assert "<td>40</td>" not in rows and "Show 5 earlier check-ins" in rows
+    assert client.get(f"{url}?rows=0", HTTP_HX_REQUEST="true").content.decode().count("<tr>") == 1

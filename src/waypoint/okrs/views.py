@@ -860,8 +860,9 @@ def _objective_context(request, objective):
     aligned = selectors.objectives_with_details(ws, me).filter(parent=objective)
     children = selectors.rows_for(aligned.select_related("cycle")[: selectors.GROUP_LIMIT], today)
     children_count = aligned.count() if len(children) == selectors.GROUP_LIMIT else len(children)
-    # The latest few check-ins of each, whole with who wrote them (the history shown).
-    recent = selectors.latest_checkins(krs, HISTORY_ROWS)
+    # The latest few check-ins, whole with who wrote them, of the first key result: its
+    # history is open; the others' are folded and read when opened (``kr_history``).
+    recent = selectors.latest_checkins(krs[:1], HISTORY_ROWS)
     dependencies, contributions = selectors.links_of(objective, me, today)
     return {
         "objective": objective,
@@ -897,7 +898,10 @@ def _objective_context(request, objective):
         )
         if any(kr.rolls_into_id for kr in krs)
         else set(),
-        "history_by_kr": {kr.pk: _history(recent[kr.pk], 0, kr.checkin_count or 0) for kr in krs},
+        "history_by_kr": {
+            kr.pk: _history(recent[kr.pk], 0, kr.checkin_count or 0) for kr in krs[:1]
+        },
+        "history_rows": HISTORY_ROWS,
         # Sources are an editor's to manage (connectors.views).
         "can_manage_sources": permissions.at_least(me, Role.EDITOR),
         "sources_by_kr": _sources_of(krs) if permissions.at_least(me, Role.EDITOR) else {},
@@ -940,16 +944,19 @@ def _history(rows: list, start: int, total: int) -> dict:
 
 @workspace_view()
 def kr_history(request, pk):
-    """A key result's earlier check-ins, a hundred at a time: rows for the objective page's
-    history table (htmx), or a page of their own."""
+    """A key result's check-ins from ``start``, newest first, a hundred at a time (``rows``
+    asks fewer: a folded history opened on its objective's page shows the first ten): rows
+    for the objective page's history table (htmx), or a page of their own."""
     ws = request.workspace
     kr = scoped_get(
         selectors.visible_key_results(ws, request.member).select_related("objective"), ws, pk=pk
     )
     start = request.GET.get("start", "0")
     start = min(int(start), 10**9) if start.isdigit() else 0
+    size = request.GET.get("rows", "")
+    size = max(1, min(int(size), HISTORY_PAGE)) if size.isdigit() else HISTORY_PAGE
     checkins = CheckIn.objects.filter(key_result=kr).order_by("-date", "-id")
-    rows = list(checkins.select_related("author__user")[start : start + HISTORY_PAGE])
+    rows = list(checkins.select_related("author__user")[start : start + size])
     context = {"kr": kr, **_history(rows, start, checkins.count())}
     if request.htmx:
         return render(request, "okrs/_checkin_rows.html", context)
