@@ -553,3 +553,38 @@ def test_the_overview_counts_other_teams_only_up_to_a_bound(client, acme, owner_
     assert any("COUNT(" in q and "LIMIT 2" in q for q in counted)
     found = client.get(f"{url}?teams=Supp").content.decode()
     assert 'class="team-name">Support<' in found
+
+
+def test_the_overview_folds_many_coach_findings_and_reads_them_when_opened(
+    client, workspace, quarter, owner_user
+):
+    """A few findings are listed in the coach panel; many (a big company's) come folded, and
+    the first twenty are read, with their objectives' titles, when the panel is opened."""
+    client.force_login(owner_user)
+    url = f"/w/{workspace.slug}/cycles/{quarter.pk}/"
+
+    def make(n, start):
+        for i in range(start, start + n):  # no key results, no owner, no why: findings
+            okr.objective_create(
+                workspace=workspace, cycle=quarter, title=f"Bare objective {i:02}", actor=None
+            )
+
+    def panel():
+        page = client.get(url).content.decode()
+        return page.split('id="quality"')[1].split("</section>")[0]
+
+    make(1, 0)
+    few = panel()
+    assert "<details open>" in few and "finding-list" in few and "hx-get" not in few
+    make(29, 1)
+    many = panel()
+    n = int(re.search(r"(\d+) findings on this cycle", many).group(1))
+    assert n > 20 and "<details open" not in many
+    assert f'hx-get="/w/{workspace.slug}/cycles/{quarter.pk}/findings/?panel=1"' in many
+    assert "finding-list" not in many  # not read, not drawn
+
+    opened = client.get(
+        f"/w/{workspace.slug}/cycles/{quarter.pk}/findings/?panel=1", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in opened and opened.count("<li><a href=") == 20
+    assert "Bare objective" in opened and f"{n - 20} more findings" in opened

@@ -106,8 +106,10 @@ def history(workspace: Workspace) -> list[rules.Outcome]:
     ]
 
 
-# The coach panel lists this many findings; the rest are on the findings page.
+# The coach panel lists this many findings; the rest are on the findings page. With this
+# many or more, the list comes folded and is read when opened.
 PANEL_FINDINGS = 20
+PANEL_FOLDED_FROM = 8
 
 
 @dataclass
@@ -367,3 +369,14 @@ def portfolio_rows(workspaces: list[Workspace]) -> list[dict]:
             }
         )
     return rows
+
+
+def panel_titles(review: Review, known: dict[str, str] | None = None) -> dict[str, str]:
+    """Titles of the objectives named by the coach panel's findings, by id as text; those
+    in ``known`` are not read again."""
+    known = known or {}
+    shown = {str(f.objective) for f in review.findings[:PANEL_FINDINGS]}
+    missing = [int(k) for k in shown - set(known)]
+    return known | {
+        str(k): v for k, v in Objective.objects.filter(pk__in=missing).values_list("pk", "title")
+    }

@@ -316,12 +316,17 @@ def _next_cycle(cycle: Cycle) -> Cycle | None:
 
 @workspace_view()
 def findings(request, pk):
-    """Every finding of the coach on a cycle's OKRs, a page at a time."""
+    """Every finding of the coach on a cycle's OKRs, a page at a time; with ``panel`` (htmx),
+    the first ones as the overview's coach panel lists them."""
     from django.core.paginator import Paginator
 
     ws = request.workspace
     cycle = scoped_get(Cycle, ws, pk=pk)
     review = selectors.cycle_review(ws, cycle, member=request.member)
+    if request.htmx and request.GET.get("panel"):
+        # The first ones, for the coach panel of the cycle's overview, opened.
+        context = {"cycle": cycle, "review": review, "titles": selectors.panel_titles(review)}
+        return render(request, "coach/_panel_findings.html", context)
     page = Paginator([*review.findings, *review.kpi_findings], 50).get_page(request.GET.get("page"))
     on_objectives = [f for f in page if f.objective is not None]
     titles = dict(

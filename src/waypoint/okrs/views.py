@@ -537,20 +537,15 @@ def overview(request, pk):
             if company
             else None,
         }
-    context["titles"] = _finding_titles(review, context["rows"])
+    # The coach's findings: listed when few, folded (read when opened) when many.
+    context["panel_open"] = len(review.findings) < coach_selectors.PANEL_FOLDED_FROM
+    if context["panel_open"]:
+        context["titles"] = coach_selectors.panel_titles(
+            review, {str(r.objective.pk): r.objective.title for r in context["rows"]}
+        )
     if request.htmx and request.htmx.target == "overview-results":
         return render(request, "okrs/_overview_results.html", context)
     return render(request, "okrs/overview.html", context)
-
-
-def _finding_titles(review, rows) -> dict[str, str]:
-    """Titles of the objectives named by the coach panel's first findings."""
-    shown = {str(f.objective) for f in review.findings[: coach_selectors.PANEL_FINDINGS]}
-    titles = {str(r.objective.pk): r.objective.title for r in rows}
-    missing = [int(k) for k in shown - set(titles)]
-    return titles | {
-        str(k): v for k, v in Objective.objects.filter(pk__in=missing).values_list("pk", "title")
-    }
 
 
 @workspace_view()
