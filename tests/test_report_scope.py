@@ -49,8 +49,14 @@ def test_editors_choose_the_teams_and_kpis_a_report_covers(client, big):
         k for k in chosen if k.data_points.exists()
     ]
     html = client.get(url).content.decode()
-    assert "are not in this report" in html and 'name="teams"' in html
-    assert big["report"].summary in client.get(url).content.decode()
+    assert "are not in this report" in html and big["report"].summary in html
+    # The form is folded on the page, and built when opened: alone for htmx, or in the page.
+    assert 'name="teams"' not in html and f'hx-get="{url}?scope=1"' in html
+    opened = client.get(f"{url}?scope=1", HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="teams"' in opened and "<html" not in opened
+    assert f'value="{team.pk}" checked' in opened or f'value="{team.pk}" selected' in opened
+    page = client.get(f"{url}?scope=1").content.decode()
+    assert '<details class="card" id="scope" open>' in page and 'name="teams"' in page
 
 
 def test_a_small_workspace_reports_everything(client, owner_user, workspace, objective, owner):
@@ -99,7 +105,7 @@ def test_past_the_list_limit_teams_and_kpis_are_typed_by_name(
     kpi = big["ws"].kpis.order_by("name").first()
     client.force_login(big["owner"].user)
     url = f"/w/bigco/reports/{big['report'].pk}/"
-    page = client.get(url).content.decode()
+    page = client.get(f"{url}?scope=1", HTTP_HX_REQUEST="true").content.decode()
     assert f'value="{teams[0].pk}"' not in page and "one name per line" in page
     response = client.post(
         url,
@@ -112,7 +118,7 @@ def test_past_the_list_limit_teams_and_kpis_are_typed_by_name(
     assert response.status_code == 302
     assert set(big["report"].teams.all()) == set(teams)
     assert list(big["report"].kpis.all()) == [kpi]
-    assert teams[0].name in client.get(url).content.decode()  # shown back as names
+    assert teams[0].name in client.get(f"{url}?scope=1").content.decode()  # shown as names
 
     theirs = ws_services.team_create(workspace=other_workspace, name="Theirs", actor=None)
     response = client.post(url, {"action": "scope", "teams": f"{teams[0].name}\n{theirs.name}"})

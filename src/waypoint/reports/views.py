@@ -259,11 +259,22 @@ def detail(request, pk):
         request.POST if request.method == "POST" and not scoping else None,
         initial={"summary": report.summary},
     )
-    scope_form = ScopeForm(
-        request.POST if scoping else None,
-        workspace=ws,
-        initial={"teams": report.teams.all(), "kpis": report.kpis.all()},
+    # What the report covers: an editor's form, folded on the page and built when opened
+    # (``?scope=1``: alone for htmx, or in the page without JavaScript) or when sent.
+    opening = request.method == "GET" and can_edit and request.GET.get("scope") == "1"
+    scope_form = (
+        ScopeForm(
+            request.POST if scoping else None,
+            workspace=ws,
+            initial={"teams": report.teams.all(), "kpis": report.kpis.all()},
+        )
+        if scoping or opening
+        else None
     )
+    if opening and request.htmx:
+        return render(
+            request, "reports/_scope_form.html", {"report": report, "scope_form": scope_form}
+        )
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -313,7 +324,7 @@ def detail(request, pk):
             "links": links,
             "schedule": ReportSchedule.objects.filter(workspace=ws).first(),
         },
-        status=422 if form.errors or scope_form.errors else 200,
+        status=422 if form.errors or (scope_form and scope_form.errors) else 200,
     )
 
 
