@@ -114,6 +114,20 @@ def test_the_report_page_and_a_share_link(client, report):
     assert client.get("/share/not-a-token/").status_code == 404
 
 
+def test_the_report_page_reads_its_workspace_once_with_the_request(client, report):
+    """The workspace of the URL is the report's: found there, the report is not followed
+    back to it (one read for the request, one for the workspace switcher)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(get_user_model().objects.get(email=demo.DEMO_LOGIN))
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(f"/w/brightstone/reports/{report.pk}/").status_code == 200
+    reads = [q["sql"] for q in seen if 'FROM "workspaces_workspace"' in q["sql"]]
+    assert len(reads) == 2, reads
+
+
 def test_an_expired_link_is_a_404(client, report):
     link = services.share_link_create(report=report, days=1, actor=None)
     link.expires_at = link.created_at - dt.timedelta(seconds=1)

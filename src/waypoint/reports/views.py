@@ -253,6 +253,7 @@ def schedule(request):
 def detail(request, pk):
     ws = request.workspace
     report = scoped_get(_sent_only(request, Report.objects.all()), ws, pk=pk)
+    report.workspace = ws  # the one it was found in: not read again
     can_edit = request.member.role in (Role.OWNER, Role.ADMIN, Role.EDITOR)
     scoping = request.method == "POST" and request.POST.get("action") == "scope"
     form = SummaryForm(
