@@ -366,3 +366,23 @@ def test_the_last_comment_under_each_check_in_row_is_found_by_its_own_index(
     assert plan.count("checkin_commented_latest") >= 1, plan
     (row,) = [kr for kr in qs if kr.pk == key_result.pk]
     assert (row.last_comment, row.last_comment_date) == ("Why", dt.date(2026, 2, 1))
+
+
+def test_the_labels_of_levels_kinds_and_confidences_are_djangos_in_every_language(
+    objective, key_result
+):
+    """Objectives and check-ins give their choices' labels without Django's per-call dict;
+    the same labels, in the active language, and an unknown value as it is."""
+    from django.db.models import Model
+    from django.utils import translation
+
+    from waypoint.okrs.models import CheckIn, Objective
+
+    checkin = CheckIn(key_result=key_result, value=1, confidence="at_risk")
+    for language in ("en", "ru", "zh-hans", "pl"):
+        with translation.override(language):
+            for obj, field in ((objective, "level"), (objective, "kind"), (checkin, "confidence")):
+                django_s = Model._get_FIELD_display(obj, obj._meta.get_field(field))
+                assert getattr(obj, f"get_{field}_display")() == django_s
+            assert checkin.get_confidence_display() != "at_risk"
+    assert Objective(level="nonsense").get_level_display() == "nonsense"
