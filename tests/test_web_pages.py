@@ -184,6 +184,32 @@ def test_the_tree_nests_aligned_objectives_and_lists_orphans_apart(client, acme,
     assert "Tidy the wiki" in orphans and "Tidy the wiki" not in tree
 
 
+def test_a_tree_node_says_what_it_holds_escaped_and_in_the_reader_language(
+    client, acme, owner_user, monkeypatch
+):
+    """Each node: its objective (linked), level, owner, progress and key results; a node
+    whose children do not fit is folded, with their number, and loads them when opened."""
+    from waypoint.okrs import views
+
+    monkeypatch.setattr(views, "TREE_BUDGET", 1)  # the company objective, its team folded
+    okr.objective_update(objective=acme["company"], title="<b>Loved</b> & kept", actor=None)
+    client.force_login(owner_user)
+    cycle, company = acme["cycle"], acme["company"]
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/tree/").content.decode()
+    tree = html.split('<ul class="tree"')[1].split("Not aligned")[0]
+    assert "<b>Loved" not in tree
+    title = "&lt;b&gt;Loved&lt;/b&gt; &amp; kept"
+    assert f'<a href="/w/acme/objectives/{company.pk}/">{title}</a>' in tree
+    assert 'aria-expanded="false"' in tree and "<details>" in tree and "1 aligned objective" in tree
+    assert f'hx-get="/w/acme/cycles/{cycle.pk}/tree/{company.pk}/"' in tree
+    assert f'href="/w/acme/cycles/{cycle.pk}/?parent={company.pk}"' in tree
+    branch = client.get(f"/w/acme/cycles/{cycle.pk}/tree/{company.pk}/").content.decode()
+    assert "Onboarding in a day" in branch and 'aria-expanded="true"' in branch
+    ws_services.workspace_update(workspace=acme["ws"], language="ru", actor=None)
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/tree/").content.decode()
+    assert '<small class="muted">Компания · ' in html and "1 связанная цель</small>" in html
+
+
 def test_each_objective_appears_once_in_the_tree_under_its_parent_of_another_cycle(
     client, acme, owner, owner_user, teammate
 ):

@@ -4,10 +4,14 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.core.exceptions import ImproperlyConfigured
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from waypoint.lib import scoring
 from waypoint.okrs.models import CheckIn
@@ -159,4 +163,95 @@ def grade(value):
         label,
         floatformat(value, 1),
         label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def tree_nodes(context, nodes):
+    """The alignment tree's nodes, each with its key results and the nodes opened below it;
+    a folded node loads its own when opened (``okrs:tree_branch``).
+
+    Built here rather than by a template included once a node: a first screen holds thirty
+    objectives and ninety key results, and the template engine spent a quarter of the tree
+    page's time on them (10 ms at 10,000 people; this takes 2). Every text goes through
+    ``format_html``, which escapes it."""
+    slug, cycle = context["workspace"].slug, context["cycle"]
+    urls = {
+        "overview": reverse("okrs:overview", args=[slug, cycle.pk]),
+        "objective": _before_id("okrs:objective", slug),
+        "branch": _before_id("okrs:tree_branch", slug, cycle.pk),
+    }
+    return mark_safe("".join(_tree_node(node, cycle, urls) for node in nodes))  # noqa: S308
+
+
+def _before_id(name: str, *args) -> str:
+    """The URL ``name`` for ``args`` and an id, up to the id: each node's id then goes on the
+    end, one ``reverse`` a page instead of one a node."""
+    url = reverse(name, args=[*args, 0])
+    if not url.endswith("/0/"):
+        raise ImproperlyConfigured(f"{name} must end with the id: {url}")
+    return url[:-2]
+
+
+def _tree_node(node, cycle, urls) -> str:
+    row, folded = node["row"], node["folded"]
+    o = row.objective
+    other = o.cycle_id != cycle.pk
+    about = [o.get_level_display()]
+    if other:
+        about.append(o.cycle.name)
+    if o.owner:
+        about.append(o.owner.user.full_name or o.owner.user.email)
+    if folded:
+        about.append(
+            ngettext("%(n)s aligned objective", "%(n)s aligned objectives", folded) % {"n": folded}
+        )
+    krs = format_html_join(
+        "",
+        '<li class="{}"><span>{}{}</span><span class="muted">{}</span></li>',
+        (
+            (
+                "driven" if k.kr.driven_by_children else "",
+                "↳ " if k.kr.driven_by_children else "",
+                k.kr.title,
+                pct(k.progress),
+            )
+            for k in row.krs
+        ),
+    )
+    if node["children"]:
+        below = format_html(
+            '<ul role="group">{}</ul>',
+            mark_safe("".join(_tree_node(n, cycle, urls) for n in node["children"])),  # noqa: S308
+        )
+    elif folded:
+        below = format_html(
+            '<div class="tree-branch" hx-get="{}{}/" hx-trigger="toggle from:closest details '
+            'once" hx-swap="innerHTML"><p class="muted small"><a href="{}?parent={}">{}</a></p>'
+            "</div>",
+            urls["branch"],
+            o.pk,
+            urls["overview"],
+            o.pk,
+            _("Loading…"),
+        )
+    else:
+        below = ""
+    return format_html(
+        '<li role="treeitem" aria-expanded="{}" class="tree-item level-{}{}"><details{}>'
+        '<summary><span class="tree-title"><a href="{}{}/">{}</a> <small class="muted">{}'
+        '</small></span><span class="tree-stats">{}<b>{}</b></span></summary>'
+        '<ul class="tree-krs">{}</ul>{}</details></li>',
+        "false" if folded else "true",
+        o.level,
+        " other-cycle" if other else "",
+        "" if folded else mark_safe(" open"),
+        urls["objective"],
+        o.pk,
+        o.title,
+        " · ".join(about),
+        progress_bar(row.progress, row.expected, o.title),
+        pct(row.progress),
+        krs,
+        below,
     )
