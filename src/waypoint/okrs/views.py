@@ -773,7 +773,7 @@ def _objective_context(request, objective):
     today = ws.today()
     krs = (
         KeyResult.objects.filter(objective=objective)
-        .select_related("owner__user", "team", "kpi", "rolls_into__objective")
+        .select_related("owner__user", "kpi", "rolls_into__objective")
         .prefetch_related(
             # Each day's value (the chart, the forecast, the evidence): a point a day however
             # many check-ins a day had. The latest few whole are read below.
