@@ -581,6 +581,29 @@ def test_the_overview_counts_other_teams_only_up_to_a_bound(client, acme, owner_
     assert 'class="team-name">Support<' in found
 
 
+def test_a_folded_team_says_its_count_and_loads_its_objectives_when_opened(
+    client, acme, owner_user
+):
+    """Each other team, folded: its name, how many objectives (in the reader's language and
+    plural) and their mean score, and its objectives read when opened."""
+    from waypoint.workspaces.models import Team
+
+    client.force_login(owner_user)
+    cycle = acme["cycle"]
+    support = Team.objects.get(workspace=acme["ws"], name="Support")
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/").content.decode()
+    group = html.split('class="team-name">Support<')[1].split("</details>")[0]
+    team_url = f"/w/acme/cycles/{cycle.pk}/teams/{support.pk}/"
+    assert f'hx-get="{team_url}"' in group and "· mean score" in group
+    assert re.search(r">\d+ objectives? · mean score", group)
+    opened = client.get(team_url, HTTP_HX_REQUEST="true").content.decode()
+    assert '<article class="okr-row">' in opened and "<html" not in opened
+    ws_services.workspace_update(workspace=acme["ws"], language="pl", actor=None)
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/").content.decode()
+    group = html.split('class="team-name">Support<')[1].split("</details>")[0]
+    assert "średni wynik" in group and ("cel ·" in group or "cele ·" in group or "celów ·" in group)
+
+
 def test_the_overview_folds_many_coach_findings_and_reads_them_when_opened(
     client, workspace, quarter, owner_user
 ):

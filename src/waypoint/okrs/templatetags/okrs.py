@@ -4,7 +4,6 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.core.exceptions import ImproperlyConfigured
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from waypoint.lib import scoring
+from waypoint.lib.urls import before_id
 from waypoint.okrs.models import CheckIn
 
 register = template.Library()
@@ -178,19 +178,10 @@ def tree_nodes(context, nodes):
     slug, cycle = context["workspace"].slug, context["cycle"]
     urls = {
         "overview": reverse("okrs:overview", args=[slug, cycle.pk]),
-        "objective": _before_id("okrs:objective", slug),
-        "branch": _before_id("okrs:tree_branch", slug, cycle.pk),
+        "objective": before_id("okrs:objective", slug),
+        "branch": before_id("okrs:tree_branch", slug, cycle.pk),
     }
     return mark_safe("".join(_tree_node(node, cycle, urls) for node in nodes))  # noqa: S308
-
-
-def _before_id(name: str, *args) -> str:
-    """The URL ``name`` for ``args`` and an id, up to the id: each node's id then goes on the
-    end, one ``reverse`` a page instead of one a node."""
-    url = reverse(name, args=[*args, 0])
-    if not url.endswith("/0/"):
-        raise ImproperlyConfigured(f"{name} must end with the id: {url}")
-    return url[:-2]
 
 
 def _tree_node(node, cycle, urls) -> str:
