@@ -173,7 +173,7 @@ def tree_nodes(context, nodes):
 
     Built here rather than by a template included once a node: a first screen holds thirty
     objectives and ninety key results, and the template engine spent a quarter of the tree
-    page's time on them (10 ms at 10,000 people; this takes 2). Every text goes through
+    page's time on them (10 ms at 10,000 people; this takes about 3). Every text goes through
     ``format_html``, which escapes it."""
     slug, cycle = context["workspace"].slug, context["cycle"]
     urls = {
