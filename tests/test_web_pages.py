@@ -210,6 +210,62 @@ def test_a_tree_node_says_what_it_holds_escaped_and_in_the_reader_language(
     assert '<small class="muted">Компания · ' in html and "1 связанная цель</small>" in html
 
 
+def test_an_objective_row_says_what_it_holds_escaped_and_in_the_reader_language(
+    client, acme, owner_user
+):
+    """A row of the overview (built by the ``objective_rows`` tag): its linked title,
+    escaped; its owner, kind and tags (cross-team with its teams, private, a status other
+    than active); the coach's quality badge; its key results counted, in the reader's
+    language."""
+    shared = acme["shared"]
+    okr.objective_update(objective=shared, title="<i>Onboard</i> & stay", private=True, actor=None)
+    Objective.objects.filter(pk=shared.pk).update(status="draft")
+    client.force_login(owner_user)
+    cycle = acme["cycle"]
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/?level=team").content.decode()
+    row = html.split(f'class="okr-title" href="/w/acme/objectives/{shared.pk}/">')[1]
+    row = row.split("</article>")[0]
+    assert row.startswith("&lt;i&gt;Onboard&lt;/i&gt; &amp; stay</a>") and "<i>" not in row
+    assert "<span>Tess Teammate</span>" in row
+    assert '<span class="tag">Aspirational</span>' in row
+    assert '<span class="tag cross" title="Product, Support">cross-team</span>' in row
+    assert '<span class="tag">private</span>' in row and '<span class="tag">Draft</span>' in row
+    assert re.search(
+        rf'<a class="quality-badge" href="/w/acme/objectives/{shared.pk}/#coach" '
+        r'title="OKR quality by the coach">quality \d+%</a>',
+        row,
+    )
+    assert "<span>1 key result</span>" in row and 'role="progressbar"' in row
+    ws_services.workspace_update(workspace=acme["ws"], language="ru", actor=None)
+    html = client.get(f"/w/acme/cycles/{cycle.pk}/?level=team").content.decode()
+    row = html.split(f'class="okr-title" href="/w/acme/objectives/{shared.pk}/">')[1]
+    row = row.split("</article>")[0]
+    assert "<span>1 ключевой результат</span>" in row and ">кросс-командная<" in row
+    assert ">Черновик<" in row and re.search(r">качество \d+%<", row)
+
+
+def test_the_overview_links_to_everyone_s_individual_objectives_when_there_are_any(
+    client, acme, owner_user, teammate
+):
+    """People in no team have no folded team to open: the overview links to every
+    individual objective of the cycle, a page at a time, when the reader has others'."""
+    client.force_login(owner_user)
+    cycle = acme["cycle"]
+    link = '<a href="?level=individual">All individual objectives</a>'
+    assert link not in client.get(f"/w/acme/cycles/{cycle.pk}/").content.decode()
+    okr.objective_create(
+        workspace=acme["ws"],
+        cycle=cycle,
+        title="Learn SQL",
+        level="individual",
+        owner=teammate,
+        actor=None,
+    )
+    assert link in client.get(f"/w/acme/cycles/{cycle.pk}/").content.decode()
+    listed = client.get(f"/w/acme/cycles/{cycle.pk}/?level=individual").content.decode()
+    assert ">Learn SQL</a>" in listed
+
+
 def test_each_objective_appears_once_in_the_tree_under_its_parent_of_another_cycle(
     client, acme, owner, owner_user, teammate
 ):
