@@ -136,6 +136,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates, but inputs, text areas and selects drawn in Python, to the same
+# markup (lib/formrender.py).
+FORM_RENDERER = "waypoint.lib.formrender.FormRenderer"
 
 # --- Database: embedded SQLite in WAL mode, or PostgreSQL through DATABASE_URL -------------
 DATABASE_URL = env_str("DATABASE_URL")

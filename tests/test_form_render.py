@@ -1,0 +1,99 @@
+"""Widgets drawn in Python (lib/formrender.py) give Django's templates' markup exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from waypoint.lib import formrender
+from waypoint.lib.widgets import DateInput
+
+HOSTILE = "\"><script>alert(1)</script> & 'x'"
+ATTRS = [
+    {},
+    {"placeholder": HOSTILE, "autofocus": True, "disabled": False, "maxlength": 80},
+    {"class": mark_safe("a&amp;b"), "data-x": 1.5, "aria-label": gettext_lazy("Date")},
+]
+
+
+def _choices():
+    return [
+        ("", "---------"),
+        ("a", HOSTILE),
+        (2, gettext_lazy("Date")),
+        (3000, 3000),
+        ("Group <g>", [("g1", "One"), ("g2", mark_safe("<b>Two</b>"))]),
+    ]
+
+
+WIDGETS = [
+    (forms.TextInput, ["", "plain", HOSTILE, None, 0, mark_safe("<i>safe</i>")]),
+    (forms.NumberInput, [None, 0, 12.5, 1234567, "1,5"]),
+    (forms.EmailInput, ["a@b.test", None]),
+    (forms.URLInput, ["https://x.test/?a=1&b=2", None]),
+    (forms.PasswordInput, ["secret", None]),
+    (forms.HiddenInput, [7, "x", None]),
+    (forms.DateInput, [dt.date(2026, 12, 4), "2026-12-04", None]),
+    (DateInput, [dt.date(2026, 12, 4), None]),
+    (forms.DateTimeInput, [dt.datetime(2026, 12, 4, 9, 30), None]),
+    (forms.TimeInput, [dt.time(9, 30), None]),
+    (forms.CheckboxInput, [True, False, None, "on"]),
+    (forms.Textarea, ["", "two\nlines & <b>", None, HOSTILE, 3000]),
+    (forms.Select, ["", "a", 2, "g2", None, ["a"]]),
+    (forms.SelectMultiple, [["a", "g1"], [], None]),
+]
+if hasattr(forms, "SearchInput"):
+    WIDGETS += [
+        (forms.SearchInput, ["q", None]),
+        (forms.TelInput, ["+48 1", None]),
+        (forms.ColorInput, ["#ffffff", None]),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl", "zh-hans"])
+@pytest.mark.parametrize(
+    ("widget_class", "values"), WIDGETS, ids=lambda w: getattr(w, "__name__", "")
+)
+def test_a_widget_drawn_in_python_is_the_markup_of_its_django_template(
+    widget_class, values, language
+):
+    django_templates, ours = DjangoTemplates(), formrender.FormRenderer()
+    drawn = 0
+    with translation.override(language):
+        for attrs, value in itertools.product(ATTRS, values):
+            kwargs = {"choices": _choices()} if issubclass(widget_class, forms.Select) else {}
+            widget = widget_class(attrs=dict(attrs), **kwargs)
+            name = 'field"<x>'
+            expected = widget.render(name, value, renderer=django_templates)
+            assert widget.render(name, value, renderer=ours) == expected, (attrs, value)
+            drawn += widget.template_name in formrender._DRAWN
+    assert drawn == len(ATTRS) * len(values)  # each was drawn in Python, not by its template
+
+
+def test_other_widgets_keep_their_templates():
+    """A widget not drawn here (radio buttons, a file with its clear box) is Django's."""
+    django_templates, ours = DjangoTemplates(), formrender.FormRenderer()
+    for widget in (
+        forms.RadioSelect(choices=_choices()),
+        forms.CheckboxSelectMultiple(choices=_choices()),
+        forms.ClearableFileInput(),
+        forms.SplitDateTimeWidget(),
+    ):
+        assert widget.template_name not in formrender._DRAWN
+        assert widget.render("f", None, renderer=ours) == widget.render(
+            "f", None, renderer=django_templates
+        )
+
+
+def test_the_site_renders_forms_with_it():
+    from django.conf import settings
+
+    assert settings.FORM_RENDERER == "waypoint.lib.formrender.FormRenderer"
+    assert isinstance(forms.Form().renderer, formrender.FormRenderer)
