@@ -366,3 +366,39 @@ def test_a_private_commitment_at_risk_reaches_only_a_lead_who_may_see_it(
         )
     assert commitment_notes(teammate) == []
     assert len(commitment_notes(admin)) == 1
+
+
+def test_the_retrospective_counts_what_the_reader_sees_and_pages_the_ungraded(
+    client, owner, owner_user, teammate, workspace, objective, two_krs, quarter, monkeypatch
+):
+    """ "N of M objectives graded" counts the objectives the reader may see; "Not graded yet"
+    lists the others, a page at a time, with the pages counted."""
+    from django.test import Client
+
+    from waypoint.coach import views
+
+    def add(title, **kw):
+        return okr.objective_create(
+            workspace=workspace, cycle=quarter, title=title, level="team", actor=None, **kw
+        )
+
+    add("Ship the mobile app", owner=owner)
+    third = add("Open Berlin", owner=owner)
+    add("Quietly merge with Globex", owner=owner, private=True)
+    first, _ = two_krs
+    okr.objective_grade(objective=objective, key_results={first.pk: 0.4}, by=owner, actor=None)
+    okr.objective_grade(objective=third, grade=0.5, reason="Half open", by=owner, actor=None)
+    monkeypatch.setattr(views, "RETRO_PAGE", 1)
+    client.force_login(owner_user)
+    url = f"/w/acme/cycles/{quarter.pk}/retro/"
+    page = client.get(url).content.decode()
+    assert "2 of 4 objectives graded." in page and "Page 1 of 4" in page
+    ungraded = [client.get(f"{url}?show=ungraded&page={n}").content.decode() for n in (1, 2)]
+    assert "Page 1 of 2" in ungraded[0]
+    titles = ("Ship the mobile app", "Quietly merge with Globex", "Open Berlin", objective.title)
+    shown = {t for t in titles for p in ungraded if f">{t}</a>" in p}
+    assert shown == {"Ship the mobile app", "Quietly merge with Globex"}
+    reader = Client()
+    reader.force_login(teammate.user)
+    page = reader.get(url).content.decode()
+    assert "2 of 3 objectives graded." in page and "Page 1 of 3" in page  # not the private one

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -365,17 +365,23 @@ def _retro_page(request, cycle, bound=None, status=200):
     from django.core.paginator import Paginator
 
     qs = okr_selectors.cycle_objectives(ws, me, cycle)
-    all_graded = Retrospective.objects.filter(objective__in=qs.values("pk"), grade__isnull=False)
-    total, graded = qs.count(), all_graded.count()
+    # Both counts in one pass over the cycle (a retrospective is one row an objective).
+    counts = qs.aggregate(
+        total=Count("pk"), graded=Count("pk", filter=Q(retrospective__grade__isnull=False))
+    )
+    total, graded = counts["total"], counts["graded"]
     show = request.GET.get("show", "")
     if show == "mine":
         qs = qs.filter(Q(owner=me) | Q(teams__members=me)).distinct()
     elif show == "ungraded":
-        qs = qs.exclude(pk__in=all_graded.values("objective_id"))
-    page = Paginator(
+        qs = qs.exclude(retrospective__grade__isnull=False)
+    paginator = Paginator(
         qs.prefetch_related("key_results__initiatives").order_by("level", "position", "id"),
         RETRO_PAGE,
-    ).get_page(request.GET.get("page"))
+    )
+    if not show:
+        paginator.count = total  # counted above: not again
+    page = paginator.get_page(request.GET.get("page"))
     rows = okr_selectors.rows_for(page, today)
     retros = {
         r.objective_id: r

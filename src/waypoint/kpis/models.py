@@ -115,6 +115,9 @@ class Kpi(StoredRollups):
         verbose_name = _("KPI")
         verbose_name_plural = _("KPIs")
         ordering = ["name", "id"]
+        # The board, reports and dashboards list a workspace's KPIs by name, and a report
+        # past ALL_KPIS_UP_TO takes the first few: walked in order, not sorted each time.
+        indexes = [models.Index(fields=["workspace", "name", "id"], name="kpi_workspace_name")]
 
     def __str__(self):
         return self.name
@@ -259,6 +262,8 @@ class Annotation(models.Model):
         verbose_name = _("annotation")
         verbose_name_plural = _("annotations")
         ordering = ["date", "id"]
+        # A report reads its period's notes: the days of one workspace, not all of them.
+        indexes = [models.Index(fields=["workspace", "date"], name="annotation_workspace_date")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kpi__isnull=False) | models.Q(key_result__isnull=False),
