@@ -256,6 +256,35 @@ def test_a_running_monthly_total_is_judged_and_drawn_on_its_pace(report):
     assert rows[-1]["status_label"] == "W normie"
 
 
+def test_a_kpi_of_the_report_says_its_last_period_target_and_pace_escaped(client, report):
+    """Each KPI (the ``report_kpis`` tag): its name and unit escaped, its last period, its
+    target, the pace of a running period, then its chart's spec for the browser; in the
+    reader's language."""
+    from django.contrib.auth import get_user_model
+
+    from waypoint.kpis.models import Kpi
+
+    kpi = Kpi.objects.get(workspace=report.workspace, name="Tickets a month")
+    Kpi.objects.filter(pk=kpi.pk).update(name="Tickets <b>a month</b>", unit="<i>t</i>")
+    client.force_login(get_user_model().objects.get(email=demo.DEMO_LOGIN))
+    page = client.get(f"/w/brightstone/reports/{report.pk}/").content.decode()
+    item = page.split('<div class="report-kpi"><h3>Tickets &lt;b&gt;a month&lt;/b&gt; ')[1]
+    item = item.split('<div class="report-kpi">')[0]
+    assert "<b>" not in item and "<i>" not in item
+    assert re.match(r'<small class="muted">last period [\d,.]+ &lt;i&gt;t&lt;/i&gt; ', item)
+    assert re.search(r"· target [\d,.]+ <small class=\"muted kpi-pace\" title=\"The period", item)
+    assert re.search(r">so far; on pace for [\d,.]+</small></small></h3>", item)
+    assert (
+        f'<div class="chart" data-vega-spec="kpi-{kpi.pk}" data-vega-locale="chart-locale">' in item
+    )
+    assert f'<script id="kpi-{kpi.pk}" type="application/json">{{"$schema"' in item
+    client.cookies["django_language"] = "pl"
+    page = client.get(f"/w/brightstone/reports/{report.pk}/").content.decode()
+    item = page.split('<div class="report-kpi"><h3>Tickets &lt;b&gt;a month&lt;/b&gt; ')[1]
+    head = item.split("</h3>")[0]
+    assert "ostatni okres: " in head and ">jak dotąd; w tym tempie wyjdzie " in head
+
+
 def test_the_pdf_is_in_the_language_asked_for_whoever_asks(report, tmp_path):
     """The schedule, the API and the web all call report_pdf with a language; the PDF is in
     it without the caller switching languages first."""
