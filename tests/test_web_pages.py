@@ -266,6 +266,31 @@ def test_the_overview_links_to_everyone_s_individual_objectives_when_there_are_a
     assert ">Learn SQL</a>" in listed
 
 
+def test_the_tree_counts_its_top_only_when_a_page_of_it_is_full(
+    client, acme, owner, owner_user, monkeypatch
+):
+    """A first level shorter than a page is its own count (no link); a full one is counted,
+    and links to all of them as a list."""
+    from waypoint.okrs import selectors
+
+    okr.objective_create(
+        workspace=acme["ws"],
+        cycle=acme["cycle"],
+        title="Profitable by June",
+        level="company",
+        owner=owner,
+        actor=None,
+    )
+    client.force_login(owner_user)
+    url = f"/w/acme/cycles/{acme['cycle'].pk}/tree/"
+    html = client.get(url).content.decode()
+    assert ">Profitable by June</a>" in html and ">Customers love us</a>" in html
+    assert "at the top as a list" not in html
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    html = client.get(url).content.decode()
+    assert "See all 2 objectives at the top as a list" in html
+
+
 def test_each_objective_appears_once_in_the_tree_under_its_parent_of_another_cycle(
     client, acme, owner, owner_user, teammate
 ):
