@@ -633,12 +633,50 @@ def test_an_objective_page_shows_a_first_screen_of_what_is_aligned_to_it(
         )
     client.force_login(owner_user)
     page = client.get(f"/w/acme/objectives/{parent.pk}/").content.decode()
-    assert [f"Team goal {n}" in page for n in range(5)] == [True] * 3 + [False] * 2
-    assert "5 child objectives" in page
+    # Folded on the objective's page, with their number; read when opened.
+    assert not any(f"Team goal {n}" in page for n in range(5))
+    assert "5 child objectives" in page and '<small class="muted" data-aligned-count>5<' in page
+    aligned = f"/w/acme/objectives/{parent.pk}/aligned/"
+    assert f'hx-get="{aligned}" hx-trigger="toggle from:closest details once"' in page
+    opened = client.get(aligned, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in opened
+    assert [f"Team goal {n}" in opened for n in range(5)] == [True] * 3 + [False] * 2
     link = f'/w/acme/cycles/{quarter.pk}/?parent={parent.pk}" data-all-aligned>All 5 aligned'
-    assert link in page
+    assert link in opened
+    alone = client.get(aligned).content.decode()  # without JavaScript: a page of its own
+    assert "<html" in alone and link in alone and "Team goal 0" in alone
     listed = client.get(f"/w/acme/cycles/{quarter.pk}/?parent={parent.pk}").content.decode()
     assert all(f"Team goal {n}" in listed for n in range(5))
+
+
+def test_what_is_aligned_to_an_objective_follows_the_one_visibility_rule(
+    client, workspace, quarter, owner, teammate, monkeypatch
+):
+    """A private objective aligned to a public one is neither counted nor listed for a
+    member who may not see it; an objective the member may not see has no aligned list."""
+    parent = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Customers stay", owner=owner, actor=None
+    )
+    for title, private in (("Open goal", False), ("Secret goal", True)):
+        okr.objective_create(
+            workspace=workspace,
+            cycle=quarter,
+            title=title,
+            level="team",
+            parent=parent,
+            owner=owner,
+            private=private,
+            actor=None,
+        )
+    hidden = okr.objective_create(
+        workspace=workspace, cycle=quarter, title="Hidden", owner=owner, private=True, actor=None
+    )
+    client.force_login(teammate.user)
+    page = client.get(f"/w/acme/objectives/{parent.pk}/").content.decode()
+    assert '<small class="muted" data-aligned-count>1<' in page
+    opened = client.get(f"/w/acme/objectives/{parent.pk}/aligned/").content.decode()
+    assert "Open goal" in opened and "Secret goal" not in opened
+    assert client.get(f"/w/acme/objectives/{hidden.pk}/aligned/").status_code == 404
 
 
 def test_the_overview_counts_other_teams_only_up_to_a_bound(client, acme, owner_user, monkeypatch):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cycles/<int:pk>/current/", views.cycle_set_current, name="cycle_set_current"),
     path("cycles/<int:cycle_pk>/objectives/new/", views.objective_create, name="objective_create"),
     path("objectives/<int:pk>/", views.objective_detail, name="objective"),
+    path("objectives/<int:pk>/aligned/", views.objective_aligned, name="objective_aligned"),
     path("objectives/<int:pk>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("objectives/<int:pk>/krs/new/", views.kr_create, name="kr_create"),

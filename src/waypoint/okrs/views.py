@@ -862,11 +862,9 @@ def _objective_context(request, objective):
         if series
         else None
     )
-    # The first screen of what is aligned to it (a company objective may have hundreds);
-    # the rest on the overview, filtered by this parent, a page at a time.
-    aligned = selectors.objectives_with_details(ws, me).filter(parent=objective)
-    children = selectors.rows_for(aligned.select_related("cycle")[: selectors.GROUP_LIMIT], today)
-    children_count = aligned.count() if len(children) == selectors.GROUP_LIMIT else len(children)
+    # What is aligned to it is counted here, and read when its folded list opens
+    # (``objective_aligned``): rows of thirty objectives were an eighth of the page.
+    children_count = selectors.visible_objectives(ws, me).filter(parent=objective).count()
     # The latest few check-ins, whole with who wrote them, of the first key result: its
     # history is open; the others' are folded and read when opened (``kr_history``).
     recent = selectors.latest_checkins(krs[:1], HISTORY_ROWS)
@@ -882,7 +880,6 @@ def _objective_context(request, objective):
             else scoring.expected_progress(objective.cycle.start, objective.cycle.end, today),
             krs=rows,
         ),
-        "children": children,
         "children_count": children_count,
         "chart": chart,
         "chart_locale": charts.vega_locale(request.LANGUAGE_CODE) if chart else None,
@@ -920,6 +917,25 @@ def _objective_context(request, objective):
         ),
         "today": today,
     }
+
+
+@workspace_view()
+def objective_aligned(request, pk):
+    """The first screen of the objectives aligned to one (a company objective may have
+    hundreds), for its page's folded list being opened, or as a page of its own; all of them
+    on the overview, filtered by this parent, a page at a time."""
+    objective = _visible_objective(request, pk)
+    ws, me = request.workspace, request.member
+    aligned = selectors.objectives_with_details(ws, me).filter(parent=objective)
+    rows = selectors.rows_for(aligned[: selectors.GROUP_LIMIT], ws.today())
+    context = {
+        "objective": objective,
+        "children": rows,
+        "children_count": aligned.count() if len(rows) == selectors.GROUP_LIMIT else len(rows),
+    }
+    if request.htmx:
+        return render(request, "okrs/_objective_aligned.html", context)
+    return render(request, "okrs/objective_aligned.html", context)
 
 
 HISTORY_ROWS = 10  # check-ins a key result shows on its objective's page; the rest on demand
