@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -48,6 +49,10 @@ WIDGETS = [
     (forms.Textarea, ["", "two\nlines & <b>", None, HOSTILE, 3000]),
     (forms.Select, ["", "a", 2, "g2", None, ["a"]]),
     (forms.SelectMultiple, [["a", "g1"], [], None]),
+    (forms.RadioSelect, ["", "a", 2, "g2", None]),
+    (forms.CheckboxSelectMultiple, [["a", "g1"], [], None]),
+    (forms.ClearableFileInput, [None, ""]),
+    (forms.FileInput, [None]),
 ]
 if hasattr(forms, "SearchInput"):
     WIDGETS += [
@@ -68,7 +73,8 @@ def test_a_widget_drawn_in_python_is_the_markup_of_its_django_template(
     drawn = 0
     with translation.override(language):
         for attrs, value in itertools.product(ATTRS, values):
-            kwargs = {"choices": _choices()} if issubclass(widget_class, forms.Select) else {}
+            choosing = issubclass(widget_class, (forms.Select, forms.RadioSelect))
+            kwargs = {"choices": _choices()} if choosing else {}
             widget = widget_class(attrs=dict(attrs), **kwargs)
             name = 'field"<x>'
             expected = widget.render(name, value, renderer=django_templates)
@@ -78,18 +84,25 @@ def test_a_widget_drawn_in_python_is_the_markup_of_its_django_template(
 
 
 def test_other_widgets_keep_their_templates():
-    """A widget not drawn here (radio buttons, a file with its clear box) is Django's."""
+    """A widget not drawn here (two inputs in one, a file already there) is Django's."""
     django_templates, ours = DjangoTemplates(), formrender.FormRenderer()
-    for widget in (
-        forms.RadioSelect(choices=_choices()),
-        forms.CheckboxSelectMultiple(choices=_choices()),
-        forms.ClearableFileInput(),
-        forms.SplitDateTimeWidget(),
-    ):
+    for widget in (forms.SplitDateTimeWidget(), forms.MultipleHiddenInput()):
         assert widget.template_name not in formrender._DRAWN
         assert widget.render("f", None, renderer=ours) == widget.render(
             "f", None, renderer=django_templates
         )
+
+    class Stored:  # a file already uploaded: its link and the box that clears it
+        url = "/media/a&b.pdf"
+
+        def __str__(self):
+            return "a&b.pdf"
+
+    widget = forms.ClearableFileInput()
+    assert widget.render("f", Stored(), renderer=ours) == widget.render(
+        "f", Stored(), renderer=django_templates
+    )
+    assert 'name="f-clear"' in widget.render("f", Stored(), renderer=ours)
 
 
 def test_the_site_renders_forms_with_it():
@@ -97,3 +110,51 @@ def test_the_site_renders_forms_with_it():
 
     assert settings.FORM_RENDERER == "waypoint.lib.formrender.FormRenderer"
     assert isinstance(forms.Form().renderer, formrender.FormRenderer)
+
+
+# The layout every form field had as a template of its own (templates/_field.html), before
+# {% form_field %} drew it in Python: the reference the tag is held to.
+FIELD_TEMPLATE = (Path(__file__).parent / "form_field_reference.html").read_text()
+
+
+class Everything(forms.Form):
+    title = forms.CharField(label=HOSTILE, help_text="Say <what> & why", max_length=80)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea)
+    agree = forms.BooleanField(label="I agree", required=False)
+    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B & C")])
+    mood = forms.ChoiceField(
+        label="Mood", choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect
+    )
+    days = forms.MultipleChoiceField(
+        label="Days", choices=[("1", "Mon"), ("2", "Tue")], widget=forms.CheckboxSelectMultiple
+    )
+    many = forms.MultipleChoiceField(label="Many", choices=[("1", "One")], required=False)
+    when = forms.DateField(label=gettext_lazy("Date"), widget=DateInput)
+    file = forms.FileField(label="File", required=False)
+
+
+def _squeezed(html: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", html).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("bound", [False, True])
+def test_a_form_field_is_laid_out_as_its_template_did(language, bound):
+    """Label, the optional mark, help, errors, check boxes beside their label and groups of
+    choices in a fieldset: the same markup as the template, bar the whitespace between tags,
+    the field's text escaped."""
+    from django.template import Context, Template
+
+    form = Everything({"title": "", "kind": "zz", "mood": "y"} if bound else None)
+    reference = Template(FIELD_TEMPLATE)
+    tag = Template("{% form_field field %}")
+    with translation.override(language):
+        for field in form:
+            expected = _squeezed(reference.render(Context({"field": field})))
+            drawn = tag.render(Context({"field": field}))
+            assert _squeezed(drawn) == expected, field.name
+            assert "<script>" not in drawn
+    if bound:
+        assert "has-error" in str(tag.render(Context({"field": form["title"]})))

@@ -133,6 +133,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "waypoint.workspaces.context.navigation",
             ],
+            # {% form_field %}, in every template like {% include %}: lib/formtags.py.
+            "builtins": ["waypoint.lib.formtags"],
         },
     },
 ]

@@ -69,6 +69,50 @@ def _select(widget: dict) -> str | None:
     return "".join(out)
 
 
+def _option(option: dict) -> str:
+    """radio_option.html and checkbox_option.html: input_option.html, which wraps the
+    input in its label."""
+    drawn = _input(option) + "\n"
+    if option["wrap_label"]:
+        label_for = f' for="{_text(option["attrs"]["id"])}"' if option["attrs"].get("id") else ""
+        drawn = f"<label{label_for}>{drawn} {_text(option['label'])}</label>"
+    return drawn + "\n\n"
+
+
+def _multiple(widget: dict) -> str | None:
+    """multiple_input.html: radio buttons and check boxes, each in a ``<div>``."""
+    attrs = widget["attrs"]
+    out = [
+        "<div",
+        f' id="{_text(attrs["id"])}"' if attrs.get("id") else "",
+        f' class="{_text(attrs["class"])}"' if attrs.get("class") else "",
+        ">",
+    ]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            out.append(f"\n  <div><label>{_text(group)}</label>")
+        for option in options:
+            if option["template_name"] not in _OPTIONS:
+                return None
+            out.append(f"<div>\n    {_option(option)}</div>")
+        if group:
+            out.append("\n  </div>")
+    out.append("\n</div>")
+    return "".join(out)
+
+
+def _file(widget: dict) -> str | None:
+    """clearable_file_input.html with no file yet (a form's upload): the input alone."""
+    if widget.get("is_initial"):
+        return None
+    return (
+        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"'
+        f"{_attrs(widget['attrs'])}>"
+    )
+
+
+_OPTIONS = {f"{_WIDGETS}radio_option.html", f"{_WIDGETS}checkbox_option.html"}
+
 _DRAWN = {
     **{
         f"{_WIDGETS}{kind}.html": _input
@@ -87,10 +131,15 @@ _DRAWN = {
             "search",
             "tel",
             "color",
+            "file",
         )
     },
     f"{_WIDGETS}textarea.html": _textarea,
     f"{_WIDGETS}select.html": _select,
+    f"{_WIDGETS}radio.html": _multiple,
+    f"{_WIDGETS}checkbox_select.html": _multiple,
+    f"{_WIDGETS}multiple_input.html": _multiple,
+    f"{_WIDGETS}clearable_file_input.html": _file,
 }
 
 
