@@ -302,3 +302,35 @@ def test_a_key_result_added_during_its_cycle_is_not_behind_on_its_first_day(
     assert "starts within its cycle" in body and 'value="2001-01-01"' in body
     kr.refresh_from_db()
     assert kr.starts_on == today
+
+
+def test_a_row_escapes_what_people_wrote_and_speaks_the_reader_language(
+    client, sheet, workspace, teammate
+):
+    """A row (the ``checkin_rows`` tag): the key result's title, unit, objective and last
+    comment escaped; its figures, labels and buttons in the reader's language."""
+    nps = sheet["nps"]
+    okr.key_result_update(key_result=nps, title="<b>NPS</b> & co", unit="<i>pts</i>", actor=None)
+    okr.checkin_create(
+        key_result=nps,
+        date=workspace.today(),
+        value=46,
+        confidence="at_risk",
+        comment="<script>alert(1)</script>",
+        author=teammate,
+        actor=None,
+    )
+    html = client.get("/w/acme/checkin/").content.decode()
+    row = html[html.index(f'id="checkin-{nps.pk}"') :]
+    row = row[: row.index("</section>")]
+    assert "<b>NPS" not in row and "<i>pts" not in row and "<script>" not in row
+    assert f'<h2 class="h3" id="kr-{nps.pk}-title">&lt;b&gt;NPS&lt;/b&gt; &amp; co</h2>' in row
+    assert '46 <small class="unit">&lt;i&gt;pts&lt;/i&gt;</small>' in row
+    assert "<q data-last-comment>&lt;script&gt;alert(1)&lt;/script&gt;</q>" in row
+    assert f'formaction="/w/acme/krs/{nps.pk}/checkin/?same=1"' in row
+    ws_services.workspace_update(workspace=workspace, language="ru", actor=None)
+    html = client.get("/w/acme/checkin/").content.decode()
+    row = html[html.index(f'id="checkin-{nps.pk}"') :]
+    row = row[: row.index("</section>")]
+    assert "<small>Текущее</small>" in row
+    assert ">Сохранить</button>" in row

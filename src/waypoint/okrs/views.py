@@ -378,12 +378,14 @@ def checkin_create(request, pk):
         request,
         "okrs/_checkin_row.html",
         {
-            "item": {
-                "row": row,
-                "form": _checkin_form(row) if saved else form,
-                "saved": saved,
-                "wrong": not saved,
-            }
+            "items": [
+                {
+                    "row": row,
+                    "form": _checkin_form(row) if saved else form,
+                    "saved": saved,
+                    "wrong": not saved,
+                }
+            ]
         },
         status=200 if saved else 422,
     )
