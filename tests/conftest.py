@@ -27,6 +27,16 @@ def fresh_cache(request):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request leaves the language it chose active in its thread: the next test starts
+    from the default again, whatever the one before read pages in."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @contextlib.contextmanager
 def rolled_back_once_per_module(django_db_blocker):
     """Data built once for a module's tests: written in a transaction that stays open while

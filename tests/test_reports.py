@@ -128,6 +128,38 @@ def test_the_report_page_reads_its_workspace_once_with_the_request(client, repor
     assert len(reads) == 2, reads
 
 
+def test_the_report_page_reads_processes_and_linked_items_with_their_rows(client, report):
+    """The funnel's processes come with their KPIs, and the state of the item an initiative
+    is linked to with the deviation responses that opened them: not a query for each (they
+    were, on the report and on the KPI page)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from waypoint.kpis.models import DeviationResponse
+
+    client.force_login(get_user_model().objects.get(email=demo.DEMO_LOGIN))
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(f"/w/brightstone/reports/{report.pk}/").status_code == 200
+    alone = [
+        q["sql"] for q in seen if re.search(r'FROM "(kpis_process|connectors_source)"', q["sql"])
+    ]
+    assert alone == []
+    assert (
+        "data-report-funnel" in client.get(f"/w/brightstone/reports/{report.pk}/").content.decode()
+    )
+    kpi_ids = set(DeviationResponse.objects.values_list("deviation__kpi_id", flat=True))
+    assert kpi_ids
+    for kpi_id in kpi_ids:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(f"/w/brightstone/kpis/{kpi_id}/").status_code == 200
+        assert not [
+            q
+            for q in seen
+            if 'FROM "connectors_source" WHERE "connectors_source"."initiative_id"' in q["sql"]
+        ]
+
+
 def test_an_expired_link_is_a_404(client, report):
     link = services.share_link_create(report=report, days=1, actor=None)
     link.expires_at = link.created_at - dt.timedelta(seconds=1)

@@ -327,6 +327,7 @@ def _detail_context(request, kpi, **extra):
                     "executor_before__user",
                     "plan_before",
                     "initiative__owner__user",
+                    "initiative__source",  # its live state, shown beside it
                 ),
             )
         )[:DEVIATIONS_SHOWN]

@@ -112,7 +112,8 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     # A section left out of the report is not computed (its charts are the costly part).
     shown = report.shown_sections
     kpis = (
-        list(scope["kpis"].prefetch_related("plans"))
+        # With the process each belongs to: the funnel groups them by it.
+        list(scope["kpis"].select_related("process").prefetch_related("plans"))
         if "kpis" in shown or "funnel" in shown
         else []
     )
@@ -163,15 +164,17 @@ def report_content(report: Report, *, svg_locale: dict | None = None) -> dict:
     deviations = list(
         Deviation.objects.filter(workspace=ws, kpi__in=scope["kpis"], period_start__lte=end)
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
-        .select_related("kpi", "owner__user")
+        .select_related("kpi")
         .prefetch_related(
             Prefetch(
                 "responses",
                 queryset=DeviationResponse.objects.filter(chosen_on__lte=end).select_related(
+                    "chosen_by__user",  # who chose it, shown beside it
                     "executor__user",
                     "executor_before__user",
                     "plan_before",
                     "initiative__owner__user",
+                    "initiative__source",  # its live state, shown beside it
                 ),
             )
         )
@@ -263,13 +266,13 @@ def active_links(ws, *, kind: str):
 
 
 def _krs_prefetched(objectives):
-    from django.db.models import Prefetch
-
+    """Objectives with their cycle and key results, as reports and share links show them:
+    neither owner nor teams, which their rows do not show."""
     from waypoint.okrs.models import KeyResult
 
-    krs = KeyResult.objects.select_related("owner__user").order_by("position", "id")
+    krs = KeyResult.objects.order_by("position", "id")
     return (
-        objectives.select_related("cycle", "owner__user")
-        .prefetch_related("teams", Prefetch("key_results", queryset=krs))
+        objectives.select_related("cycle")
+        .prefetch_related(Prefetch("key_results", queryset=krs))
         .order_by("cycle__start", "position")
     )
