@@ -177,7 +177,7 @@ def home(request):
         )
     activity = (
         CheckIn.objects.filter(pk__in=[pk for _d, pk in sorted(newest, reverse=True)[:12]])
-        .select_related("key_result__objective", "author__user")
+        .select_related("key_result", "author__user")  # the key result's title, not more
         .order_by("-date", "-id")
     )
     # The reader's open initiatives, the overdue first, then by due date.
