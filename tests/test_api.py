@@ -39,6 +39,43 @@ def test_tokens_are_stored_hashed_and_revocable(client, tokens, owner):
     assert client.get("/api/v1/workspace").status_code == 401
 
 
+def test_the_token_lookup_answers_what_the_orm_answers(tokens, owner, teammate):
+    """Every API request's first read (``selectors.active_token``, one fixed statement) gives
+    the token, its workspace, its member and the member's user with every field as the ORM
+    reads them, converted alike (dates, flags, the logo's bytes); nothing for a revoked
+    token, a deactivated member's or an unknown digest."""
+    from django.utils import timezone
+
+    from waypoint.workspaces.models import Member, Workspace
+    from waypoint.workspaces.selectors import active_token
+    from waypoint.workspaces.services import token_digest
+
+    Workspace.objects.filter(pk=owner.workspace_id).update(
+        logo=b"\x89PNG\x00", deletion_requested_at=timezone.now(), require_mfa=True
+    )
+    ApiToken.objects.filter(name="ci").update(last_used_at=timezone.now())
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    digest = token_digest(tokens["write"])
+    found = active_token(digest)
+    orm = ApiToken.objects.select_related("workspace", "member__user").get(digest=digest)
+    assert fields(found) == fields(orm) and fields(found.workspace) == fields(orm.workspace)
+    assert fields(found.member) == fields(orm.member)
+    assert fields(found.member.user) == fields(orm.member.user)
+    assert (
+        found.member.workspace is found.workspace and bytes(found.workspace.logo) == b"\x89PNG\x00"
+    )
+    assert active_token(token_digest("no such token")) is None
+    ws_services.token_revoke(token=orm, actor=None)
+    assert active_token(digest) is None
+    theirs = ws_services.token_create(member=teammate, name="t", scope="write", actor=None)[1]
+    assert active_token(token_digest(theirs)).member == teammate
+    Member.objects.filter(pk=teammate.pk).update(deactivated_at=timezone.now())
+    assert active_token(token_digest(theirs)) is None
+
+
 def test_objectives_and_key_results_crud(client, tokens, quarter, owner):
     t = tokens["write"]
     r = call(

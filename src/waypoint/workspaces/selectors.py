@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 from django.http import Http404
 
-from .models import Member, Team, User, Workspace
+from .models import ApiToken, Member, Team, User, Workspace
 
 M = TypeVar("M", bound=models.Model)
 
@@ -44,6 +44,66 @@ def member_of(workspace: Workspace, user: User) -> Member | None:
         .filter(workspace=workspace, user=user, deactivated_at__isnull=True)
         .first()
     )
+
+
+def active_token(digest: str) -> ApiToken | None:
+    """The API token of this digest if it is not revoked and its member not deactivated,
+    with its workspace and its member's user (the member's workspace set to it too).
+
+    Every API request asks this first, so it is one fixed statement, written once a
+    database from the models' own tables and columns, its values converted as the ORM
+    converts them. Django composed the same join of four tables in 0.55 ms a request, for a
+    statement that runs in 0.05. ``tests/test_api.py`` holds it to the ORM's answer."""
+    alias = router.db_for_read(ApiToken)
+    connection = connections[alias]
+    if connection.vendor not in _TOKEN_STATEMENT:
+        _TOKEN_STATEMENT[connection.vendor] = _token_statement(connection)
+    sql, parts = _TOKEN_STATEMENT[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, at = [], 0
+    for model, names, columns in parts:
+        values = []
+        for value, (col, converters) in zip(row[at : at + len(names)], columns, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            values.append(value)
+        found.append(model.from_db(alias, names, values))
+        at += len(names)
+    token, workspace, member, user = found
+    member.user, member.workspace = user, workspace
+    token.workspace, token.member = workspace, member
+    return token
+
+
+_TOKEN_STATEMENT: dict[str, tuple] = {}
+
+
+def _token_statement(connection) -> tuple:
+    q = connection.ops.quote_name
+    parts, select = [], []
+    for model, alias in ((ApiToken, "t"), (Workspace, "w"), (Member, "m"), (User, "u")):
+        fields = model._meta.concrete_fields
+        columns = []
+        for field in fields:
+            col = field.get_col(alias)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            columns.append((col, converters))
+            select.append(f"{alias}.{q(field.column)}")
+        parts.append((model, [f.attname for f in fields], columns))
+    table = {m: q(m._meta.db_table) for m in (ApiToken, Workspace, Member, User)}
+    sql = (
+        f"SELECT {', '.join(select)} FROM {table[ApiToken]} t "  # noqa: S608 - names of our own
+        f"JOIN {table[Workspace]} w ON w.{q('id')} = t.{q('workspace_id')} "
+        f"JOIN {table[Member]} m ON m.{q('id')} = t.{q('member_id')} "
+        f"JOIN {table[User]} u ON u.{q('id')} = m.{q('user_id')} "
+        f"WHERE t.{q('digest')} = %s AND t.{q('revoked_at')} IS NULL "
+        f"AND m.{q('deactivated_at')} IS NULL"
+    )
+    return sql, parts
 
 
 def members_list(workspace: Workspace) -> models.QuerySet[Member]:
