@@ -158,3 +158,31 @@ def test_a_form_field_is_laid_out_as_its_template_did(language, bound):
             assert "<script>" not in drawn
     if bound:
         assert "has-error" in str(tag.render(Context({"field": form["title"]})))
+
+
+def test_a_member_picker_lists_each_person_by_name_or_address_as_before(workspace, owner, teammate):
+    """``MemberChoiceField`` reads its options as three columns a person, not as a member
+    and a user each: the same select as Django's own iterator gives, the chosen one marked."""
+    from waypoint.workspaces.forms import MemberChoiceField
+    from waypoint.workspaces.models import Member
+
+    teammate.user.full_name = ""
+    teammate.user.save()
+    queryset = Member.objects.filter(workspace=workspace).order_by("user__email")
+
+    class Django(forms.ModelChoiceField):
+        def label_from_instance(self, obj):
+            return obj.user.full_name or obj.user.email
+
+    class Picked(forms.Form):
+        person = MemberChoiceField(queryset=queryset, required=False)
+
+    class Reference(forms.Form):
+        person = Django(queryset=queryset.exclude(role="client"), required=False)
+
+    for data in (None, {"person": str(teammate.pk)}):
+        ours, theirs = str(Picked(data)["person"]), str(Reference(data)["person"])
+        assert ours == theirs
+    assert f'<option value="{teammate.pk}" selected>{teammate.user.email}</option>' in ours
+    form = Picked({"person": str(teammate.pk)})
+    assert form.is_valid() and form.cleaned_data["person"] == teammate
