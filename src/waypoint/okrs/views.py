@@ -29,7 +29,7 @@ from waypoint.kpis.forms import AnnotationForm
 from waypoint.kpis.models import Annotation
 from waypoint.lib import charts, scoring
 from waypoint.lib.counting import count_up_to
-from waypoint.lib.urls import before_id
+from waypoint.lib.urls import IdUrl
 from waypoint.workspaces import permissions
 from waypoint.workspaces.models import Role, Team
 from waypoint.workspaces.selectors import scoped_get
@@ -525,9 +525,9 @@ def overview(request, pk):
         teams_page.object_list = selectors.team_stats(ws, me, cycle, teams_page.object_list)
         # A page of folded teams: each one's link and count said here, not by the template
         # thirty times over (a third of the list's time).
-        team_url = before_id("okrs:overview_team", ws.slug, cycle.pk)
+        team_url = IdUrl("okrs:overview_team", ws.slug, cycle.pk)
         for team in teams_page.object_list:
-            team.url = f"{team_url}{team.pk}/"
+            team.url = team_url(team.pk)
             team.count_label = ngettext(
                 "%(n)s objective", "%(n)s objectives", team.objective_count
             ) % {"n": team.objective_count}

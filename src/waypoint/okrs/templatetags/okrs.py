@@ -6,14 +6,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from waypoint.lib import scoring
-from waypoint.lib.urls import before_id
+from waypoint.lib.urls import IdUrl
 from waypoint.okrs.models import CheckIn
 
 register = template.Library()
@@ -178,8 +179,8 @@ def tree_nodes(context, nodes):
     slug, cycle = context["workspace"].slug, context["cycle"]
     urls = {
         "overview": reverse("okrs:overview", args=[slug, cycle.pk]),
-        "objective": before_id("okrs:objective", slug),
-        "branch": before_id("okrs:tree_branch", slug, cycle.pk),
+        "objective": IdUrl("okrs:objective", slug),
+        "branch": IdUrl("okrs:tree_branch", slug, cycle.pk),
     }
     return mark_safe("".join(_tree_node(node, cycle, urls) for node in nodes))  # noqa: S308
 
@@ -192,7 +193,7 @@ def _tree_node(node, cycle, urls) -> str:
     if other:
         about.append(o.cycle.name)
     if o.owner:
-        about.append(o.owner.user.full_name or o.owner.user.email)
+        about.append(o.owner.user.get_full_name())
     if folded:
         about.append(
             ngettext("%(n)s aligned objective", "%(n)s aligned objectives", folded) % {"n": folded}
@@ -217,11 +218,10 @@ def _tree_node(node, cycle, urls) -> str:
         )
     elif folded:
         below = format_html(
-            '<div class="tree-branch" hx-get="{}{}/" hx-trigger="toggle from:closest details '
+            '<div class="tree-branch" hx-get="{}" hx-trigger="toggle from:closest details '
             'once" hx-swap="innerHTML"><p class="muted small"><a href="{}?parent={}">{}</a></p>'
             "</div>",
-            urls["branch"],
-            o.pk,
+            urls["branch"](o.pk),
             urls["overview"],
             o.pk,
             _("Loading…"),
@@ -230,15 +230,14 @@ def _tree_node(node, cycle, urls) -> str:
         below = ""
     return format_html(
         '<li role="treeitem" aria-expanded="{}" class="tree-item level-{}{}"><details{}>'
-        '<summary><span class="tree-title"><a href="{}{}/">{}</a> <small class="muted">{}'
+        '<summary><span class="tree-title"><a href="{}">{}</a> <small class="muted">{}'
         '</small></span><span class="tree-stats">{}<b>{}</b></span></summary>'
         '<ul class="tree-krs">{}</ul>{}</details></li>',
         "false" if folded else "true",
         o.level,
         " other-cycle" if other else "",
         "" if folded else mark_safe(" open"),
-        urls["objective"],
-        o.pk,
+        urls["objective"](o.pk),
         o.title,
         " · ".join(about),
         progress_bar(row.progress, row.expected, o.title),
@@ -259,7 +258,7 @@ def objective_rows(context, rows):
     them. Every text goes through ``format_html``, which escapes it."""
     if not rows:
         return ""
-    url = before_id("okrs:objective", context["workspace"].slug)
+    url = IdUrl("okrs:objective", context["workspace"].slug)
     quality = context.get("quality")
     words = {
         "cross": _("cross-team"),
@@ -276,7 +275,7 @@ def _objective_row(row, url, quality, words) -> str:
     o = row.objective
     meta = []
     if o.owner:
-        meta.append(format_html("<span>{}</span>", o.owner.user.full_name or o.owner.user.email))
+        meta.append(format_html("<span>{}</span>", o.owner.user.get_full_name()))
     meta.append(format_html('<span class="tag">{}</span>', o.get_kind_display()))
     teams = o.teams.all()
     if len(teams) > 1:
@@ -295,9 +294,8 @@ def _objective_row(row, url, quality, words) -> str:
     if q is not None and q < 1:
         meta.append(
             format_html(
-                '<a class="quality-badge" href="{}{}/#coach" title="{}">{}</a>',
-                url,
-                o.pk,
+                '<a class="quality-badge" href="{}#coach" title="{}">{}</a>',
+                url(o.pk),
                 words["quality_title"],
                 _("quality %(q)s") % {"q": pct(q)},
             )
@@ -310,12 +308,11 @@ def _objective_row(row, url, quality, words) -> str:
         )
     )
     return format_html(
-        '<article class="okr-row"><div class="okr-main"><a class="okr-title" href="{}{}/">{}</a>'
+        '<article class="okr-row"><div class="okr-main"><a class="okr-title" href="{}">{}</a>'
         '<div class="okr-meta">{}</div></div><div class="okr-stats">{}'
         '<div class="okr-numbers"><span class="score" title="{}">{}</span>'
         '<span class="pace {}">{}</span><span class="conf {}">{}</span></div></div></article>',
-        url,
-        o.pk,
+        url(o.pk),
         o.title,
         mark_safe("".join(meta)),  # noqa: S308 - each part built by format_html
         progress_bar(row.progress, row.expected, o.title),
@@ -339,9 +336,8 @@ def checkin_rows(context, items):
     Every text goes through ``format_html``, which escapes it."""
     slug = context["workspace"].slug
     urls = {
-        "objective": before_id("okrs:objective", slug),
-        # krs/<id>/checkin/: reversed once, the row's id put in its place.
-        "row": reverse("okrs:checkin_create", args=[slug, 0]).rsplit("/0/", 1),
+        "objective": IdUrl("okrs:objective", slug),
+        "row": IdUrl("okrs:checkin_create", slug),
     }
     words = {
         "current": _("Current"),
@@ -377,9 +373,6 @@ def _unit(kr, tag: str = "small") -> str:
 
 
 def _checkin_row(item, urls, words, autofocus: bool) -> str:
-    from django.utils.formats import date_format
-    from django.utils.timezone import template_localtime
-
     row, form = item["row"], item["form"]
     kr, wrong = row.kr, bool(item.get("wrong"))
     milestone = kr.type == "milestone"
@@ -479,7 +472,7 @@ def _checkin_row(item, urls, words, autofocus: bool) -> str:
     )
     comment = form["comment"]
     said = comment.value()
-    url = f"{urls['row'][0]}/{kr.pk}/{urls['row'][1]}"
+    url = urls["row"](kr.pk)
     same = ""
     if row.current is not None:
         same = format_html(
@@ -507,7 +500,7 @@ def _checkin_row(item, urls, words, autofocus: bool) -> str:
     return format_html(
         '<section class="card checkin{}{}" id="checkin-{}" aria-labelledby="kr-{}-title">'
         '<div class="checkin-head"><div><h2 class="h3" id="kr-{}-title">{}</h2>'
-        '<p class="muted small"><a href="{}{}/" tabindex="-1">{}</a></p></div>'
+        '<p class="muted small"><a href="{}" tabindex="-1">{}</a></p></div>'
         '<div class="checkin-stats" aria-live="polite">{}</div></div>{}'
         '<div class="checkin-form">{}<fieldset class="segmented"><legend>{}</legend>{}{}'
         '</fieldset><div class="field comment"><label for="{}">{} <small class="muted">({})'
@@ -522,8 +515,7 @@ def _checkin_row(item, urls, words, autofocus: bool) -> str:
         kr.pk,
         kr.pk,
         kr.title,
-        urls["objective"],
-        kr.objective_id,
+        urls["objective"](kr.objective_id),
         kr.objective.title,
         mark_safe("".join(stats)),  # noqa: S308 - each built by format_html
         progress_bar(row.progress, row.expected, kr.title),
